@@ -1,0 +1,50 @@
+# Centre: set-up, run, test and the translation cycle. Every target is safe to run twice.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# What the app needs from Debian: an Arabic typeface (Amiri) and a Latin fallback, Pango for
+# WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks.
+DEBIAN_PACKAGES := python3-venv fontconfig fonts-hosny-amiri fonts-dejavu-core libpango-1.0-0 \
+	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+
+.PHONY: setup debian catalogues run test extract update compile
+
+setup: debian $(VENV)/.installed compile
+
+debian:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+run: setup
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	CENTRE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+# The translation cycle: extract the strings, merge them into the catalogues, compile.
+extract: $(VENV)/.installed
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=Centre -o translations/messages.pot .
+
+update: extract
+	$(PYBABEL) -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) scripts/fill_english_catalogue.py
+
+compile: $(VENV)/.installed
+	$(PYBABEL) -q compile -d translations

@@ -1,0 +1,92 @@
+"""Locale selection, text direction, and formatting of dates, countries and bilingual data."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+#: Babel locale used to format dates for each interface or document language.
+#: Arabic follows Moroccan usage: Western digits and Moroccan month names (ar_MA).
+FORMAT_LOCALES = {"fr": "fr", "ar": "ar_MA", "en": "en"}
+#: Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
+
+
+def select_locale() -> str:
+    """The user's choice (cookie, then account), else the browser, else French."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def centre_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction(language: str | None = None) -> str:
+    return Locale.parse(language or current_language()).text_direction
+
+
+def _babel_locale(language: str | None) -> str:
+    language = language or current_language()
+    return FORMAT_LOCALES.get(language, language)
+
+
+def localized(obj, field: str, language: str | None = None) -> str:
+    """Pick `<field>_<lang>` from bilingual data, falling back to French, then English."""
+    for lang in (language or current_language(), "fr", "en", "ar"):
+        value = getattr(obj, f"{field}_{lang}", "")
+        if value:
+            return value
+    return ""
+
+
+def format_day(value: date | datetime, fmt: str = "long", language: str | None = None) -> str:
+    """A date in the given (or the page's) language; datetimes in the centre's time zone."""
+    if isinstance(value, datetime):
+        value = value.astimezone(centre_zone()).date()
+    return babel_dates.format_date(value, fmt, locale=_babel_locale(language))
+
+
+def format_time(value: datetime, language: str | None = None) -> str:
+    return babel_dates.format_time(
+        value.astimezone(centre_zone()), "short", locale=_babel_locale(language)
+    )
+
+
+def format_datetime(value: datetime, language: str | None = None) -> str:
+    return babel_dates.format_datetime(
+        value.astimezone(centre_zone()), "medium", locale=_babel_locale(language)
+    )
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in the given language (Babel's territories); the code if unknown."""
+    language = language or current_language()
+    if code == "XK":  # user-assigned code, not in Babel
+        return {"ar": "كوسوفو"}.get(language, "Kosovo")
+    return Locale.parse(_babel_locale(language)).territories.get(code, code)
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    territories = Locale.parse(_babel_locale(language)).territories
+    codes = {c for c in territories if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES}
+    codes.add("XK")
+    return sorted(((c, country_name(c, language)) for c in codes), key=lambda item: item[1])

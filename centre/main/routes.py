@@ -1,0 +1,38 @@
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from centre.extensions import db
+from centre.main import bp
+from centre.models import Role
+from centre.permissions import safe_next_url
+from centre.public.services import open_sessions
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html", sessions=open_sessions()[:6])
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code):
+    """Remember the chosen language in a cookie, and on the account when signed in."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = redirect(safe_next_url(request.form.get("next"), url_for("main.index")))
+    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR,
+                        samesite="Lax", httponly=True, secure=request.is_secure)
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return response
+
+
+@bp.route("/dashboard")
+def dashboard():
+    if current_user.role == Role.TRAINEE:
+        return redirect(url_for("registrations.mine"))
+    if current_user.is_staff:
+        return redirect(url_for("sessions.index"))
+    return render_template("main/dashboard.html")

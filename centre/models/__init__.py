@@ -1,0 +1,25 @@
+"""All models, re-exported so that `from centre.models import X` works for every table."""
+from centre.models.attendance import AttendanceMark, MarkStatus
+from centre.models.audit import AuditEntry
+from centre.models.certificates import Certificate, CertificateSequence
+from centre.models.experts import Expert
+from centre.models.institutions import Agreement, Association, Institution, InstitutionKind
+from centre.models.registrations import (
+    LIVE_STATUSES,
+    DocumentLanguage,
+    Gender,
+    Registration,
+    RegistrationStatus,
+    Trainee,
+)
+from centre.models.reviews import Recommendation, Review
+from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, Trainer, TrainingSession
+from centre.models.users import Role, User
+
+__all__ = [
+    "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
+    "CertificateSequence", "DocumentLanguage", "Expert", "Gender", "Institution",
+    "InstitutionKind", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
+    "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Slot", "SlotPart",
+    "Trainee", "Trainer", "TrainingSession", "User",
+]

@@ -1,0 +1,73 @@
+"""Certificates of participation: issued once, never changed, replaced or revoked."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from centre.extensions import db
+from centre.models.registrations import DocumentLanguage, Registration
+from centre.models.types import UTCDateTime, enum_column, utcnow
+from centre.models.users import User
+
+
+class CertificateSequence(db.Model):
+    """The last number given in a year; numbers are never reused."""
+
+    __tablename__ = "certificate_sequence"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)  #: CIFEM-2026-0042
+    year: Mapped[int]
+    sequence: Mapped[int]
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id"), index=True)
+    language: Mapped[DocumentLanguage] = mapped_column(
+        enum_column(DocumentLanguage, "certificate_language")
+    )
+    verification_code: Mapped[str] = mapped_column(sa.String(40), unique=True)  #: ≥ 80 random bits
+    printed: Mapped[dict] = mapped_column(sa.JSON)  #: what the PDF prints, for the verification page
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)  #: the exact bytes issued
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
+
+    registration: Mapped[Registration] = relationship()
+    issued_by: Mapped[User | None] = relationship()
+    replaced_by: Mapped["Certificate | None"] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("year", "sequence", name="uq_certificate_year_sequence"),
+    )
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.replaced_by_id is not None:
+            return "replaced"
+        return "valid"
+
+    @property
+    def state_label(self):
+        return {
+            "valid": _l("Valid"),
+            "replaced": _l("Replaced"),
+            "revoked": _l("Revoked"),
+        }[self.state]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}-{self.language.value}.pdf"
+
+    def __repr__(self):
+        return f"<Certificate {self.number} {self.state}>"

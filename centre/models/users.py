@@ -1,0 +1,60 @@
+"""Accounts and roles."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from centre.extensions import db
+from centre.models.types import UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    EXPERT = "expert"
+    TRAINEE = "trainee"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.EXPERT: _l("Expert"),
+    Role.TRAINEE: _l("Trainee"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  #: lower-cased login
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))  #: preferred interface language
+    is_active: Mapped[bool] = mapped_column(default=True)  # noqa: overrides UserMixin
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.COORDINATOR)
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"

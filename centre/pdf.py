@@ -1,0 +1,81 @@
+"""The one entry point to WeasyPrint: render_pdf(template, **ctx) -> bytes.
+
+One FontConfiguration and one stylesheet per process, shared by every render: creating
+them per document makes memory grow with every document. Resources are read only from
+the app's own static folder (and data: URLs), never from the network.
+"""
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+
+from centre.errors import DomainError
+
+ARABIC_FONT_FAMILY = "Amiri"
+PRINT_STYLESHEET = "pdf/print.css"
+
+
+class StaticOnlyFetcher:
+    """Let WeasyPrint read the app's static files and data: URLs, and nothing else."""
+
+    def __init__(self, static_folder: str):
+        from weasyprint.urls import URLFetcher
+
+        self.root = Path(static_folder).resolve()
+        self._inner = URLFetcher(allowed_protocols={"file", "data"})
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            from urllib.parse import unquote, urlsplit
+
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"PDF resources come from the static folder only: {url}")
+        elif not url.startswith("data:"):
+            raise ValueError(f"PDF resources come from the static folder only: {url}")
+        return self._inner.fetch(url, headers)
+
+    __call__ = fetch
+
+
+@lru_cache(maxsize=1)
+def _shared_resources(stylesheet_source: str):
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    return font_config, CSS(string=stylesheet_source, font_config=font_config)
+
+
+def _stylesheet_source() -> str:
+    return current_app.jinja_env.loader.get_source(current_app.jinja_env, PRINT_STYLESHEET)[0]
+
+
+def arabic_font_installed() -> bool:
+    """Whether fontconfig knows the Arabic typeface the documents name."""
+    if not shutil.which("fc-list"):
+        return False
+    result = subprocess.run(["fc-list", f"{ARABIC_FONT_FAMILY}:lang=ar", "family"],
+                            capture_output=True, text=True, check=False)
+    return bool(result.stdout.strip())
+
+
+def require_arabic_font() -> None:
+    if not arabic_font_installed():
+        raise DomainError(_l("No Arabic font is installed on the server (%(family)s), so Arabic "
+                             "documents would print empty boxes. Ask the administrator to install "
+                             "the package fonts-hosny-amiri."), family=ARABIC_FONT_FAMILY)
+
+
+def render_pdf(template: str, **context) -> bytes:
+    from weasyprint import HTML
+
+    html = render_template(template, **context)
+    font_config, stylesheet = _shared_resources(_stylesheet_source())
+    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    document = HTML(string=html, base_url=Path(current_app.static_folder).as_uri() + "/",
+                    url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)

@@ -1,0 +1,76 @@
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from centre.certificates.services import find_by_code, normalize_code, printed_dates
+from centre.errors import DomainError
+from centre.extensions import db
+from centre.models import Role, Trainee
+from centre.public import bp
+from centre.public.services import get_open_session, open_sessions
+from centre.registrations import services as registrations
+from centre.registrations.forms import NewTraineeForm, RegistrationForm
+
+
+@bp.route("/catalogue")
+def catalogue():
+    sessions = open_sessions()
+    places = {s.id: registrations.places_left(s) for s in sessions}
+    return render_template("public/catalogue.html", sessions=sessions, places=places)
+
+
+@bp.route("/catalogue/<code>")
+def session(code):
+    training_session = get_open_session(code) or abort(404)
+    return render_template("public/session.html", s=training_session,
+                           places=registrations.places_left(training_session))
+
+
+@bp.route("/catalogue/<code>/register", methods=["GET", "POST"])
+def register(code):
+    training_session = get_open_session(code) or abort(404)
+    if current_user.is_authenticated and current_user.role != Role.TRAINEE:
+        flash(_("Registration is for trainees; you are signed in with a staff or expert account."), "warning")
+        return redirect(url_for("public.session", code=code))
+    trainee = None
+    if current_user.is_authenticated:
+        trainee = db.session.scalar(db.select(Trainee).where(Trainee.user_id == current_user.id)) or abort(403)
+    form = RegistrationForm() if trainee else NewTraineeForm()
+    if form.validate_on_submit():
+        try:
+            if trainee is None:
+                trainee = registrations.create_trainee_account(form.password.data, **form.trainee_fields())
+            registrations.register(training_session, trainee, arrival_on=form.arrival_on.data,
+                                   departure_on=form.departure_on.data,
+                                   needs_visa_letter=form.needs_visa_letter.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if not current_user.is_authenticated:
+                login_user(trainee.user)
+            flash(_("Your registration is received. The centre will tell you its decision."), "success")
+            return redirect(url_for("registrations.mine"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/register.html", s=training_session, form=form), status
+
+
+@bp.route("/verify")
+def verify_form():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("public.verify", code=normalize_code(code)))
+    return render_template("public/verify.html", certificate=None, code="")
+
+
+@bp.route("/verify/<code>")
+def verify(code):
+    certificate = find_by_code(code)
+    if certificate is None:
+        return render_template("public/verify.html", certificate=None, code=code, not_found=True), 404
+    return render_template("public/verify.html", certificate=certificate, code=code,
+                           p=certificate.printed, printed_dates=printed_dates,
+                           issued_on=date.fromisoformat(certificate.printed["issued_on"]))

@@ -1,0 +1,105 @@
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from centre.forms import options
+from centre.extensions import db
+from centre.i18n import country_choices, localized
+from centre.models import DocumentLanguage, Gender, Institution
+
+OTHER_INSTITUTION = 0
+
+
+class RegistrationForm(FlaskForm):
+    """What a signed-in trainee gives for one session: travel details."""
+
+    arrival_on = DateField(_l("Arrival date"), validators=[Optional()])
+    departure_on = DateField(_l("Departure date"), validators=[Optional()])
+    needs_visa_letter = BooleanField(_l("I need an invitation letter for a visa"))
+
+    def validate_departure_on(self, field):
+        if field.data and self.arrival_on.data and field.data < self.arrival_on.data:
+            raise ValidationError(_l("The departure date is before the arrival date."))
+
+
+class NewTraineeForm(RegistrationForm):
+    """A visitor's registration: who they are, their account, and their travel details."""
+
+    given_name = StringField(_l("Given name (Latin script)"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name (Latin script)"), validators=[DataRequired(), Length(max=100)])
+    full_name_ar = StringField(_l("Full name in Arabic script (optional)"), validators=[Optional(), Length(max=200)])
+    gender = RadioField(_l("Gender"), choices=options((g.value, g.label) for g in Gender), validators=[DataRequired()])
+    nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
+    institution_id = SelectField(_l("Institution"), coerce=int, validators=[Optional()])
+    institution_other = StringField(_l("Name of your institution, if not in the list"),
+                                    validators=[Optional(), Length(max=300)])
+    position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    passport_number = StringField(_l("Passport number (needed for a visa letter)"),
+                                  validators=[Optional(), Length(max=30)])
+    passport_expires_on = DateField(_l("Passport expiry date"), validators=[Optional()])
+    certificate_language = SelectField(
+        _l("Certificate language"), choices=options((lang.value, lang.label) for lang in DocumentLanguage),
+        default=DocumentLanguage.FR.value,
+    )
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    consent = BooleanField(
+        _l("I agree that the centre processes my personal data to handle this registration."),
+        validators=[DataRequired(message=_l("Your consent is needed to register."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nationality.choices = options([("", "—"), *country_choices()])
+        institutions = db.session.scalars(sa.select(Institution)).all()
+        self.institution_id.choices = options([
+            (OTHER_INSTITUTION, _l("Other (not in the list)")),
+            *sorted(((i.id, localized(i, "name")) for i in institutions), key=lambda item: item[1]),
+        ])
+
+    def validate_institution_other(self, field):
+        if self.institution_id.data == OTHER_INSTITUTION and not (field.data or "").strip():
+            raise ValidationError(_l("Name your institution, or choose it from the list."))
+
+    def validate_needs_visa_letter(self, field):
+        if field.data and not self.passport_number.data:
+            raise ValidationError(_l("A visa letter needs your passport number."))
+
+    def trainee_fields(self) -> dict:
+        return {
+            "given_name": self.given_name.data.strip(),
+            "family_name": self.family_name.data.strip(),
+            "full_name_ar": (self.full_name_ar.data or "").strip(),
+            "gender": Gender(self.gender.data),
+            "nationality": self.nationality.data,
+            "institution_id": self.institution_id.data or None,
+            "institution_other": (self.institution_other.data or "").strip()
+            if self.institution_id.data == OTHER_INSTITUTION else "",
+            "position": self.position.data.strip(),
+            "email": self.email.data,
+            "phone": (self.phone.data or "").strip(),
+            "passport_number": self.passport_number.data,
+            "passport_expires_on": self.passport_expires_on.data,
+            "certificate_language": DocumentLanguage(self.certificate_language.data),
+        }
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the trainee when rejecting)"),
+                           validators=[Optional(), Length(max=2000)])

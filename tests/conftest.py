@@ -1,0 +1,85 @@
+"""Fixtures built on the application factory, in the manner of Flask's tutorial."""
+import re
+import shutil
+
+import flask_migrate
+import pytest
+
+from centre import create_app
+from centre.extensions import db
+from centre.models import Role
+
+pytest_plugins = ["tests.factories"]
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database brought to the head revision by the migrations, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "centre.sqlite3"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    path = tmp_path / "centre.sqlite3"
+    shutil.copy(migrated_database, path)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+                     MAIL_FOLDER=str(tmp_path / "mail"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url="/catalogue") -> str:
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match[1]
+
+
+def post(client, url, data=None, *, form_url="/catalogue", **kwargs):
+    """POST like a browser: with the CSRF token of a page shown to this client."""
+    data = {"csrf_token": csrf_token(client, form_url), **(data or {})}
+    return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def login_as(app, client, create_user):
+    """Sign the test client in with a new account of the given role; returns the user's id."""
+
+    def login(role: Role | str, email: str | None = None):
+        role = Role(role)
+        with app.app_context():
+            user = create_user(role=role, email=email)
+            email, user_id = user.email, user.id
+            db.session.commit()
+        response = post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user_id
+
+    return login
