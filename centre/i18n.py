@@ -65,6 +65,35 @@ def format_day(value: date | datetime, fmt: str = "long", language: str | None =
     return babel_dates.format_date(value, fmt, locale=_babel_locale(language))
 
 
+#: Day, month in full and year, in every language ("10 juillet 2026", "10 يوليوز 2026").
+FULL_DATE = "d MMMM y"
+
+
+def format_date_range(start: date, end: date, language: str | None = None) -> str:
+    """A period as a document says it: "du 6 au 10 juillet 2026", "من 6 إلى 10 يوليوز 2026"."""
+    from flask_babel import gettext
+
+    locale = _babel_locale(language)
+    last = babel_dates.format_date(end, FULL_DATE, locale=locale)
+    if start == end:
+        return last
+    if (start.year, start.month) == (end.year, end.month):
+        first = babel_dates.format_date(start, "d", locale=locale)
+    elif start.year == end.year:
+        first = babel_dates.format_date(start, "d MMMM", locale=locale)
+    else:
+        first = babel_dates.format_date(start, FULL_DATE, locale=locale)
+    return gettext("from %(start)s to %(end)s", start=first, end=last)
+
+
+def isolate(text: str, direction: str = "auto") -> str:
+    """Wrap text typed by a person in Unicode isolates, so that inside text of the other
+    direction it keeps its own order (U+2066 left-to-right, U+2068 first strong, U+2069 end)."""
+    if not text:
+        return text
+    return ("\u2066" if direction == "ltr" else "\u2068") + text + "\u2069"
+
+
 def format_time(value: datetime, language: str | None = None) -> str:
     return babel_dates.format_time(
         value.astimezone(centre_zone()), "short", locale=_babel_locale(language)

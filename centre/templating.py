@@ -20,6 +20,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(
         localized=i18n.localized,
         country_name=i18n.country_name,
+        date_range=i18n.format_date_range,
         status_label=lambda value: SessionStatus(value).label,
     )
     app.jinja_env.filters.update(

@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 
 import segno
+from babel.dates import format_date
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
@@ -16,7 +17,15 @@ from centre import audit
 from centre.attendance.services import eligibility
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import centre_zone, country_name, localized
+from centre.i18n import (
+    FORMAT_LOCALES,
+    FULL_DATE,
+    centre_zone,
+    country_name,
+    format_date_range,
+    isolate,
+    localized,
+)
 from centre.models import Certificate, CertificateSequence, DocumentLanguage, Registration, User
 from centre.models.types import utcnow
 from centre.pdf import render_pdf, require_arabic_font
@@ -101,7 +110,7 @@ def render_certificate(language: DocumentLanguage, printed: dict, code: str) -> 
             pages.append(Markup(current_app.jinja_env.get_template("pdf/certificate_page.html").render(
                 p=printed, page_language=page_language, code=code, url=url, qr=qr,
                 country=country_name(printed["country"], page_language),
-                centre=current_app.config, printed_dates=printed_dates, issued_on=printed_issued_on,
+                centre=current_app.config, printed_dates=printed_dates, issued_on=printed_issued_on, isolate=isolate,
             )))
     return render_pdf("pdf/document.html", pages=pages, title=printed["number"])
 
@@ -146,17 +155,11 @@ def certificates_of(registration: Registration) -> list[Certificate]:
 
 
 def printed_issued_on(printed: dict, language: str) -> str:
-    from centre.i18n import format_day
-
-    return format_day(date.fromisoformat(printed["issued_on"]), "long", language)
+    return format_date(date.fromisoformat(printed["issued_on"]), FULL_DATE,
+                       locale=FORMAT_LOCALES[language])
 
 
 def printed_dates(printed: dict, language: str) -> str:
     """The session's dates as the certificate prints them."""
-    from babel.dates import format_interval
-
-    from centre.i18n import FORMAT_LOCALES
-
-    start = date.fromisoformat(printed["start_on"])
-    end = date.fromisoformat(printed["end_on"])
-    return format_interval(start, end, "yMMMMd", locale=FORMAT_LOCALES[language])
+    return format_date_range(date.fromisoformat(printed["start_on"]),
+                             date.fromisoformat(printed["end_on"]), language)
