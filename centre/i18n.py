@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -18,6 +18,8 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
 
 def select_locale() -> str:
     """The user's choice (cookie, then account), else the browser, else French."""
+    if not has_request_context():  # CLI and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in languages:

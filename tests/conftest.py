@@ -4,6 +4,7 @@ import shutil
 
 import flask_migrate
 import pytest
+from flask_babel import force_locale
 
 from centre import create_app
 from centre.extensions import db
@@ -40,8 +41,8 @@ def app(migrated_database, tmp_path):
 
 @pytest.fixture
 def ctx(app):
-    """An application context, for tests that call services directly."""
-    with app.app_context():
+    """An application context, for tests that call services directly; messages in English."""
+    with app.app_context(), force_locale("en"):
         yield
         db.session.rollback()
 

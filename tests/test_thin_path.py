@@ -34,8 +34,9 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         db.session.commit()
         national_id, foreign_id, institution_id = national.id, foreign.id, institution.id
 
-    # The coordinator signs in and plans the session.
+    # The coordinator chooses English, signs in and plans the session.
     client = app.test_client()
+    assert post(client, "/language/en", {"next": "/login"}).headers["Location"] == "/login"
     response = post(client, "/login", {"email": "coord@centre.ma", "password": PASSWORD}, form_url="/login")
     assert response.status_code == 302
 
