@@ -84,6 +84,7 @@ def printed_fields(registration: Registration, number: str, issued_on) -> dict:
         "given_name": trainee.given_name,
         "family_name": trainee.family_name,
         "full_name_ar": trainee.full_name_ar,
+        "gender": trainee.gender.value,  # Arabic and French agree the verb with it
         "institution_fr": institution.name_fr if institution else trainee.institution_other,
         "institution_ar": (institution.name_ar or institution.name_fr) if institution else trainee.institution_other,
         "country": trainee.nationality,

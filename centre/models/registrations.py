@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from centre.extensions import db
@@ -50,7 +51,7 @@ class RegistrationStatus(enum.StrEnum):
             RegistrationStatus.ACCEPTED: _l("Accepted"),
             RegistrationStatus.WAITLISTED: _l("Waiting list"),
             RegistrationStatus.REJECTED: _l("Rejected"),
-            RegistrationStatus.CANCELLED: _l("Cancelled"),
+            RegistrationStatus.CANCELLED: _lp("registration status", "Cancelled"),
         }[self]
 
 

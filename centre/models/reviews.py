@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from centre.extensions import db
@@ -21,9 +21,9 @@ class Recommendation(enum.StrEnum):
     @property
     def label(self):
         return {
-            Recommendation.APPROVE: _l("Approve"),
-            Recommendation.APPROVE_WITH_CHANGES: _l("Approve with changes"),
-            Recommendation.REJECT: _l("Reject"),
+            Recommendation.APPROVE: _lp("recommendation", "Approve"),
+            Recommendation.APPROVE_WITH_CHANGES: _lp("recommendation", "Approve with changes"),
+            Recommendation.REJECT: _lp("recommendation", "Reject"),
         }[self]
 
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from centre.extensions import db
@@ -45,7 +46,7 @@ class SessionStatus(enum.StrEnum):
             SessionStatus.CLOSED: _l("Registration closed"),
             SessionStatus.IN_PROGRESS: _l("In progress"),
             SessionStatus.COMPLETED: _l("Completed"),
-            SessionStatus.CANCELLED: _l("Cancelled"),
+            SessionStatus.CANCELLED: _lp("session status", "Cancelled"),
         }[self]
 
 

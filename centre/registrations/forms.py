@@ -42,8 +42,9 @@ class NewTraineeForm(RegistrationForm):
     gender = RadioField(_l("Gender"), choices=options((g.value, g.label) for g in Gender), validators=[DataRequired()])
     nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[Optional()])
+    # No Optional(): it would stop the chain before validate_institution_other.
     institution_other = StringField(_l("Name of your institution, if not in the list"),
-                                    validators=[Optional(), Length(max=300)])
+                                    validators=[Length(max=300)])
     position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])

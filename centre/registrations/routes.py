@@ -66,7 +66,7 @@ def cancel(registration_id):
         db.session.commit()
         flash(_("The registration is cancelled."), "success")
         if promoted and current_user.is_staff:
-            flash(_("%(name)s moves up from the waiting list.", name=promoted.trainee.name), "info")
+            flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
     if current_user.is_staff:
         return redirect(url_for("registrations.index", session_id=registration.session_id))
     return redirect(url_for("registrations.mine"))

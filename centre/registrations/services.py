@@ -112,11 +112,10 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
 
 def _check_room(training_session: TrainingSession, trainee: Trainee) -> None:
     if accepted_count(training_session) >= training_session.capacity:
-        raise DomainError(_l("The session is full: %(capacity)s places are taken."),
-                          capacity=training_session.capacity)
+        raise DomainError(_l("The session is full: every place is taken."))
     quota = training_session.institution_quota
     if quota and trainee.institution_id and accepted_count(training_session, trainee.institution_id) >= quota:
-        raise DomainError(_l("The quota of %(quota)s places for this institution is reached."), quota=quota)
+        raise DomainError(_l("This institution has reached its quota of places."))
 
 
 def decide(registration: Registration, decision: RegistrationStatus, actor: User, reason: str = "") -> Registration:

@@ -1,5 +1,6 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from centre import audit
@@ -30,8 +31,9 @@ def create():
             form.code.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Session %(code)s is created with %(count)s slots.", code=training_session.code,
-                    count=len(training_session.slots)), "success")
+            flash(ngettext("Session %(code)s is created with %(num)d slot.",
+                           "Session %(code)s is created with %(num)d slots.",
+                           len(training_session.slots), code=training_session.code), "success")
             return redirect(url_for("sessions.detail", session_id=training_session.id))
     return render_template("sessions/form.html", form=form), 400 if form.errors else 200
 

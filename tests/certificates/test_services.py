@@ -1,0 +1,171 @@
+import subprocess
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from centre.certificates.services import find_by_code, issue_certificate, new_verification_code, normalize_code
+from centre.errors import DomainError
+from centre.extensions import db
+from centre.models import AuditEntry, Certificate, DocumentLanguage, SessionStatus
+from centre.pdf import fast_font_subsetting
+from centre.sessions.services import change_status
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+@pytest.fixture
+def eligible(ctx, create_session, create_registration, mark_all):
+    """Make accepted registrations of one completed session that all attended every slot."""
+    training_session = create_session(SessionStatus.IN_PROGRESS, title_ar="تقنيات الوساطة المؤسساتية")
+
+    def make(count=1, **trainee_fields):
+        registrations = []
+        for _ in range(count):
+            registration = create_registration(training_session)
+            for name, value in trainee_fields.items():
+                setattr(registration.trainee, name, value)
+            mark_all(registration, present=10)
+            registrations.append(registration)
+        if training_session.status != SessionStatus.COMPLETED:
+            change_status(training_session, SessionStatus.COMPLETED)
+        return registrations
+
+    return make
+
+
+def test_arabic_certificate_text_has_the_arabic_name_and_title(eligible):
+    registration, = eligible(full_name_ar="عائشة بنت محمد")
+    certificate = issue_certificate(registration, DocumentLanguage.AR, None)
+    text = pdf_text(certificate.pdf)
+    assert "عائشة بنت محمد" in text
+    assert "تقنيات الوساطة المؤسساتية" in text
+    assert "شهادة مشاركة" in text  # the document is Arabic whatever the viewer's language
+
+
+def test_latin_name_is_printed_on_the_arabic_page_when_no_arabic_name(eligible):
+    registration, = eligible(full_name_ar="", given_name="Jean-Luc", family_name="O'Brien Jr.")
+    text = pdf_text(issue_certificate(registration, DocumentLanguage.AR, None).pdf)
+    assert "Jean-Luc O'Brien Jr." in text
+
+
+def test_bilingual_certificate_has_a_french_and_an_arabic_page(eligible):
+    registration, = eligible(full_name_ar="موسى عبدو", given_name="Moussa", family_name="Abdou")
+    text = pdf_text(issue_certificate(registration, DocumentLanguage.BILINGUAL, None).pdf)
+    pages = text.split("\f")
+    assert "Attestation de participation" in pages[0] and "Moussa Abdou" in pages[0]
+    assert "شهادة مشاركة" in pages[1] and "موسى عبدو" in pages[1]
+
+
+def test_numbers_follow_each_other_within_the_year(eligible):
+    registrations = eligible(3)
+    numbers = [issue_certificate(r, DocumentLanguage.FR, None).number for r in registrations]
+    year = numbers[0].split("-")[1]
+    assert numbers == [f"CIFEM-{year}-{n:04d}" for n in (1, 2, 3)]
+
+
+def test_certificate_refused_below_attendance_threshold(ctx, create_session, create_registration, mark_all):
+    training_session = create_session(SessionStatus.IN_PROGRESS, attendance_threshold=80)
+    registration = create_registration(training_session)
+    mark_all(registration, present=7)
+    change_status(training_session, SessionStatus.COMPLETED)
+    with pytest.raises(DomainError, match="below the threshold"):
+        issue_certificate(registration, DocumentLanguage.FR, None)
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
+def test_certificate_refused_before_the_session_is_completed(ctx, create_session, create_registration, mark_all):
+    training_session = create_session(SessionStatus.IN_PROGRESS)
+    registration = create_registration(training_session)
+    mark_all(registration, present=10)
+    with pytest.raises(DomainError, match="not completed"):
+        issue_certificate(registration, DocumentLanguage.FR, None)
+
+
+def test_second_valid_certificate_in_the_same_language_is_refused(eligible):
+    registration, = eligible()
+    issue_certificate(registration, DocumentLanguage.FR, None)
+    with pytest.raises(DomainError, match="already been issued"):
+        issue_certificate(registration, DocumentLanguage.FR, None)
+    issue_certificate(registration, DocumentLanguage.AR, None)  # another language is another document
+
+
+def test_issue_stores_bytes_and_digest_and_is_audited(eligible):
+    import hashlib
+
+    registration, = eligible()
+    certificate = issue_certificate(registration, DocumentLanguage.FR, None)
+    assert certificate.pdf.startswith(b"%PDF-")
+    assert certificate.sha256 == hashlib.sha256(certificate.pdf).hexdigest()
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity == "certificate"))
+    assert (entry.action, entry.details["number"]) == ("issue", certificate.number)
+
+
+def test_verification_codes_carry_at_least_80_random_bits(ctx):
+    codes = {new_verification_code() for _ in range(1000)}
+    assert len(codes) == 1000
+    raw = next(iter(codes)).replace("-", "")
+    assert len(raw) * 5 >= 80  # base32: 5 bits a character
+
+
+def test_code_typed_loosely_is_still_found(eligible):
+    registration, = eligible()
+    certificate = issue_certificate(registration, DocumentLanguage.FR, None)
+    typed = certificate.verification_code.replace("-", " ").lower()
+    assert normalize_code(typed) == certificate.verification_code
+    assert find_by_code(typed) == certificate
+
+
+def test_missing_arabic_font_is_said_clearly(eligible, monkeypatch, tmp_path):
+    """With a fontconfig that knows no font, issuing an Arabic certificate explains why it cannot."""
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                     f"<cachedir>{tmp_path}</cachedir></fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    registration, = eligible()
+    with pytest.raises(DomainError, match="No Arabic font is installed"):
+        issue_certificate(registration, DocumentLanguage.AR, None)
+
+
+def test_fonts_are_embedded_through_harfbuzz_subsetting():
+    assert fast_font_subsetting(), "install libharfbuzz-subset0: without it PDFs are ~7x slower"
+
+
+def test_simultaneous_issues_get_distinct_gapless_numbers(app, create_session, create_registration, mark_all):
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_PROGRESS)
+        ids = []
+        for _ in range(4):
+            registration = create_registration(training_session)
+            mark_all(registration, present=10)
+            ids.append(registration.id)
+        change_status(training_session, SessionStatus.COMPLETED)
+        db.session.commit()
+    barrier = threading.Barrier(len(ids))
+    errors = []
+
+    def issue(registration_id):
+        from centre.models import Registration
+
+        with app.app_context():
+            registration = db.session.get(Registration, registration_id)
+            db.session.rollback()
+            barrier.wait()
+            try:
+                issue_certificate(registration, DocumentLanguage.FR, None)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 — reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        sequences = sorted(db.session.scalars(sa.select(Certificate.sequence)))
+    assert sequences == [1, 2, 3, 4]
