@@ -1,9 +1,9 @@
-"""Configuration from environment variables, with embedded defaults for development."""
+"""Configuration from environment variables, read when the app is created, with defaults for development."""
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("CENTRE_INSTANCE_DIR", BASE_DIR / "instance"))
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 def _bool(name, default=False):
@@ -14,21 +14,11 @@ def _bool(name, default=False):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'centre.sqlite3'}"
-    )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-
     # Languages: French is the default; Arabic is written right to left.
     LANGUAGES = ("fr", "ar", "en")
     BABEL_DEFAULT_LOCALE = "fr"
-    BABEL_DEFAULT_TIMEZONE = os.environ.get("CENTRE_TIMEZONE", "Africa/Casablanca")
     LANGUAGE_COOKIE = "centre_lang"
 
-    # The host country decides who is a "national" expert.
-    HOST_COUNTRY = os.environ.get("CENTRE_HOST_COUNTRY", "MA")
-    CERTIFICATE_PREFIX = os.environ.get("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
     # Names printed on documents, in each document language (data, not interface text).
     INSTITUTION_NAMES = {
         "fr": "Institution du Médiateur du Royaume",
@@ -41,22 +31,32 @@ class Config:
         "en": "International Centre for Training and Exchange in Mediation",
     }
     CERTIFICATE_PLACES = {"fr": "Rabat", "ar": "الرباط", "en": "Rabat"}
-    # Public address printed in the certificate's QR code; empty means "this request's host".
-    PUBLIC_BASE_URL = os.environ.get("CENTRE_PUBLIC_BASE_URL", "")
 
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "centre@localhost")
-    MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_DIR / "mail"))
-
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
+
+    def __init__(self):
+        env = os.environ.get
+        instance_dir = Path(env("CENTRE_INSTANCE_DIR", BASE_DIR / "instance"))
+        self.SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{instance_dir / 'centre.sqlite3'}")
+        self.BABEL_DEFAULT_TIMEZONE = env("CENTRE_TIMEZONE", "Africa/Casablanca")
+        # The host country decides who is a "national" expert.
+        self.HOST_COUNTRY = env("CENTRE_HOST_COUNTRY", "MA")
+        self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
+        # Public address printed in the certificates' QR codes; empty means "this request's host".
+        self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")
+        self.MAIL_SERVER = env("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USERNAME = env("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "centre@localhost")
+        self.MAIL_FOLDER = env("MAIL_FOLDER", str(instance_dir / "mail"))
 
 
 class DevelopmentConfig(Config):
@@ -65,10 +65,13 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # A lower cost keeps password hashing from dominating the test run.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+    def __init__(self):
+        super().__init__()
+        self.SECRET_KEY = "test-secret"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 
 class ProductionConfig(Config):
@@ -76,7 +79,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
 
     def __init__(self):
-        if os.environ.get("SECRET_KEY", "") in ("", Config.SECRET_KEY):
+        super().__init__()
+        if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             raise RuntimeError("SECRET_KEY must be set to a real secret in production.")
 
 
