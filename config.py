@@ -60,10 +60,12 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    ENV_NAME = "development"
     DEBUG = True
 
 
 class TestConfig(Config):
+    ENV_NAME = "test"
     TESTING = True
     # A lower cost keeps password hashing from dominating the test run.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -75,6 +77,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -1,11 +1,14 @@
 """flask commands: create-user, seed-demo."""
 import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
+from centre.demo import demo_logins, seed_demo
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import Role
+from centre.models import Role, User
 
 
 @click.command("create-user")
@@ -25,5 +28,47 @@ def create_user_command(email, role, full_name, password):
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Load only into a database that has no account yet.")
+@with_appcontext
+def seed_demo_command(if_empty):
+    """Load demo data: partner institutions, experts, sessions at every stage, trainees."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo accounts share a known password: not loaded in production.")
+    if if_empty and db.session.scalar(sa.select(User.id).limit(1)) is not None:
+        click.echo("The database already has accounts; demo data not loaded.")
+        existing = set(db.session.scalars(
+            sa.select(User.email).where(User.email.in_([login["email"] for login in demo_logins()]))
+        ))
+        _echo_logins([login for login in demo_logins() if login["email"] in existing])
+        return
+    try:
+        created = seed_demo()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    counts = created["counts"]
+    click.echo(
+        f"Demo data loaded: {counts['institutions']} institutions, {counts['experts']} experts, "
+        f"{counts['sessions']} sessions ({', '.join(created['sessions'].values())}), "
+        f"{counts['trainees']} trainees, {counts['registrations']} registrations, "
+        f"{counts['certificates']} certificates."
+    )
+    _echo_logins(created["logins"])
+    click.echo("Every demo trainee signs in with the same password.")
+
+
+def _echo_logins(logins):
+    if not logins:
+        return
+    click.echo("Demo accounts (demo data only, not for production):")
+    width = max(len(login["email"]) for login in logins)
+    click.echo(f"  {'e-mail':<{width}}  {'role':<12}  password")
+    for login in logins:
+        click.echo(f"  {login['email']:<{width}}  {login['role']:<12}  {login['password']}")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -84,3 +84,27 @@ def login_as(app, client, create_user):
         return user_id
 
     return login
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(callable) -> how many SQL statements the callable ran."""
+    from sqlalchemy import event
+
+    def count(action) -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            action()
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return len(statements)
+
+    return count

@@ -36,6 +36,6 @@ def grid(session_id):
     return render_template(
         "attendance/grid.html", s=training_session, form=form, registrations=registrations,
         marks=services.marks_of(training_session), statuses=list(MarkStatus),
-        figures={r.id: services.figures(r) for r in registrations},
+        figures=services.session_figures(training_session, [r.id for r in registrations]),
         editable=training_session.status in services.MARKING_STATUSES,
     ), status

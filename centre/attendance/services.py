@@ -79,28 +79,43 @@ def marks_of(training_session: TrainingSession) -> dict[tuple[int, int], Attenda
     }
 
 
-def figures(registration: Registration) -> AttendanceFigures:
-    training_session = registration.training_session
-    slot_ids = {slot.id for slot in training_session.slots}
-    counts = dict(db.session.execute(
-        sa.select(AttendanceMark.status, sa.func.count())
-        .where(AttendanceMark.registration_id == registration.id, AttendanceMark.slot_id.in_(slot_ids))
-        .group_by(AttendanceMark.status)
-    ).all())
+def session_figures(training_session: TrainingSession,
+                    registration_ids: list[int] | None = None) -> dict[int, AttendanceFigures]:
+    """Attendance figures of each registration of the session, in one query."""
+    slot_ids = [slot.id for slot in training_session.slots]
+    query = (
+        sa.select(AttendanceMark.registration_id, AttendanceMark.status, sa.func.count())
+        .where(AttendanceMark.slot_id.in_(slot_ids))
+        .group_by(AttendanceMark.registration_id, AttendanceMark.status)
+    )
+    if registration_ids is not None:
+        query = query.where(AttendanceMark.registration_id.in_(registration_ids))
+    counts: dict[int, dict[MarkStatus, int]] = {}
+    for registration_id, status, count in db.session.execute(query):
+        counts.setdefault(registration_id, {})[status] = count
+    ids = registration_ids if registration_ids is not None else list(counts)
+    return {rid: _figures(training_session, len(slot_ids), counts.get(rid, {})) for rid in ids}
+
+
+def _figures(training_session: TrainingSession, slots: int, counts: dict) -> AttendanceFigures:
     present = counts.get(MarkStatus.PRESENT, 0) + counts.get(MarkStatus.LATE, 0)
     excused = counts.get(MarkStatus.EXCUSED, 0)
-    counted = len(slot_ids) - (excused if training_session.excused_left_out else 0)
-    return AttendanceFigures(slots=len(slot_ids), present=present, excused=excused, counted=counted)
+    counted = slots - (excused if training_session.excused_left_out else 0)
+    return AttendanceFigures(slots=slots, present=present, excused=excused, counted=counted)
 
 
-def eligibility(registration: Registration) -> tuple[bool, str]:
+def figures(registration: Registration) -> AttendanceFigures:
+    return session_figures(registration.training_session, [registration.id])[registration.id]
+
+
+def eligibility(registration: Registration, result: AttendanceFigures | None = None) -> tuple[bool, str]:
     """Whether the registration may receive a certificate, and if not, why."""
     training_session = registration.training_session
     if training_session.status != SessionStatus.COMPLETED:
         return False, str(_l("The session is not completed."))
     if registration.status != RegistrationStatus.ACCEPTED:
         return False, str(_l("The registration is not accepted."))
-    result = figures(registration)
+    result = result or figures(registration)
     if result.slots == 0:
         return False, str(_l("The session has no slots."))
     # Integer comparison, so a threshold met exactly is never lost to rounding.

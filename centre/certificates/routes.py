@@ -2,7 +2,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from centre.attendance.services import eligibility, figures
+from centre.attendance.services import eligibility, session_figures
 from centre.certificates import bp
 from centre.certificates import services
 from centre.certificates.forms import IssueForm
@@ -16,13 +16,16 @@ from centre.registrations.services import accepted_registrations
 @bp.route("/session/<int:session_id>")
 def index(session_id):
     training_session = get_training_session(session_id)
+    registrations = accepted_registrations(training_session)
+    all_figures = session_figures(training_session, [r.id for r in registrations])
+    issued = services.certificates_by_registration(registrations)
     rows = []
-    for registration in accepted_registrations(training_session):
-        eligible, reason = eligibility(registration)
+    for registration in registrations:
+        eligible, reason = eligibility(registration, all_figures[registration.id])
         form = IssueForm(prefix=f"r{registration.id}",
                          language=registration.trainee.certificate_language.value)
-        rows.append((registration, figures(registration), eligible, reason, form,
-                     services.certificates_of(registration)))
+        rows.append((registration, all_figures[registration.id], eligible, reason, form,
+                     issued.get(registration.id, [])))
     return render_template("certificates/index.html", s=training_session, rows=rows)
 
 

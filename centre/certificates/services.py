@@ -149,6 +149,17 @@ def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.verification_code == normalize_code(code)))
 
 
+def certificates_by_registration(registrations: list[Registration]) -> dict[int, list[Certificate]]:
+    """The certificates of several registrations, in one query."""
+    result: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(
+        sa.select(Certificate).where(Certificate.registration_id.in_([r.id for r in registrations]))
+        .order_by(Certificate.issued_at)
+    ):
+        result.setdefault(certificate.registration_id, []).append(certificate)
+    return result
+
+
 def certificates_of(registration: Registration) -> list[Certificate]:
     return db.session.scalars(
         sa.select(Certificate).where(Certificate.registration_id == registration.id).order_by(Certificate.issued_at)

@@ -17,7 +17,7 @@ from centre.registrations.forms import NewTraineeForm, RegistrationForm
 @bp.route("/catalogue")
 def catalogue():
     sessions = open_sessions()
-    places = {s.id: registrations.places_left(s) for s in sessions}
+    places = registrations.places_left_in(sessions)
     return render_template("public/catalogue.html", sessions=sessions, places=places)
 
 

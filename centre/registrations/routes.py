@@ -2,7 +2,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from centre.certificates.services import certificates_of
+from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import RegistrationStatus
@@ -47,7 +47,7 @@ def decide(registration_id, decision):
 @bp.route("/mine")
 def mine():
     registrations = services.registrations_of_trainee(current_user)
-    certificates = {r.id: certificates_of(r) for r in registrations}
+    certificates = certificates_by_registration(registrations)
     return render_template("registrations/mine.html", registrations=registrations,
                            certificates=certificates, form=DecisionForm())
 
