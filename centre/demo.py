@@ -365,7 +365,7 @@ def seed_demo(today: date | None = None) -> dict:
             code=f"{start.year}-{numbers_by_year[start.year]:02d}",
             title_fr=spec["title"][0], title_ar=spec["title"][1], title_en=spec["title"][2],
             theme_fr=spec["theme"][0], theme_ar=spec["theme"][1], theme_en=spec["theme"][2],
-            venue="Rabat", start_on=start, end_on=start + timedelta(days=spec["days"] - 1),
+            venue_fr="Rabat", venue_ar="الرباط", venue_en="Rabat", start_on=start, end_on=start + timedelta(days=spec["days"] - 1),
             capacity=spec["capacity"], institution_quota=spec.get("quota"),
             # register() compares the deadline with today, so past sessions have none.
             registration_deadline=None if start < today else start - timedelta(days=21),

@@ -113,7 +113,7 @@ def test_person_typed_text_is_shown_with_dir_auto(app, client, create_session):
     from centre.models import SessionStatus
 
     with app.app_context():
-        create_session(SessionStatus.OPEN, code="2026-09", venue="الرباط")
+        create_session(SessionStatus.OPEN, code="2026-09", venue_fr="الرباط")
         db.session.commit()
     html = client.get("/catalogue/2026-09").get_data(as_text=True)
     assert '<dd dir="auto">الرباط</dd>' in html

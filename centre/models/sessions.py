@@ -73,7 +73,9 @@ class TrainingSession(db.Model):
     kind: Mapped[SessionKind] = mapped_column(
         enum_column(SessionKind, "session_kind"), default=SessionKind.COLLECTIVE
     )
-    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_fr: Mapped[str] = mapped_column(sa.String(200), default="")  #: e.g. Rabat
+    venue_ar: Mapped[str] = mapped_column(sa.String(200), default="")  #: e.g. الرباط
+    venue_en: Mapped[str] = mapped_column(sa.String(200), default="")
     start_on: Mapped[date]
     end_on: Mapped[date]
     capacity: Mapped[int]  #: accepted registrations never exceed it

@@ -29,7 +29,9 @@ class SessionForm(FlaskForm):
     theme_fr = TextAreaField(_l("Theme and programme in French"), validators=[DataRequired(), Length(max=10000)])
     theme_ar = TextAreaField(_l("Theme and programme in Arabic"), validators=[Optional(), Length(max=10000)])
     theme_en = TextAreaField(_l("Theme and programme in English"), validators=[Optional(), Length(max=10000)])
-    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    venue_fr = StringField(_l("Venue in French"), validators=[DataRequired(), Length(max=200)])
+    venue_ar = StringField(_l("Venue in Arabic"), validators=[Optional(), Length(max=200)])
+    venue_en = StringField(_l("Venue in English"), validators=[Optional(), Length(max=200)])
     start_on = DateField(_l("First day"), validators=[DataRequired()])
     end_on = DateField(_l("Last day"), validators=[DataRequired()])
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
@@ -52,10 +54,10 @@ class SessionForm(FlaskForm):
 
     def session_fields(self) -> dict:
         fields = {name: getattr(self, name).data for name in (
-            "code", "title_fr", "title_ar", "title_en", "theme_fr", "theme_ar", "theme_en", "venue",
+            "code", "title_fr", "title_ar", "title_en", "theme_fr", "theme_ar", "theme_en", "venue_fr", "venue_ar", "venue_en",
             "start_on", "end_on", "capacity", "institution_quota", "registration_deadline",
             "attendance_threshold", "excused_left_out")}
-        for name in ("code", "title_fr", "title_ar", "title_en", "venue"):
+        for name in ("code", "title_fr", "title_ar", "title_en", "venue_fr", "venue_ar", "venue_en"):
             fields[name] = (fields[name] or "").strip()
         fields["kind"] = SessionKind(self.kind.data)
         fields["languages"] = ",".join(self.languages.data)
