@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 #: Babel locale used to format dates for each interface or document language.
@@ -73,8 +73,6 @@ FULL_DATE = "d MMMM y"
 
 def format_date_range(start: date, end: date, language: str | None = None) -> str:
     """A period as a document says it: "du 6 au 10 juillet 2026", "من 6 إلى 10 يوليوز 2026"."""
-    from flask_babel import gettext
-
     locale = _babel_locale(language)
     last = babel_dates.format_date(end, FULL_DATE, locale=locale)
     if start == end:

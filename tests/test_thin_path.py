@@ -92,6 +92,7 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         registration_id = registration.id
         assert registration.status == RegistrationStatus.PENDING
         assert registration.trainee.email == "moussa.abdou@example.ne"
+        assert registration.trainee.user.locale == "ar"  # the language they registered in
 
     # The coordinator accepts, closes registration and starts the session.
     response = post(client, f"/registrations/{registration_id}/decide/accepted", form_url=detail)

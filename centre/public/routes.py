@@ -6,6 +6,7 @@ from flask_login import current_user, login_user
 
 from centre.certificates.services import find_by_code, normalize_code, printed_dates
 from centre.errors import DomainError
+from centre.i18n import current_language
 from centre.extensions import db
 from centre.models import Role, Trainee
 from centre.public import bp
@@ -41,7 +42,8 @@ def register(code):
     if form.validate_on_submit():
         try:
             if trainee is None:
-                trainee = registrations.create_trainee_account(form.password.data, **form.trainee_fields())
+                trainee = registrations.create_trainee_account(
+                    form.password.data, locale=current_language(), **form.trainee_fields())
             registrations.register(training_session, trainee, arrival_on=form.arrival_on.data,
                                    departure_on=form.departure_on.data,
                                    needs_visa_letter=form.needs_visa_letter.data)

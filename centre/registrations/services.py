@@ -38,14 +38,14 @@ def normalize_passport(number: str | None) -> str | None:
     return number or None
 
 
-def create_trainee_account(password: str, **fields) -> Trainee:
-    """A visitor's trainee record with the account they sign in with."""
+def create_trainee_account(password: str, locale: str | None = None, **fields) -> Trainee:
+    """A visitor's trainee record with the account they sign in with, in the language they used."""
     email = normalize_email(fields.pop("email"))
     if db.session.scalar(sa.select(User.id).where(User.email == email)) or db.session.scalar(
         sa.select(Trainee.id).where(Trainee.email == email)
     ):
         raise DomainError(_l("An account already exists for %(email)s. Please sign in to register."), email=email)
-    user = User(email=email, role=Role.TRAINEE,
+    user = User(email=email, role=Role.TRAINEE, locale=locale,
                 full_name=f"{fields['given_name']} {fields['family_name']}")
     user.set_password(password)
     fields["passport_number"] = normalize_passport(fields.get("passport_number"))

@@ -31,6 +31,7 @@ def record(session_id):
             db.session.commit()
             flash(_("The review of %(name)s is recorded.", name=expert.name), "success")
             return redirect(url_for("sessions.detail", session_id=session_id))
-    from centre.sessions.routes import _render_detail
+    # Imported here: the sessions blueprint imports this area's forms at load time.
+    from centre.sessions.routes import render_detail
 
-    return _render_detail(training_session, 400, review_form=form)
+    return render_detail(training_session, 400, review_form=form)

@@ -40,10 +40,10 @@ def create():
 
 @bp.route("/<int:session_id>")
 def detail(session_id):
-    return _render_detail(get_training_session(session_id))
+    return render_detail(get_training_session(session_id))
 
 
-def _render_detail(training_session, status=200, **forms):
+def render_detail(training_session, status=200, **forms):
     return render_template(
         "sessions/detail.html", s=training_session,
         transitions=services.allowed_transitions(training_session),
@@ -70,7 +70,7 @@ def transition(session_id, target):
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _render_detail(get_training_session(session_id), 409, transition_form=form)
+        return render_detail(get_training_session(session_id), 409, transition_form=form)
     db.session.commit()
     flash(_("The session is now: %(status)s.", status=target.label), "success")
     return redirect(url_for("sessions.detail", session_id=session_id))
