@@ -35,7 +35,7 @@ run: setup
 	CENTRE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
-	$(PY) -m pytest
+	scripts/test.sh
 
 # The translation cycle: extract the strings, merge them into the catalogues, compile.
 extract: $(VENV)/.installed

@@ -1,10 +1,14 @@
 """Fixtures built on the application factory, in the manner of Flask's tutorial."""
+import os
 import re
 import shutil
+import uuid
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.engine import make_url
 
 from centre import create_app
 from centre.extensions import db
@@ -27,12 +31,46 @@ def migrated_database(tmp_path_factory):
     return path
 
 
+#: SQLite always; PostgreSQL too when the test command started one (scripts/test.sh).
+POSTGRES_URL = os.environ.get("CENTRE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """A PostgreSQL database brought to head by the migrations; each test gets a copy."""
+    server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS centre_template")
+        connection.exec_driver_sql("CREATE DATABASE centre_template")
+    url = make_url(POSTGRES_URL).set(database="centre_template")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    yield server
+    server.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, migrated_database, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "centre.sqlite3"
+        shutil.copy(migrated_database, path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_template")
+    name = f"centre_test_{uuid.uuid4().hex[:12]}"
+    with server.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE centre_template")
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def app(migrated_database, tmp_path):
-    path = tmp_path / "centre.sqlite3"
-    shutil.copy(migrated_database, path)
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-                     MAIL_FOLDER=str(tmp_path / "mail"))
+def app(database_url, tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, MAIL_FOLDER=str(tmp_path / "mail"))
     yield app
     with app.app_context():
         db.session.remove()

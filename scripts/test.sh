@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole suite, against SQLite and against a throw-away PostgreSQL server that this
+# script starts on 127.0.0.1 and stops on exit (installed from Debian's packages if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  echo "Installing PostgreSQL from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+PGBIN=$(pg_bin)
+PGPORT=${CENTRE_TEST_PGPORT:-54329}
+PGDATA=$(mktemp -d -t centre-pg.XXXXXX)  # not under root's home: postgres must enter it
+chown postgres:postgres "$PGDATA"
+chmod 700 "$PGDATA"
+stop() {
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PGDATA"
+}
+trap stop EXIT
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null
+
+export CENTRE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
+.venv/bin/python -m pytest "$@"
