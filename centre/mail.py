@@ -35,8 +35,8 @@ def send(to: str, template: str, language: str, **context) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
-    message["Content-Language"] = language
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which drops Content-* headers
     if config["MAIL_SERVER"]:
         _send_smtp(message, config)
         log.info("mail sent to %s: %s", to, subject)
