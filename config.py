@@ -32,6 +32,12 @@ class Config:
     }
     CERTIFICATE_PLACES = {"fr": "Rabat", "ar": "الرباط", "en": "Rabat"}
 
+    # Slots are not generated on weekends nor on public holidays: the fixed-date national
+    # holidays (month-day) below, and the dates in CENTRE_HOLIDAYS (ISO, comma-separated)
+    # for the holidays that move every year (the religious ones follow the lunar calendar).
+    FIXED_HOLIDAYS = ("01-01", "01-11", "01-14", "05-01", "07-30", "08-14", "08-20", "08-21",
+                      "10-31", "11-06", "11-18")
+
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -47,6 +53,7 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env("CENTRE_TIMEZONE", "Africa/Casablanca")
         # The host country decides who is a "national" expert.
         self.HOST_COUNTRY = env("CENTRE_HOST_COUNTRY", "MA")
+        self.HOLIDAYS = tuple(d.strip() for d in env("CENTRE_HOLIDAYS", "").split(",") if d.strip())
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
         # Public address printed in the certificates' QR codes; empty means "this request's host".
         self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")

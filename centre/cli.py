@@ -69,6 +69,25 @@ def _echo_logins(logins):
         click.echo(f"  {login['email']:<{width}}  {login['role']:<12}  {login['password']}")
 
 
+@click.group("reviews")
+def reviews_group():
+    """The experts' preparation reviews."""
+
+
+@reviews_group.command("remind")
+@with_appcontext
+def remind_command():
+    """E-mail the experts whose review is overdue (at most once a day; run it from cron)."""
+    from centre.reviews.services import remind_overdue
+
+    reminded = remind_overdue()
+    db.session.commit()
+    for review in reminded:
+        click.echo(f"Reminded {review.expert.user.email} about session {review.training_session.code}.")
+    click.echo(f"{len(reminded)} reminder(s) sent.")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reviews_group)
     app.cli.add_command(seed_demo_command)

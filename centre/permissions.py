@@ -31,11 +31,26 @@ ACCESS: dict[str, frozenset] = {
     "public.verify": PUBLIC,
     "public.verify_form": PUBLIC,
     # sessions and their preparation review
+    "public.catalogue_ics": PUBLIC,
+    "public.session_ics": PUBLIC,
     "sessions.index": STAFF,
+    "sessions.calendar": STAFF,
     "sessions.create": STAFF,
+    "sessions.edit": STAFF,
+    "sessions.duplicate": STAFF,
     "sessions.detail": STAFF,
     "sessions.transition": STAFF,
+    "sessions.slots": STAFF,
+    "sessions.slot_change": STAFF,
+    "sessions.slot_remove": STAFF,
+    "sessions.trainer_set": STAFF,
+    "sessions.trainer_remove": STAFF,
+    "sessions.ics": STAFF,
     "reviews.record": STAFF,
+    "reviews.assign": STAFF,
+    "reviews.mine": EXPERT,
+    "reviews.submit": EXPERT,
+    "reviews.conflict": EXPERT,
     # registrations
     "registrations.index": STAFF,
     "registrations.decide": STAFF,
@@ -112,3 +127,27 @@ def safe_next_url(target: str | None, default: str) -> str:
 
 
 __all__ = ["ACCESS", "check_access", "current_app"]
+
+
+def get_slot(slot_id: int):
+    from centre.models import Slot
+
+    return db.get_or_404(Slot, slot_id)
+
+
+def get_trainer(session_id: int, expert_id: int):
+    from centre.models import Trainer
+
+    return db.get_or_404(Trainer, (session_id, expert_id))
+
+
+def get_review(review_id: int):
+    """A review for its expert: another expert's answers 404."""
+    from centre.models import Review
+
+    review = db.get_or_404(Review, review_id)
+    if current_user.is_staff:
+        return review
+    if review.expert.user_id is None or review.expert.user_id != current_user.id:
+        abort(404)
+    return review

@@ -1,8 +1,23 @@
 """What every template can use: the page's language and direction, and formatting helpers."""
+from babel.numbers import format_decimal
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from centre import i18n
+from centre.mail import absolute_url
 from centre.models import Role, SessionStatus
+
+
+#: How the session page's history names each kind of change.
+HISTORY_LABELS = {
+    "edit": _l("Edited"),
+    "duplicate": _l("Created as a copy"),
+    "slot_add": _l("Slot added"),
+    "slot_change": _l("Slot hours changed"),
+    "slot_remove": _l("Slot removed"),
+    "trainer": _l("Trainer added or changed"),
+    "trainer_remove": _l("Trainer removed"),
+}
 
 
 def register_template_helpers(app):
@@ -22,9 +37,13 @@ def register_template_helpers(app):
         country_name=i18n.country_name,
         date_range=i18n.format_date_range,
         status_label=lambda value: SessionStatus(value).label,
+        absolute_url=absolute_url,
+        history_label=lambda action: HISTORY_LABELS.get(action, action),
     )
     app.jinja_env.filters.update(
         day=i18n.format_day,
         time=i18n.format_time,
         datetime=i18n.format_datetime,
+        time_value=lambda value: value.astimezone(i18n.centre_zone()).strftime("%H:%M"),  # <input type=time>
+        format_decimal=lambda value: format_decimal(value, locale=i18n.FORMAT_LOCALES[i18n.current_language()]),
     )

@@ -87,6 +87,7 @@ def create_session(create_expert):
         start = date(2026, 3, 2)  # a Monday
         fields = {"code": f"T-{n}", "title_fr": "Gestion des plaintes", "title_ar": "تدبير الشكايات",
                   "title_en": "Complaint handling", "theme_fr": "Le traitement des plaintes.",
+                  "theme_ar": "معالجة الشكايات.",
                   "venue_fr": "Rabat", "venue_ar": "الرباط", "venue_en": "Rabat", "start_on": start, "end_on": start + timedelta(days=4),
                   "capacity": 20, "registration_deadline": None}
         fields.update(overrides)

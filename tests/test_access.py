@@ -18,6 +18,9 @@ STAFF = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": FORBIDDEN, "coordin
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN}
 #: Trainee endpoints about one registration: the sweep's trainee is not its owner, so 404.
 OWNER_OR_STAFF = {**STAFF, "trainee": HIDDEN}
+EXPERT_ONLY = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
+#: Expert endpoints about one review: the sweep's expert is not the one assigned, so 404.
+OWN_REVIEW = {**EXPERT_ONLY, "expert": HIDDEN}
 
 EXPECTED = {
     "static": ANYONE,
@@ -31,11 +34,26 @@ EXPECTED = {
     "public.register": ANYONE,
     "public.verify": ANYONE,
     "public.verify_form": ANYONE,
+    "public.catalogue_ics": ANYONE,
+    "public.session_ics": ANYONE,
     "sessions.index": STAFF,
+    "sessions.calendar": STAFF,
     "sessions.create": STAFF,
+    "sessions.edit": STAFF,
+    "sessions.duplicate": STAFF,
     "sessions.detail": STAFF,
     "sessions.transition": STAFF,
+    "sessions.slots": STAFF,
+    "sessions.slot_change": STAFF,
+    "sessions.slot_remove": STAFF,
+    "sessions.trainer_set": STAFF,
+    "sessions.trainer_remove": STAFF,
+    "sessions.ics": STAFF,
     "reviews.record": STAFF,
+    "reviews.assign": STAFF,
+    "reviews.mine": EXPERT_ONLY,
+    "reviews.submit": OWN_REVIEW,
+    "reviews.conflict": OWN_REVIEW,
     "registrations.index": STAFF,
     "registrations.decide": STAFF,
     "registrations.mine": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
@@ -48,7 +66,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def world(app, create_session, create_registration, create_user, create_trainee, mark_all):
+def world(app, create_session, create_registration, create_user, create_trainee, create_expert, mark_all):
     """An open session, a completed one with a certificate, and one account per role."""
     from centre.certificates.services import issue_certificate
 
@@ -58,8 +76,9 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         owner = create_trainee(user=create_user(Role.TRAINEE))
         registration = create_registration(done, trainee=owner)
         mark_all(registration, present=10, rest=MarkStatus.PRESENT)
-        from centre.sessions.services import change_status
+        from centre.sessions.services import change_status, set_trainer
 
+        trainer = set_trainer(done, create_expert(), 2, None)
         change_status(done, SessionStatus.COMPLETED)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
         accounts = {}
@@ -74,11 +93,19 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             "values": {
                 "session_id": done.id, "registration_id": registration.id,
                 "certificate_id": certificate.id, "decision": "accepted", "target": "cancelled",
-                "filename": "css/app.css",
+                "filename": "css/app.css", "slot_id": done.slots[0].id, "expert_id": trainer.expert_id,
+                "review_id": done_review_id(done),
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
+                      "public.session_ics": open_session.code,
                       "public.verify": certificate.verification_code, "main.set_language": "en"},
         }
+
+
+def done_review_id(training_session) -> int:
+    from centre.models import Review
+
+    return db.session.scalar(sa.select(Review.id).where(Review.session_id == training_session.id).limit(1))
 
 
 def outcome(response) -> str:

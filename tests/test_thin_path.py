@@ -45,7 +45,8 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         "title_fr": "Médiation institutionnelle et traitement des plaintes",
         "title_ar": "الوساطة المؤسساتية ومعالجة الشكايات",
         "title_en": "Institutional mediation and complaint handling",
-        "theme_fr": "Les techniques de traitement des plaintes.", "venue_fr": "Rabat", "venue_ar": "الرباط",
+        "theme_fr": "Les techniques de traitement des plaintes.", "theme_ar": "تقنيات معالجة الشكايات.",
+        "venue_fr": "Rabat", "venue_ar": "الرباط",
         "start_on": "2026-07-06", "end_on": "2026-07-07", "capacity": "2",
         "languages": ["fr", "ar"], "attendance_threshold": "75",
     }, form_url="/sessions/new")

@@ -7,7 +7,7 @@ from datetime import date
 import segno
 from babel.dates import format_date
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from centre import audit
 from centre.attendance.services import eligibility
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.mail import absolute_url
 from centre.i18n import (
     FORMAT_LOCALES,
     FULL_DATE,
@@ -51,11 +52,7 @@ def normalize_code(code: str) -> str:
 
 
 def verification_url(code: str) -> str:
-    path = current_app.url_map.bind("localhost").build("public.verify", {"code": code})
-    base = current_app.config["PUBLIC_BASE_URL"] or (
-        request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    )
-    return base.rstrip("/") + path
+    return absolute_url("public.verify", code=code)
 
 
 def _next_number(year: int) -> tuple[int, str]:

@@ -3,7 +3,7 @@ from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence
 from centre.models.experts import Expert
-from centre.models.institutions import Agreement, Association, Institution, InstitutionKind
+from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -21,5 +21,5 @@ __all__ = [
     "CertificateSequence", "DocumentLanguage", "Expert", "Gender", "Institution",
     "InstitutionKind", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
     "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Slot", "SlotPart",
-    "Trainee", "Trainer", "TrainingSession", "User",
+    "Trainee", "Trainer", "TrainingSession", "User", "institution_association",
 ]

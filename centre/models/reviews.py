@@ -48,10 +48,13 @@ class Review(db.Model):
     comments: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: last overdue reminder
 
     training_session: Mapped[TrainingSession] = relationship()
     expert: Mapped[Expert] = relationship()
-    recorded_by: Mapped[User | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
 
     __table_args__ = (
         sa.UniqueConstraint("session_id", "expert_id", name="uq_review_session_expert"),

@@ -70,6 +70,9 @@ class TrainingSession(db.Model):
     theme_fr: Mapped[str] = mapped_column(sa.Text, default="")
     theme_ar: Mapped[str] = mapped_column(sa.Text, default="")
     theme_en: Mapped[str] = mapped_column(sa.Text, default="")
+    programme_fr: Mapped[str] = mapped_column(sa.Text, default="")  #: day-by-day outline
+    programme_ar: Mapped[str] = mapped_column(sa.Text, default="")
+    programme_en: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[SessionKind] = mapped_column(
         enum_column(SessionKind, "session_kind"), default=SessionKind.COLLECTIVE
     )

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -13,6 +13,7 @@ from centre.public import bp
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
 from centre.registrations.forms import NewTraineeForm, RegistrationForm
+from centre.sessions.services import calendar_feed
 
 
 @bp.route("/catalogue")
@@ -58,6 +59,25 @@ def register(code):
             return redirect(url_for("registrations.mine"))
     status = 400 if request.method == "POST" else 200
     return render_template("public/register.html", s=training_session, form=form), status
+
+
+@bp.route("/catalogue.ics")
+def catalogue_ics():
+    """Open sessions as an iCalendar feed that calendar programs subscribe to."""
+    return _feed(open_sessions(), "sessions")
+
+
+@bp.route("/catalogue/<code>.ics")
+def session_ics(code):
+    training_session = get_open_session(code) or abort(404)
+    return _feed([training_session], training_session.code)
+
+
+def _feed(sessions, name):
+    feed = calendar_feed(sessions, slots=False, language=current_language(),
+                         url_for_session=lambda s: url_for("public.session", code=s.code, _external=True))
+    return Response(feed, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'inline; filename="{name}.ics"'})
 
 
 @bp.route("/verify")

@@ -1,28 +1,56 @@
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from centre.forms import options
-from centre.extensions import db
-from centre.i18n import country_name
-from centre.models import Expert, Recommendation
+from centre.models import Recommendation
 
 
-class ReviewRecordForm(FlaskForm):
-    """A coordinator records a review an expert handed in."""
+def _expert_options():
+    from centre.sessions.forms import expert_options
 
-    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    return expert_options()
+
+
+class ReviewForm(FlaskForm):
+    """An expert's review of a session's theme and programme."""
+
     score_relevance = IntegerField(_l("Relevance (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
     score_methodology = IntegerField(_l("Methodology (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
     score_audience = IntegerField(_l("Fit for the audience (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
     recommendation = SelectField(_l("Recommendation"), choices=options((r.value, r.label) for r in Recommendation))
     comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=10000)])
 
+    def answers(self) -> dict:
+        return {
+            "score_relevance": self.score_relevance.data,
+            "score_methodology": self.score_methodology.data,
+            "score_audience": self.score_audience.data,
+            "recommendation": Recommendation(self.recommendation.data),
+            "comments": (self.comments.data or "").strip(),
+        }
+
+
+class ReviewRecordForm(ReviewForm):
+    """A coordinator records a review an expert handed in."""
+
+    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        experts = db.session.scalars(sa.select(Expert).order_by(Expert.family_name, Expert.given_name)).all()
-        self.expert_id.choices = options(
-            (e.id, f"{e.name} — {country_name(e.nationality)}") for e in experts
-        )
+        self.expert_id.choices = _expert_options()
+
+
+class AssignForm(FlaskForm):
+    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    due_on = DateField(_l("Review due on"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expert_id.choices = _expert_options()
+
+
+class ConflictForm(FlaskForm):
+    note = TextAreaField(_l("What is the conflict of interest?"),
+                         validators=[DataRequired(), Length(max=2000)])

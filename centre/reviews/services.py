@@ -1,32 +1,84 @@
-"""The experts' preparation review and the gate it puts before approval."""
+"""The experts' preparation review: assignment, conflicts of interest, submission, the summary
+a coordinator reads, reminders, and the gate the reviews put before approval."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from centre import audit
+from centre import audit, mail
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.i18n import centre_zone
 from centre.models import Expert, Recommendation, Review, SessionStatus, TrainingSession, User
 from centre.models.types import utcnow
 
+#: Sessions whose theme may still be given to experts to review.
+ASSIGNABLE = (SessionStatus.DRAFT, SessionStatus.IN_REVIEW)
+CRITERIA = ("score_relevance", "score_methodology", "score_audience")
 
-def record_review(training_session: TrainingSession, expert: Expert, actor: User | None = None, *,
-                  score_relevance: int, score_methodology: int, score_audience: int,
-                  recommendation: Recommendation, comments: str = "") -> Review:
-    """Record an expert's submitted review (by the expert, or by a coordinator on their behalf)."""
+
+def expert_of(user: User) -> Expert | None:
+    return db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
+
+
+def _language_of(user: User | None) -> str:
+    return (user.locale if user and user.locale else None) or "fr"
+
+
+def assign_reviewer(training_session: TrainingSession, expert: Expert, actor: User | None, *,
+                    due_on: date | None) -> Review:
+    """Ask an expert to review the session's theme and programme by a date; they are e-mailed."""
+    if training_session.status not in ASSIGNABLE:
+        raise DomainError(_l("Experts are assigned while the session is a draft or in review."))
+    if db.session.scalar(sa.select(Review.id).where(Review.session_id == training_session.id,
+                                                    Review.expert_id == expert.id)):
+        raise DomainError(_l("%(name)s is already assigned to this session."), name=expert.name)
+    today = datetime.now(centre_zone()).date()
+    if due_on and due_on < today:
+        raise DomainError(_l("The due date is already past."))
+    review = Review(training_session=training_session, expert=expert, due_on=due_on, assigned_by=actor)
+    db.session.add(review)
+    audit.record(review, "assign", to_state="assigned", actor=actor, session=training_session.code,
+                 expert=expert.name, due_on=due_on)
+    if expert.user is not None:
+        mail.send(expert.user.email, "review_assigned", _language_of(expert.user),
+                  review=review, training_session=training_session, expert=expert)
+    return review
+
+
+def declare_conflict(review: Review, actor: User | None, note: str) -> Review:
+    """The expert declares a conflict of interest: they cannot review, and whoever assigned them is told."""
+    if review.is_submitted:
+        raise DomainError(_l("This expert's review has already been submitted."))
+    if review.has_conflict:
+        raise DomainError(_l("A conflict of interest is already declared."))
+    if not note.strip():
+        raise DomainError(_l("Say briefly what the conflict of interest is."))
+    review.has_conflict = True
+    review.conflict_note = note.strip()
+    audit.record(review, "conflict", from_state="assigned", to_state="conflict", actor=actor,
+                 session=review.training_session.code, note=review.conflict_note)
+    if review.assigned_by is not None:
+        mail.send(review.assigned_by.email, "review_conflict", _language_of(review.assigned_by),
+                  review=review, training_session=review.training_session, expert=review.expert)
+    db.session.flush()
+    return review
+
+
+def submit_review(review: Review, actor: User | None, *, score_relevance: int, score_methodology: int,
+                  score_audience: int, recommendation: Recommendation, comments: str = "") -> Review:
+    """Record a review as submitted, whoever enters it (the expert, or a coordinator for them)."""
+    training_session = review.training_session
     if training_session.status != SessionStatus.IN_REVIEW:
         raise DomainError(_l("Reviews are recorded while the session is in review."))
+    if review.has_conflict:
+        raise DomainError(_l("This expert declared a conflict of interest and cannot review the session."))
+    if review.is_submitted:
+        raise DomainError(_l("This expert's review has already been submitted."))
     for score in (score_relevance, score_methodology, score_audience):
         if not 1 <= score <= 5:
             raise DomainError(_l("Scores go from 1 to 5."))
-    review = db.session.scalar(
-        db.select(Review).where(Review.session_id == training_session.id, Review.expert_id == expert.id)
-    )
-    if review is None:
-        review = Review(training_session=training_session, expert=expert)
-        db.session.add(review)
-    elif review.has_conflict:
-        raise DomainError(_l("This expert declared a conflict of interest and cannot review the session."))
-    elif review.is_submitted:
-        raise DomainError(_l("This expert's review has already been submitted."))
     review.score_relevance = score_relevance
     review.score_methodology = score_methodology
     review.score_audience = score_audience
@@ -34,18 +86,98 @@ def record_review(training_session: TrainingSession, expert: Expert, actor: User
     review.comments = comments
     review.submitted_at = utcnow()
     review.recorded_by = actor
-    audit.record(review, "submit", to_state=recommendation, actor=actor,
-                 session=training_session.code, expert=expert.name)
+    audit.record(review, "submit", from_state="assigned", to_state=recommendation, actor=actor,
+                 session=training_session.code, expert=review.expert.name)
+    db.session.flush()
     return review
 
 
-def submitted_reviews(training_session: TrainingSession) -> list[Review]:
+def record_review(training_session: TrainingSession, expert: Expert, actor: User | None = None,
+                  **answers) -> Review:
+    """A coordinator enters a review an expert handed in (assigning the expert if needed)."""
+    review = db.session.scalar(
+        sa.select(Review).where(Review.session_id == training_session.id, Review.expert_id == expert.id)
+    )
+    if review is None:
+        if training_session.status != SessionStatus.IN_REVIEW:
+            raise DomainError(_l("Reviews are recorded while the session is in review."))
+        review = Review(training_session=training_session, expert=expert, assigned_by=actor)
+        db.session.add(review)
+        audit.record(review, "assign", to_state="assigned", actor=actor, session=training_session.code,
+                     expert=expert.name)
+    return submit_review(review, actor, **answers)
+
+
+def reviews_of(training_session: TrainingSession) -> list[Review]:
     return db.session.scalars(
-        db.select(Review)
-        .where(Review.session_id == training_session.id, Review.submitted_at.is_not(None),
-               Review.has_conflict.is_(False))
-        .order_by(Review.submitted_at)
+        sa.select(Review).where(Review.session_id == training_session.id)
+        .options(sa.orm.joinedload(Review.expert)).order_by(Review.assigned_at, Review.id)
     ).all()
+
+
+def submitted_reviews(training_session: TrainingSession) -> list[Review]:
+    return [r for r in reviews_of(training_session) if r.is_submitted and not r.has_conflict]
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    reviews: list  #: every review of the session, pending and declined included
+    averages: dict  #: criterion -> mean score of the submitted reviews (None if none)
+    recommendations: dict  #: Recommendation -> how many
+    conflicts: list  #: reviews declined for a conflict of interest
+
+    @property
+    def submitted(self) -> list:
+        return [r for r in self.reviews if r.is_submitted]
+
+
+def summary(training_session: TrainingSession) -> ReviewSummary:
+    reviews = reviews_of(training_session)
+    submitted = [r for r in reviews if r.is_submitted and not r.has_conflict]
+    averages = {
+        criterion: (sum(getattr(r, criterion) for r in submitted) / len(submitted) if submitted else None)
+        for criterion in CRITERIA
+    }
+    recommendations = {rec: sum(1 for r in submitted if r.recommendation == rec) for rec in Recommendation}
+    return ReviewSummary(reviews=reviews, averages=averages, recommendations=recommendations,
+                         conflicts=[r for r in reviews if r.has_conflict])
+
+
+def reviews_for_expert(expert: Expert) -> list[Review]:
+    return db.session.scalars(
+        sa.select(Review).where(Review.expert_id == expert.id)
+        .options(sa.orm.joinedload(Review.training_session))
+        .order_by(Review.submitted_at.is_not(None), Review.due_on, Review.id)
+    ).all()
+
+
+def is_overdue(review: Review, today: date) -> bool:
+    return (not review.is_submitted and not review.has_conflict and review.due_on is not None
+            and review.due_on < today and review.training_session.status == SessionStatus.IN_REVIEW)
+
+
+def remind_overdue(now: datetime | None = None) -> list[Review]:
+    """E-mail each expert whose review is overdue, at most once a day; returns those reminded."""
+    now = now or utcnow()
+    today = now.astimezone(centre_zone()).date()
+    candidates = db.session.scalars(
+        sa.select(Review).join(TrainingSession)
+        .where(Review.submitted_at.is_(None), Review.has_conflict.is_(False), Review.due_on < today,
+               TrainingSession.status == SessionStatus.IN_REVIEW)
+        .options(sa.orm.joinedload(Review.expert).joinedload(Expert.user))
+    ).unique().all()
+    reminded = []
+    for review in candidates:
+        user = review.expert.user
+        if user is None or (review.reminded_at and now - review.reminded_at < timedelta(hours=20)):
+            continue
+        mail.send(user.email, "review_overdue", _language_of(user), review=review,
+                  training_session=review.training_session, expert=review.expert)
+        review.reminded_at = now
+        audit.record(review, "remind", actor=None, expert=review.expert.name)
+        reminded.append(review)
+    db.session.flush()
+    return reminded
 
 
 def review_gate_problems(training_session: TrainingSession, *, override_reason: str = "") -> list[str]:
@@ -59,3 +191,7 @@ def review_gate_problems(training_session: TrainingSession, *, override_reason: 
     if any(r.recommendation == Recommendation.REJECT for r in reviews) and not override_reason.strip():
         problems.append(str(_l("An expert recommends rejecting the theme; approving anyway needs a written reason.")))
     return problems
+
+
+def needs_override(training_session: TrainingSession) -> bool:
+    return any(r.recommendation == Recommendation.REJECT for r in submitted_reviews(training_session))

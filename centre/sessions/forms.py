@@ -1,18 +1,23 @@
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from centre.extensions import db
 from centre.forms import options
-from centre.models import SessionKind
+from centre.i18n import country_name, localized
+from centre.models import Association, Expert, Institution, SessionKind, SessionStatus, SlotPart
 
 LANGUAGE_CHOICES = options([("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))])
 
@@ -26,9 +31,12 @@ class SessionForm(FlaskForm):
     title_fr = StringField(_l("Title in French"), validators=[DataRequired(), Length(max=300)])
     title_ar = StringField(_l("Title in Arabic"), validators=[Optional(), Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
-    theme_fr = TextAreaField(_l("Theme and programme in French"), validators=[DataRequired(), Length(max=10000)])
-    theme_ar = TextAreaField(_l("Theme and programme in Arabic"), validators=[Optional(), Length(max=10000)])
-    theme_en = TextAreaField(_l("Theme and programme in English"), validators=[Optional(), Length(max=10000)])
+    theme_fr = TextAreaField(_l("Theme in French"), validators=[DataRequired(), Length(max=10000)])
+    theme_ar = TextAreaField(_l("Theme in Arabic"), validators=[Optional(), Length(max=10000)])
+    theme_en = TextAreaField(_l("Theme in English"), validators=[Optional(), Length(max=10000)])
+    programme_fr = TextAreaField(_l("Programme in French"), validators=[Optional(), Length(max=20000)])
+    programme_ar = TextAreaField(_l("Programme in Arabic"), validators=[Optional(), Length(max=20000)])
+    programme_en = TextAreaField(_l("Programme in English"), validators=[Optional(), Length(max=20000)])
     venue_fr = StringField(_l("Venue in French"), validators=[DataRequired(), Length(max=200)])
     venue_ar = StringField(_l("Venue in Arabic"), validators=[Optional(), Length(max=200)])
     venue_en = StringField(_l("Venue in English"), validators=[Optional(), Length(max=200)])
@@ -54,14 +62,95 @@ class SessionForm(FlaskForm):
 
     def session_fields(self) -> dict:
         fields = {name: getattr(self, name).data for name in (
-            "code", "title_fr", "title_ar", "title_en", "theme_fr", "theme_ar", "theme_en", "venue_fr", "venue_ar", "venue_en",
+            "code", "title_fr", "title_ar", "title_en", "theme_fr", "theme_ar", "theme_en",
+            "programme_fr", "programme_ar", "programme_en", "venue_fr", "venue_ar", "venue_en",
             "start_on", "end_on", "capacity", "institution_quota", "registration_deadline",
             "attendance_threshold", "excused_left_out")}
-        for name in ("code", "title_fr", "title_ar", "title_en", "venue_fr", "venue_ar", "venue_en"):
+        for name in ("code", "title_fr", "title_ar", "title_en", "venue_fr", "venue_ar", "venue_en",
+                     "theme_fr", "theme_ar", "theme_en", "programme_fr", "programme_ar", "programme_en"):
             fields[name] = (fields[name] or "").strip()
         fields["kind"] = SessionKind(self.kind.data)
         fields["languages"] = ",".join(self.languages.data)
         return fields
+
+
+    def load(self, training_session):
+        """Fill the form from a session, for editing."""
+        self.process(obj=training_session)
+        self.kind.data = training_session.kind.value
+        self.languages.data = training_session.language_codes
+
+
+class DuplicateForm(FlaskForm):
+    code = StringField(_l("Code of the new session"), validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]*$", message=_l("Letters, digits and dashes only, e.g. 2026-07.")),
+    ])
+    start_on = DateField(_l("First day of the new session"), validators=[DataRequired()])
+
+
+class SlotForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    part = SelectField(_l("Part of the day"), choices=options((p.value, p.label) for p in SlotPart))
+    starts = TimeField(_l("Starts at"), validators=[DataRequired()])
+    ends = TimeField(_l("Ends at"), validators=[DataRequired()])
+
+
+class SlotHoursForm(FlaskForm):
+    starts = TimeField(_l("Starts at"), validators=[DataRequired()])
+    ends = TimeField(_l("Ends at"), validators=[DataRequired()])
+
+
+class TrainerForm(FlaskForm):
+    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    days = DecimalField(_l("Working days"), places=1, validators=[DataRequired(), NumberRange(min=0.5, max=366)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expert_id.choices = expert_options()
+
+
+class FilterForm(FlaskForm):
+    """The filters of the sessions list, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    association = SelectField(_l("Association"), coerce=int, validators=[Optional()])
+    institution = SelectField(_l("Partner institution"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _l("All"))]
+        self.status.choices = options([*anything, *((s.value, s.label) for s in SessionStatus)])
+        self.kind.choices = options([*anything, *((k.value, k.label) for k in SessionKind)])
+        associations = db.session.scalars(sa.select(Association).order_by(Association.code)).all()
+        self.association.choices = options([(0, _l("All")), *((a.id, a.code) for a in associations)])
+        institutions = db.session.scalars(sa.select(Institution)).all()
+        self.institution.choices = options([(0, _l("All")), *sorted(
+            ((i.id, localized(i, "name")) for i in institutions), key=lambda item: item[1])])
+
+    def filters(self) -> dict:
+        """The valid filters (call validate() first); a filter with a bad value is left out."""
+        def valid(field):
+            return field.data if field.data and not field.errors else None
+
+        status, kind = valid(self.status), valid(self.kind)
+        return {
+            "year": valid(self.year),
+            "status": SessionStatus(status) if status else None,
+            "kind": SessionKind(kind) if kind else None,
+            "association_id": valid(self.association),
+            "institution_id": valid(self.institution),
+        }
+
+
+def expert_options():
+    experts = db.session.scalars(sa.select(Expert).order_by(Expert.family_name, Expert.given_name)).all()
+    return options((e.id, f"{e.name} — {country_name(e.nationality)}") for e in experts)
 
 
 class TransitionForm(FlaskForm):

@@ -1,4 +1,6 @@
-from flask import abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -6,18 +8,42 @@ from flask_login import current_user
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import SessionStatus
-from centre.permissions import get_training_session
-from centre.reviews.forms import ReviewRecordForm
-from centre.reviews.services import submitted_reviews
+from centre.i18n import current_language
+from centre.models import Expert, SessionStatus, SlotPart
+from centre.permissions import get_slot, get_trainer, get_training_session
+from centre.reviews import services as reviews
+from centre.reviews.forms import AssignForm, ReviewRecordForm
 from centre.sessions import bp
 from centre.sessions import services
-from centre.sessions.forms import SessionForm, TransitionForm
+from centre.sessions.forms import (
+    DuplicateForm,
+    FilterForm,
+    SessionForm,
+    SlotForm,
+    SlotHoursForm,
+    TrainerForm,
+    TransitionForm,
+)
 
 
 @bp.route("/")
 def index():
-    return render_template("sessions/index.html", sessions=services.list_sessions())
+    form = FilterForm(request.args)
+    form.validate()
+    return render_template("sessions/index.html", sessions=services.list_sessions(**form.filters()), form=form)
+
+
+@bp.route("/calendar")
+def calendar():
+    try:
+        year, month = map(int, request.args.get("month", "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = date.today().replace(day=1)
+    previous = (first.replace(day=1) - date.resolution).replace(day=1)
+    following = (first.replace(day=28) + 4 * date.resolution).replace(day=1)
+    return render_template("sessions/calendar.html", first=first, previous=previous, following=following,
+                           weeks=services.month_calendar(first.year, first.month))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -35,7 +61,47 @@ def create():
                            "Session %(code)s is created with %(num)d slots.",
                            len(training_session.slots), code=training_session.code), "success")
             return redirect(url_for("sessions.detail", session_id=training_session.id))
-    return render_template("sessions/form.html", form=form), 400 if form.errors else 200
+    return render_template("sessions/form.html", form=form, s=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+def edit(session_id):
+    training_session = get_training_session(session_id)
+    form = SessionForm()
+    if request.method == "GET":
+        form.load(training_session)
+    elif form.validate_on_submit():
+        try:
+            changed = services.update_session(training_session, current_user, **form.session_fields())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("The session is saved."), "success")
+            return redirect(url_for("sessions.detail", session_id=session_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("sessions/form.html", form=form, s=training_session), status
+
+
+@bp.route("/<int:session_id>/duplicate", methods=["GET", "POST"])
+def duplicate(session_id):
+    source = get_training_session(session_id)
+    form = DuplicateForm()
+    if form.validate_on_submit():
+        try:
+            copy = services.duplicate_session(source, current_user, code=form.code.data.strip(),
+                                              start_on=form.start_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Session %(code)s is a copy of %(source)s, as a draft.", code=copy.code, source=source.code),
+                  "success")
+            return redirect(url_for("sessions.detail", session_id=copy.id))
+    return render_template("sessions/duplicate.html", form=form, s=source), 400 if form.errors else 200
 
 
 @bp.route("/<int:session_id>")
@@ -47,9 +113,13 @@ def render_detail(training_session, status=200, **forms):
     return render_template(
         "sessions/detail.html", s=training_session,
         transitions=services.allowed_transitions(training_session),
-        action_labels=services.ACTION_LABELS, reviews=submitted_reviews(training_session),
+        action_labels=services.ACTION_LABELS, summary=reviews.summary(training_session),
+        needs_override=reviews.needs_override(training_session),
         review_form=forms.get("review_form") or ReviewRecordForm(),
+        assign_form=forms.get("assign_form") or AssignForm(),
+        trainer_form=forms.get("trainer_form") or TrainerForm(),
         transition_form=forms.get("transition_form") or TransitionForm(),
+        warnings=services.conflicts(training_session),
         history=audit.history(training_session),
     ), status
 
@@ -74,3 +144,105 @@ def transition(session_id, target):
     db.session.commit()
     flash(_("The session is now: %(status)s.", status=target.label), "success")
     return redirect(url_for("sessions.detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>/slots", methods=["GET", "POST"])
+def slots(session_id):
+    training_session = get_training_session(session_id)
+    form = SlotForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.add_slot(training_session, current_user, day=form.day.data,
+                                  part=SlotPart(form.part.data), starts=form.starts.data, ends=form.ends.data)
+            except DomainError as error:
+                db.session.rollback()
+                form.day.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("The slot is added."), "success")
+                return redirect(url_for("sessions.slots", session_id=session_id))
+        status = 400
+    return render_template("sessions/slots.html", s=training_session, form=form,
+                           hours_form=SlotHoursForm(), editable=training_session.status not in services.FROZEN), status
+
+
+@bp.route("/slots/<int:slot_id>", methods=["POST"])
+def slot_change(slot_id):
+    slot = get_slot(slot_id)
+    form = SlotHoursForm(prefix=f"slot{slot.id}")
+    if not form.validate_on_submit():
+        flash(_("Give the start and end hours."), "error")
+    else:
+        try:
+            services.change_slot(slot, current_user, starts=form.starts.data, ends=form.ends.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The slot's hours are changed."), "success")
+    return redirect(url_for("sessions.slots", session_id=slot.session_id))
+
+
+@bp.route("/slots/<int:slot_id>/remove", methods=["POST"])
+def slot_remove(slot_id):
+    slot = get_slot(slot_id)
+    session_id = slot.session_id
+    if not TransitionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_slot(slot, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The slot is removed."), "success")
+    return redirect(url_for("sessions.slots", session_id=session_id))
+
+
+@bp.route("/<int:session_id>/trainers", methods=["POST"])
+def trainer_set(session_id):
+    training_session = get_training_session(session_id)
+    form = TrainerForm()
+    if form.validate_on_submit():
+        expert = db.get_or_404(Expert, form.expert_id.data)
+        try:
+            services.set_trainer(training_session, expert, form.days.data, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.days.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s teaches this session.", name=expert.name), "success")
+            return redirect(url_for("sessions.detail", session_id=session_id))
+    return render_detail(training_session, 400, trainer_form=form)
+
+
+@bp.route("/<int:session_id>/trainers/<int:expert_id>/remove", methods=["POST"])
+def trainer_remove(session_id, expert_id):
+    training_session = get_training_session(session_id)
+    trainer = get_trainer(session_id, expert_id)
+    if not TransitionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_trainer(training_session, trainer, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("sessions.detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>.ics")
+def ics(session_id):
+    """One session, slot by slot, for a coordinator's calendar program."""
+    training_session = get_training_session(session_id)
+    feed = services.calendar_feed(
+        [training_session], slots=True, language=current_language(),
+        url_for_session=lambda s: url_for("sessions.detail", session_id=s.id, _external=True))
+    return Response(feed, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="{training_session.code}.ics"'})

@@ -39,7 +39,10 @@ def test_only_open_sessions_take_registrations(ctx, create_session, create_train
 
 
 def test_registration_refused_after_the_deadline(ctx, create_session, create_trainee):
-    training_session = create_session(SessionStatus.OPEN, registration_deadline=date.today() - timedelta(days=2))
+    today = date.today()
+    training_session = create_session(SessionStatus.OPEN, start_on=today + timedelta(days=30),
+                                      end_on=today + timedelta(days=34),
+                                      registration_deadline=today - timedelta(days=2))
     with pytest.raises(DomainError, match="deadline"):
         register(training_session, create_trainee())
 

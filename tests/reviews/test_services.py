@@ -1,9 +1,20 @@
+from datetime import date, datetime, timedelta, timezone
+
 import pytest
 
 from centre.audit import history
 from centre.errors import DomainError
-from centre.models import Recommendation, Review, SessionStatus
-from centre.reviews.services import record_review, review_gate_problems
+from centre.extensions import db
+from centre.models import Recommendation, Role, SessionStatus
+from centre.reviews.services import (
+    assign_reviewer,
+    declare_conflict,
+    record_review,
+    remind_overdue,
+    review_gate_problems,
+    submit_review,
+    summary,
+)
 from centre.sessions.services import change_status
 
 SCORES = {"score_relevance": 4, "score_methodology": 4, "score_audience": 5}
@@ -37,12 +48,13 @@ def test_reject_blocks_approval_unless_overridden_with_a_reason(in_review, creat
 
 
 def test_expert_with_declared_conflict_cannot_review_nor_count(in_review, create_expert):
-    expert = create_expert(national=False)
-    from centre.extensions import db
-
-    db.session.add(Review(training_session=in_review, expert=expert, has_conflict=True))
+    national = create_expert(national=True)
+    record_review(in_review, national, recommendation=Recommendation.APPROVE, **SCORES)
+    foreign = create_expert(national=False)
+    declare_conflict(assign_reviewer(in_review, foreign, None, due_on=None), None, "Former trainer of the theme")
     with pytest.raises(DomainError, match="conflict"):
-        record_review(in_review, expert, recommendation=Recommendation.APPROVE, **SCORES)
+        record_review(in_review, foreign, recommendation=Recommendation.APPROVE, **SCORES)
+    assert "A submitted review from a foreign expert is missing." in review_gate_problems(in_review)
 
 
 def test_scores_go_from_one_to_five(in_review, create_expert):
@@ -62,3 +74,82 @@ def test_a_submitted_review_is_not_overwritten(in_review, create_expert):
     record_review(in_review, expert, recommendation=Recommendation.APPROVE, **SCORES)
     with pytest.raises(DomainError, match="already"):
         record_review(in_review, expert, recommendation=Recommendation.REJECT, **SCORES)
+
+
+def test_assigned_expert_is_told_by_email_in_their_language(in_review, create_expert, create_user, smtp_server):
+    user = create_user(Role.EXPERT)
+    user.locale = "ar"
+    expert = create_expert(user=user)
+    review = assign_reviewer(in_review, expert, None, due_on=date.today() + timedelta(days=10))
+    message, = smtp_server.to(user.email)
+    assert in_review.code in message["Subject"] and message["Content-Language"] == "ar"
+    assert f"/reviews/{review.id}" in message.get_content()
+
+
+def test_expert_is_assigned_once_and_before_approval(ctx, create_session, create_expert):
+    expert = create_expert()
+    draft = create_session(SessionStatus.DRAFT)
+    assign_reviewer(draft, expert, None, due_on=None)
+    with pytest.raises(DomainError, match="already assigned"):
+        assign_reviewer(draft, expert, None, due_on=None)
+    with pytest.raises(DomainError, match="draft or in review"):
+        assign_reviewer(create_session(SessionStatus.APPROVED), expert, None, due_on=None)
+    with pytest.raises(DomainError, match="already past"):
+        assign_reviewer(draft, create_expert(), None, due_on=date.today() - timedelta(days=1))
+
+
+def test_conflict_of_interest_tells_the_coordinator(in_review, create_expert, create_user, smtp_server):
+    coordinator = create_user(Role.COORDINATOR)
+    review = assign_reviewer(in_review, create_expert(), coordinator, due_on=None)
+    with pytest.raises(DomainError, match="Say briefly"):
+        declare_conflict(review, None, "  ")
+    declare_conflict(review, None, "I co-wrote the programme")
+    assert review.has_conflict
+    message, = smtp_server.to(coordinator.email)
+    assert "I co-wrote the programme" in message.get_content()
+    with pytest.raises(DomainError, match="conflict of interest"):
+        submit_review(review, None, recommendation=Recommendation.APPROVE, **SCORES)
+
+
+def test_summary_averages_submitted_reviews_only(in_review, create_expert):
+    record_review(in_review, create_expert(), recommendation=Recommendation.APPROVE,
+                  score_relevance=5, score_methodology=4, score_audience=3)
+    record_review(in_review, create_expert(national=False), recommendation=Recommendation.REJECT,
+                  score_relevance=2, score_methodology=3, score_audience=4)
+    assign_reviewer(in_review, create_expert(), None, due_on=None)  # still awaited
+    result = summary(in_review)
+    assert len(result.reviews) == 3 and len(result.submitted) == 2
+    assert result.averages == {"score_relevance": 3.5, "score_methodology": 3.5, "score_audience": 3.5}
+    assert result.recommendations[Recommendation.APPROVE] == 1
+    assert result.recommendations[Recommendation.REJECT] == 1
+
+
+def test_overdue_reviews_are_reminded_once_a_day(in_review, create_expert, create_user, smtp_server):
+    late = create_expert(user=create_user(Role.EXPERT))
+    on_time = create_expert(user=create_user(Role.EXPERT))
+    done = create_expert(user=create_user(Role.EXPERT))
+    for expert, due in ((late, -3), (on_time, 3), (done, -3)):
+        review = assign_reviewer(in_review, expert, None, due_on=date.today() + timedelta(days=3))
+        review.due_on = date.today() + timedelta(days=due)
+    submit_review(in_review_review(in_review, done), None, recommendation=Recommendation.APPROVE, **SCORES)
+    smtp_server.messages.clear()
+    now = datetime.now(timezone.utc)
+    assert [r.expert for r in remind_overdue(now)] == [late]
+    assert len(smtp_server.to(late.user.email)) == 1
+    assert remind_overdue(now + timedelta(hours=2)) == []  # not twice the same day
+    assert [r.expert for r in remind_overdue(now + timedelta(days=1))] == [late]
+
+
+def in_review_review(training_session, expert):
+    return next(r for r in summary(training_session).reviews if r.expert == expert)
+
+
+def test_remind_command(app, runner, create_session, create_expert, create_user, smtp_server):
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        expert = create_expert(user=create_user(Role.EXPERT))
+        assign_reviewer(training_session, expert, None, due_on=None).due_on = date.today() - timedelta(days=1)
+        db.session.commit()
+        email = expert.user.email
+    result = runner.invoke(args=["reviews", "remind"])
+    assert result.exit_code == 0 and email in result.output and "1 reminder(s) sent." in result.output
