@@ -36,7 +36,7 @@ from centre.registrations.services import (
     decide,
     register,
 )
-from centre.reviews.services import record_review
+from centre.reviews.services import assign_reviewer, record_review
 from centre.sessions.services import change_status, create_session
 
 #: One password for every demo account; the CLI prints it with the accounts.
@@ -270,9 +270,10 @@ SESSIONS = [
                   "The ombudsman's role in migrants' access to public services: civil registration, "
                   "health, schooling, residence permits. Typical complaints, and cooperation between "
                   "institutions of countries of origin, transit and destination."),
-        # The foreign expert's review is still awaited.
+        # The foreign expert's review is still awaited, and so is the demo expert's.
         "reviews": [("ouazzani", Recommendation.APPROVE_WITH_CHANGES, (5, 4, 4),
                      "Associer une institution d'un pays de transit à l'animation.")],
+        "assigned": [("dumont", 60), ("alaoui", 55)],  # expert, due so many days before the start
     },
     {
         "status": SessionStatus.DRAFT, "offset": 168, "days": 5, "capacity": 30,
@@ -288,6 +289,7 @@ SESSIONS = [
                   "automated decisions, personal data protection. How the ombudsman oversees online "
                   "public services."),
         "reviews": [],
+        "assigned": [("sqalli", 90), ("lambert", 90)],
     },
 ]
 
@@ -392,12 +394,21 @@ def seed_demo(today: date | None = None) -> dict:
     }
 
 
+def _assign(training_session, spec, experts, coordinator) -> None:
+    """Experts asked to review, whose review is still awaited (they are e-mailed)."""
+    for key, days_before in spec.get("assigned", []):
+        assign_reviewer(training_session, experts[key], coordinator,
+                        due_on=training_session.start_on - timedelta(days=days_before))
+
+
 def _advance(training_session, spec, experts, trainees, coordinator, counts) -> None:
     """Take the session along its workflow to the planned status, doing each stage's work."""
     target = spec["status"]
     if target == SessionStatus.DRAFT:
+        _assign(training_session, spec, experts, coordinator)
         return
     change_status(training_session, SessionStatus.IN_REVIEW, coordinator)
+    _assign(training_session, spec, experts, coordinator)
     for key, recommendation, (relevance, methodology, audience), comments in spec["reviews"]:
         expert = experts[key]
         # The expert with an account records their own review; a coordinator the others'.

@@ -88,7 +88,12 @@ def test_demo_has_sessions_at_every_stage(app):
 
         [in_review] = sessions_by_status(SessionStatus.IN_REVIEW)
         reviews = db.session.scalars(sa.select(Review).where(Review.session_id == in_review.id)).all()
-        assert len(reviews) == 1 and reviews[0].is_submitted
+        submitted = [r for r in reviews if r.is_submitted]
+        awaited = [r for r in reviews if not r.is_submitted]
+        assert len(submitted) == 1 and submitted[0].expert.is_national
+        # The demo expert has a review to do, with a due date, as does a foreign expert.
+        assert any(r.expert.user and r.expert.user.email == "expert@centre.example.org" for r in awaited)
+        assert any(not r.expert.is_national and r.due_on for r in awaited)
 
         [open_session] = sessions_by_status(SessionStatus.OPEN)
         statuses = {r.status for r in db.session.scalars(
