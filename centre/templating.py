@@ -45,5 +45,6 @@ def register_template_helpers(app):
         time=i18n.format_time,
         datetime=i18n.format_datetime,
         time_value=lambda value: value.astimezone(i18n.centre_zone()).strftime("%H:%M"),  # <input type=time>
-        format_decimal=lambda value: format_decimal(value, locale=i18n.FORMAT_LOCALES[i18n.current_language()]),
+        format_decimal=lambda value, pattern=None: format_decimal(
+            value, format=pattern, locale=i18n.FORMAT_LOCALES[i18n.current_language()]),
     )
