@@ -59,6 +59,8 @@ def register_blueprints(app):
     from centre.attendance import bp as attendance_bp
     from centre.auth import bp as auth_bp
     from centre.certificates import bp as certificates_bp
+    from centre.experts import bp as experts_bp
+    from centre.institutions import bp as institutions_bp
     from centre.main import bp as main_bp
     from centre.public import bp as public_bp
     from centre.registrations import bp as registrations_bp
@@ -66,7 +68,7 @@ def register_blueprints(app):
     from centre.sessions import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
-               attendance_bp, certificates_bp):
+               attendance_bp, certificates_bp, institutions_bp, experts_bp):
         app.register_blueprint(bp)
 
 

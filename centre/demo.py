@@ -341,8 +341,10 @@ def seed_demo(today: date | None = None) -> dict:
     for key, (given, family, name_ar, nationality, speciality) in EXPERTS.items():
         experts[key] = Expert(given_name=given, family_name=family, full_name_ar=name_ar,
                               nationality=nationality, speciality=speciality,
-                              institution=institutions[nationality])
+                              institution=institutions[nationality],
+                              email=trainee_email(given, family, nationality))
     experts[EXPERT_ACCOUNT].user = users[Role.EXPERT]
+    experts[EXPERT_ACCOUNT].email = users[Role.EXPERT].email
     db.session.add_all(experts.values())
     db.session.flush()
 

@@ -1,7 +1,15 @@
 """Small helpers shared by the areas' forms."""
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def options(pairs) -> list[SelectChoice]:
     """Choices for a SelectField or RadioField from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes rather than a <select multiple>."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

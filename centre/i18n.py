@@ -1,4 +1,5 @@
 """Locale selection, text direction, and formatting of dates, countries and bilingual data."""
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -119,3 +120,13 @@ def country_choices(language: str | None = None) -> list[tuple[str, str]]:
     codes = {c for c in territories if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES}
     codes.add("XK")
     return sorted(((c, country_name(c, language)) for c in codes), key=lambda item: item[1])
+
+
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(c for c, _ in country_choices("en"))
+
+
+def is_country(code: str | None) -> bool:
+    """Whether `code` is one of the countries offered by country_choices()."""
+    return bool(code) and code in _country_codes()

@@ -7,7 +7,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from centre.extensions import db, login_manager
-from centre.models import Certificate, Registration, Role, TrainingSession
+from centre.models import Agreement, Certificate, Expert, Institution, Registration, Role, TrainingSession
 
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
@@ -62,6 +62,21 @@ ACCESS: dict[str, frozenset] = {
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": TRAINEE | STAFF,
+    # partner institutions and their agreements (DESIGN: coordinators manage partners)
+    "institutions.index": STAFF,
+    "institutions.create": STAFF,
+    "institutions.detail": STAFF,
+    "institutions.edit": STAFF,
+    "institutions.add_agreement": STAFF,
+    "institutions.edit_agreement": STAFF,
+    "institutions.remove_agreement": STAFF,
+    # experts, and their accounts opened by invitation
+    "experts.index": STAFF,
+    "experts.create": STAFF,
+    "experts.detail": STAFF,
+    "experts.edit": STAFF,
+    "experts.invite": STAFF,
+    "experts.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
 }
 
 
@@ -92,6 +107,22 @@ def check_every_endpoint_declared(app):
 
 def get_training_session(session_id: int) -> TrainingSession:
     return db.get_or_404(TrainingSession, session_id)
+
+
+def get_institution(institution_id: int) -> Institution:
+    return db.get_or_404(Institution, institution_id)
+
+
+def get_agreement(institution_id: int, agreement_id: int) -> Agreement:
+    """An agreement of that partner; another partner's answers 404."""
+    agreement = db.get_or_404(Agreement, agreement_id)
+    if agreement.institution_id != institution_id:
+        abort(404)
+    return agreement
+
+
+def get_expert(expert_id: int) -> Expert:
+    return db.get_or_404(Expert, expert_id)
 
 
 def _is_own(registration: Registration) -> bool:

@@ -62,13 +62,32 @@ EXPECTED = {
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,
+    "institutions.index": STAFF,
+    "institutions.create": STAFF,
+    "institutions.detail": STAFF,
+    "institutions.edit": STAFF,
+    "institutions.add_agreement": STAFF,
+    "institutions.edit_agreement": STAFF,
+    "institutions.remove_agreement": STAFF,
+    "experts.index": STAFF,
+    "experts.create": STAFF,
+    "experts.detail": STAFF,
+    "experts.edit": STAFF,
+    "experts.invite": STAFF,
+    "experts.accept_invitation": ANYONE,
 }
 
 
 @pytest.fixture
-def world(app, create_session, create_registration, create_user, create_trainee, create_expert, mark_all):
-    """An open session, a completed one with a certificate, and one account per role."""
+def world(app, create_session, create_registration, create_user, create_trainee, mark_all,
+          create_expert):
+    """An open session, a completed one with a certificate and a trainer, a partner with an
+    agreement, an invited expert, and one account per role."""
+    from datetime import date
+
     from centre.certificates.services import issue_certificate
+    from centre.experts.services import invitation_token, invite_expert
+    from centre.institutions.services import add_agreement
 
     with app.app_context():
         open_session = create_session(SessionStatus.OPEN)
@@ -78,9 +97,13 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         mark_all(registration, present=10, rest=MarkStatus.PRESENT)
         from centre.sessions.services import change_status, set_trainer
 
-        trainer = set_trainer(done, create_expert(), 2, None)
+        expert = create_expert(email="invited.expert@example.org")
+        set_trainer(done, expert, 2, None)
         change_status(done, SessionStatus.COMPLETED)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
+        institution = owner.institution
+        agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
+        invited = invite_expert(expert)
         accounts = {}
         for role in ROLES[1:]:
             user = create_user(Role(role))
@@ -93,8 +116,9 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             "values": {
                 "session_id": done.id, "registration_id": registration.id,
                 "certificate_id": certificate.id, "decision": "accepted", "target": "cancelled",
-                "filename": "css/app.css", "slot_id": done.slots[0].id, "expert_id": trainer.expert_id,
-                "review_id": done_review_id(done),
+                "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
+                "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
+                "token": invitation_token(invited),
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,

@@ -15,6 +15,7 @@ class Expert(db.Model):
     given_name: Mapped[str] = mapped_column(sa.String(100))  #: Latin script
     family_name: Mapped[str] = mapped_column(sa.String(100))  #: Latin script
     full_name_ar: Mapped[str] = mapped_column(sa.String(200), default="")  #: Arabic script
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)  #: lower-cased; invitations go here
     nationality: Mapped[str] = mapped_column(sa.String(2))  #: ISO 3166-1 alpha-2
     speciality: Mapped[str] = mapped_column(sa.String(200), default="")
     institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institution.id"))
@@ -26,6 +27,13 @@ class Expert(db.Model):
     @property
     def is_national(self) -> bool:
         return self.nationality == current_app.config["HOST_COUNTRY"]
+
+    @property
+    def account_state(self) -> str:
+        """"none", "invited" (account created, no password set yet) or "active"."""
+        if self.user is None:
+            return "none"
+        return "active" if self.user.password_hash else "invited"
 
     @property
     def name(self) -> str:

@@ -84,3 +84,10 @@ class Agreement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= signed_on", name="dates_in_order"),
     )
+
+    def is_in_force(self, today: date) -> bool:
+        """Signed, and not past its end (an agreement without an end stays in force)."""
+        return self.signed_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+    def __repr__(self):
+        return f"<Agreement {self.institution_id} {self.signed_on} {self.title[:30]}>"

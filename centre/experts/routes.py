@@ -1,0 +1,108 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from centre import audit
+from centre.errors import DomainError
+from centre.experts import bp
+from centre.experts import services
+from centre.experts.forms import AcceptInvitationForm, ExpertFilterForm, ExpertForm, InviteForm
+from centre.extensions import db
+from centre.permissions import get_expert
+
+
+@bp.route("/")
+def index():
+    form = ExpertFilterForm(request.args)
+    valid = form.validate()
+    experts = services.list_experts(**form.filters()) if valid else []
+    return render_template("experts/index.html", form=form, experts=experts,
+                           account_labels=services.ACCOUNT_LABELS,
+                           filtered=any(request.args.values())), 200 if valid else 400
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = ExpertForm()
+    if form.validate_on_submit():
+        try:
+            expert = services.create_expert(current_user, **form.expert_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The expert %(name)s is added.", name=expert.name), "success")
+            return redirect(url_for("experts.detail", expert_id=expert.id))
+    return render_template("experts/form.html", form=form, expert=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:expert_id>")
+def detail(expert_id):
+    return render_detail(get_expert(expert_id))
+
+
+def render_detail(expert, invite_form=None, status=200):
+    return render_template("experts/detail.html", expert=expert, invite_form=invite_form or InviteForm(),
+                           history=audit.history(expert), action_labels=services.ACTION_LABELS,
+                           account_labels=services.ACCOUNT_LABELS,
+                           max_days=services.INVITATION_MAX_AGE.days), status
+
+
+@bp.route("/<int:expert_id>/edit", methods=["GET", "POST"])
+def edit(expert_id):
+    expert = get_expert(expert_id)
+    form = ExpertForm(obj=expert)
+    if form.validate_on_submit():
+        try:
+            services.update_expert(expert, current_user, **form.expert_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The expert %(name)s is saved.", name=expert.name), "success")
+            return redirect(url_for("experts.detail", expert_id=expert.id))
+    return render_template("experts/form.html", form=form, expert=expert), 400 if form.errors else 200
+
+
+@bp.route("/<int:expert_id>/invite", methods=["POST"])
+def invite(expert_id):
+    expert = get_expert(expert_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return render_detail(expert, invite_form=form, status=400)
+    try:
+        user = services.invite_expert(expert, current_user, language=form.language.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return render_detail(get_expert(expert_id), invite_form=form, status=409)
+    db.session.commit()
+    flash(_("The invitation is sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("experts.detail", expert_id=expert_id))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """Public: the signed link from the invitation e-mail, where the expert chooses a password."""
+    try:
+        expert = services.read_invitation(token)
+    except services.InvitationError as error:
+        return render_template("experts/invitation_invalid.html", message=str(error)), error.status
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            expert = services.accept_invitation(token, form.password.data)
+        except services.InvitationError as error:
+            db.session.rollback()
+            return render_template("experts/invitation_invalid.html", message=str(error)), error.status
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            login_user(expert.user)
+            db.session.commit()
+            flash(_("Your account is ready. Welcome, %(name)s.", name=expert.name), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("experts/accept.html", form=form, expert=expert), 400 if form.errors else 200

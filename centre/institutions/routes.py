@@ -1,0 +1,119 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from centre import audit
+from centre.errors import DomainError
+from centre.extensions import db
+from centre.i18n import localized
+from centre.institutions import bp
+from centre.institutions import services
+from centre.institutions.forms import AgreementForm, ConfirmForm, InstitutionFilterForm, InstitutionForm
+from centre.permissions import get_agreement, get_institution
+
+
+@bp.route("/")
+def index():
+    form = InstitutionFilterForm(request.args)
+    valid = form.validate()
+    institutions = services.list_institutions(**form.filters()) if valid else []
+    return render_template(
+        "institutions/index.html", form=form, institutions=institutions,
+        trainees=services.trainee_counts(institutions),
+        in_force=services.agreements_in_force(institutions, services.today()),
+        filtered=any(request.args.values()),
+    ), 200 if valid else 400
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = InstitutionForm()
+    if form.validate_on_submit():
+        try:
+            institution = services.create_institution(current_user, **form.institution_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The partner %(name)s is added.", name=localized(institution, "name")), "success")
+            return redirect(url_for("institutions.detail", institution_id=institution.id))
+    return render_template("institutions/form.html", form=form, institution=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:institution_id>")
+def detail(institution_id):
+    return render_detail(get_institution(institution_id))
+
+
+def render_detail(institution, agreement_form=None, status=200):
+    return render_template(
+        "institutions/detail.html", institution=institution, today=services.today(),
+        agreement_form=agreement_form or AgreementForm(formdata=None),
+        trainees=services.trainees_and_sessions(institution), history=audit.history(institution),
+        action_labels=services.ACTION_LABELS,
+    ), status
+
+
+@bp.route("/<int:institution_id>/edit", methods=["GET", "POST"])
+def edit(institution_id):
+    institution = get_institution(institution_id)
+    form = InstitutionForm(institution=institution)
+    if form.validate_on_submit():
+        try:
+            services.update_institution(institution, current_user, **form.institution_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The partner %(name)s is saved.", name=localized(institution, "name")), "success")
+            return redirect(url_for("institutions.detail", institution_id=institution.id))
+    return render_template("institutions/form.html", form=form, institution=institution), \
+        400 if form.errors else 200
+
+
+@bp.route("/<int:institution_id>/agreements", methods=["POST"])
+def add_agreement(institution_id):
+    institution = get_institution(institution_id)
+    form = AgreementForm()
+    if form.validate_on_submit():
+        try:
+            services.add_agreement(institution, current_user, **form.agreement_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The agreement is added."), "success")
+            return redirect(url_for("institutions.detail", institution_id=institution.id, _anchor="agreements"))
+    return render_detail(get_institution(institution_id), agreement_form=form, status=400)
+
+
+@bp.route("/<int:institution_id>/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+def edit_agreement(institution_id, agreement_id):
+    agreement = get_agreement(institution_id, agreement_id)
+    form = AgreementForm(obj=agreement)
+    if form.validate_on_submit():
+        try:
+            services.update_agreement(agreement, current_user, **form.agreement_fields())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The agreement is saved."), "success")
+            return redirect(url_for("institutions.detail", institution_id=institution_id, _anchor="agreements"))
+    return render_template("institutions/agreement_form.html", form=form, agreement=agreement,
+                           institution=agreement.institution), 400 if form.errors else 200
+
+
+@bp.route("/<int:institution_id>/agreements/<int:agreement_id>/remove", methods=["POST"])
+def remove_agreement(institution_id, agreement_id):
+    agreement = get_agreement(institution_id, agreement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_agreement(agreement, current_user)
+    db.session.commit()
+    flash(_("The agreement is removed."), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id, _anchor="agreements"))
