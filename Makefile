@@ -32,7 +32,7 @@ run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	CENTRE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	CENTRE_ENV=development $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 test: setup
 	scripts/test.sh

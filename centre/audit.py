@@ -1,6 +1,7 @@
 """Writing the audit log; every state change that matters goes through record()."""
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import orm
 
 from centre.extensions import db
 from centre.models import AuditEntry, User
@@ -32,5 +33,6 @@ def history(obj) -> list[AuditEntry]:
     return db.session.scalars(
         db.select(AuditEntry)
         .where(AuditEntry.entity == obj.__tablename__, AuditEntry.entity_id == obj.id)
+        .options(orm.joinedload(AuditEntry.actor))
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
