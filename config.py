@@ -48,6 +48,8 @@ class Config:
         # The host country decides who is a "national" expert.
         self.HOST_COUNTRY = env("CENTRE_HOST_COUNTRY", "MA")
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
+        # A QR check-in this many minutes after a slot starts is marked late.
+        self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
         # Public address printed in the certificates' QR codes; empty means "this request's host".
         self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")
         self.MAIL_SERVER = env("MAIL_SERVER", "")
