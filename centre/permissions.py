@@ -7,7 +7,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from centre.extensions import db, login_manager
-from centre.models import Certificate, Registration, Role, TrainingSession
+from centre.models import Certificate, Registration, Role, Slot, TrainingSession
 
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
@@ -43,6 +43,13 @@ ACCESS: dict[str, frozenset] = {
     "registrations.cancel": TRAINEE | STAFF,
     # attendance
     "attendance.grid": STAFF,
+    "attendance.save_mark": STAFF,
+    "attendance.everyone_present": STAFF,
+    "attendance.eligibility": STAFF,
+    "attendance.export": STAFF,
+    "attendance.sign_in_sheet": STAFF,
+    "attendance.check_in_screen": STAFF,
+    "attendance.check_in": TRAINEE,
     # certificates
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
@@ -77,6 +84,14 @@ def check_every_endpoint_declared(app):
 
 def get_training_session(session_id: int) -> TrainingSession:
     return db.get_or_404(TrainingSession, session_id)
+
+
+def get_slot(slot_id: int, training_session: TrainingSession | None = None) -> Slot:
+    """A slot; of the given session, or 404 (a slot of another session does not belong here)."""
+    slot = db.get_or_404(Slot, slot_id)
+    if training_session is not None and slot.session_id != training_session.id:
+        abort(404)
+    return slot
 
 
 def _is_own(registration: Registration) -> bool:

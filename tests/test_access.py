@@ -41,6 +41,14 @@ EXPECTED = {
     "registrations.mine": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
     "registrations.cancel": OWNER_OR_STAFF,
     "attendance.grid": STAFF,
+    "attendance.save_mark": STAFF,
+    "attendance.everyone_present": STAFF,
+    "attendance.eligibility": STAFF,
+    "attendance.export": STAFF,
+    "attendance.sign_in_sheet": STAFF,
+    "attendance.check_in_screen": STAFF,
+    #: The sweep's trainee is no participant and its code is not valid: refused in words (409).
+    "attendance.check_in": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,
@@ -74,10 +82,11 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             "values": {
                 "session_id": done.id, "registration_id": registration.id,
                 "certificate_id": certificate.id, "decision": "accepted", "target": "cancelled",
-                "filename": "css/app.css",
+                "filename": "css/app.css", "slot_id": done.slots[0].id, "fmt": "csv",
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
-                      "public.verify": certificate.verification_code, "main.set_language": "en"},
+                      "public.verify": certificate.verification_code, "main.set_language": "en",
+                      "attendance.check_in": "0123456789abcdef"},
         }
 
 
