@@ -15,13 +15,18 @@ from centre.permissions import get_slot, get_training_session
 from centre.registrations.services import accepted_registrations
 
 
+def session_rate_text(totals) -> str:
+    return _("Session attendance rate: %(rate)s %% (slots attended: %(present)s; counted: %(counted)s; excused: %(excused)s).",
+             rate=totals.percent, present=totals.present, counted=totals.counted, excused=totals.excused)
+
+
 def _grid_page(training_session, form, status=200):
     registrations = accepted_registrations(training_session)
     figures = services.session_figures(training_session, [r.id for r in registrations])
     return render_template(
         "attendance/grid.html", s=training_session, form=form, registrations=registrations,
         marks=services.marks_of(training_session), statuses=list(MarkStatus), figures=figures,
-        totals=services.total(figures.values()),
+        session_rate=session_rate_text(services.total(figures.values())),
         editable=training_session.status in services.MARKING_STATUSES,
         correcting=training_session.status == SessionStatus.COMPLETED, recorded_text=recorded_text,
     ), status
@@ -85,9 +90,11 @@ def save_mark(session_id):
         return jsonify(error=str(error)), 409
     db.session.commit()
     mark = services.marks_of(training_session, [key]).get(key)
-    figures = services.session_figures(training_session, [key[0]])[key[0]]
+    all_figures = services.session_figures(
+        training_session, sorted(services.accepted_registration_ids(training_session)))
     return jsonify(saved=changed, message=_("Saved.") if changed else _("Nothing to change."),
-                   **mark_json(mark, figures))
+                   session_rate=session_rate_text(services.total(all_figures.values())),
+                   **mark_json(mark, all_figures[key[0]]))
 
 
 @bp.route("/session/<int:session_id>/slot/<int:slot_id>/everyone-present", methods=["POST"])

@@ -66,7 +66,7 @@ class AttendanceFigures:
 # Marks -----------------------------------------------------------------------------------
 
 
-def _accepted_ids(training_session: TrainingSession) -> set[int]:
+def accepted_registration_ids(training_session: TrainingSession) -> set[int]:
     return set(db.session.scalars(
         sa.select(Registration.id).where(Registration.session_id == training_session.id,
                                          Registration.status == RegistrationStatus.ACCEPTED)
@@ -84,7 +84,7 @@ def save_marks(training_session: TrainingSession, marks: dict[tuple[int, int], M
     if training_session.status not in MARKING_STATUSES:
         raise DomainError(_l("Attendance is taken once the session has started."))
     notes = notes or {}
-    accepted = _accepted_ids(training_session)
+    accepted = accepted_registration_ids(training_session)
     slot_ids = {slot.id for slot in training_session.slots}
     keys = sorted(set(marks) | set(notes))
     for registration_id, slot_id in keys:
@@ -140,7 +140,7 @@ def mark_everyone_present(training_session: TrainingSession, slot: Slot, actor: 
     """Mark present, for one slot, every accepted trainee not marked yet; marks already there stay."""
     marked = set(db.session.scalars(
         sa.select(AttendanceMark.registration_id).where(AttendanceMark.slot_id == slot.id)))
-    marks = {(rid, slot.id): MarkStatus.PRESENT for rid in _accepted_ids(training_session) - marked}
+    marks = {(rid, slot.id): MarkStatus.PRESENT for rid in accepted_registration_ids(training_session) - marked}
     return save_marks(training_session, marks, actor, reason=reason, now=now)
 
 

@@ -51,6 +51,8 @@
     var row = cell.getAttribute("data-registration");
     var rate = grid.querySelector("[data-rate-of='" + row + "']");
     var excused = grid.querySelector("[data-excused-of='" + row + "']");
+    var sessionRate = document.getElementById("session-rate");
+    if (sessionRate && data.session_rate) { sessionRate.textContent = data.session_rate; }
     if (rate) { rate.textContent = data.rate; }
     if (excused) { excused.textContent = data.excused; }
     setState(cell, "saved");

@@ -342,3 +342,10 @@ def test_check_in_with_a_wrong_code_is_refused_in_words(app, client, live_slot):
 def test_check_in_of_an_unknown_slot_is_not_found(client, live_slot):
     sign_in(client, live_slot["email"])
     assert client.get("/attendance/check-in/999999/0123456789abcdef").status_code == 404
+
+
+def test_save_mark_answers_the_sessions_new_rate_too(client, grid):
+    token = csrf_token(client, grid["url"])
+    data = client.post(f"{grid['url']}/mark", headers={"X-CSRFToken": token}, data={
+        "registration_id": grid["second"], "slot_id": grid["slots"][0], "status": "late"}).get_json()
+    assert data["session_rate"] == "Session attendance rate: 5 % (slots attended: 1; counted: 20; excused: 0)."
