@@ -136,7 +136,7 @@ def export(session_id, fmt):
     if fmt not in EXPORT_TYPES:
         abort(404)
     mimetype, write = EXPORT_TYPES[fmt]
-    filename = f"attendance-{training_session.code}.{fmt}"
+    filename = services.file_name(training_session, "attendance", fmt)
     return Response(write(training_session), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -154,7 +154,7 @@ def sign_in_sheet(session_id):
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("attendance.grid", session_id=session_id))
-    name = f"sign-in-{training_session.code}" + (f"-{slot.id}" if slot else "") + ".pdf"
+    name = services.file_name(training_session, f"sign-in-{slot.id}" if slot else "sign-in", "pdf")
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 

@@ -4,6 +4,7 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -370,7 +371,7 @@ def export_xlsx(training_session: TrainingSession, now: datetime | None = None) 
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = training_session.code[:31]
+    sheet.title = re.sub(r"[][:*?/\\]", "-", training_session.code)[:31] or "attendance"
     for r, row in enumerate(export_table(training_session, now), start=1):
         for c, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=c, value=value)
@@ -380,6 +381,11 @@ def export_xlsx(training_session: TrainingSession, now: datetime | None = None) 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def file_name(training_session: TrainingSession, kind: str, extension: str) -> str:
+    """A download's name that any header and file system accept, whatever the session's code."""
+    return f"{kind}-{re.sub(r'[^A-Za-z0-9._-]', '_', training_session.code)}.{extension}"
 
 
 # The sign-in sheet -------------------------------------------------------------------------

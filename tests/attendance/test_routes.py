@@ -349,3 +349,15 @@ def test_save_mark_answers_the_sessions_new_rate_too(client, grid):
     data = client.post(f"{grid['url']}/mark", headers={"X-CSRFToken": token}, data={
         "registration_id": grid["second"], "slot_id": grid["slots"][0], "status": "late"}).get_json()
     assert data["session_rate"] == "Session attendance rate: 5 % (slots attended: 1; counted: 20; excused: 0)."
+
+
+def test_exports_of_a_session_with_an_odd_code_download(app, client, grid):
+    with app.app_context():
+        from centre.models import TrainingSession
+
+        db.session.get(TrainingSession, grid["session"]).code = 'A/B:"C"* é'
+        db.session.commit()
+    for name in ("attendance.csv", "attendance.xlsx", "sign-in-sheet.pdf"):
+        response = client.get(f"{grid['url']}/{name}")
+        assert response.status_code == 200, name
+        assert '"C"' not in response.headers["Content-Disposition"]
