@@ -299,7 +299,7 @@ def eligibility(registration: Registration, result: AttendanceFigures | None = N
     if result.counted == 0:
         return False, str(_l("No slot counts towards attendance: every slot is excused."))
     if not result.meets(training_session.attendance_threshold):
-        return False, str(_l("Attendance %(rate)s%% is below the threshold of %(threshold)s%%.",
+        return False, str(_l("Attendance %(rate).0f%% is below the threshold of %(threshold)s%%.",
                              rate=result.percent, threshold=training_session.attendance_threshold))
     return True, ""
 
