@@ -256,6 +256,13 @@ def pdf_text(data: bytes) -> str:
                           check=True).stdout.decode()
 
 
+def loose(text: str) -> str:
+    """Text without spaces and without lam: WeasyPrint 70 drops or splits some of Amiri's lam
+    glyphs in the text layer (see the strict xfail in tests/certificates), and Arabic headings
+    translated later may hold one."""
+    return "".join(ch for ch in text if not ch.isspace() and ch != "\u0644")
+
+
 def test_sign_in_sheet_prints_names_in_both_scripts_and_both_headings(app, client, marked):
     slot = marked["slots"][0]
     response = client.get(f"{marked['url']}/sign-in-sheet.pdf?slot={slot}")
@@ -265,7 +272,7 @@ def test_sign_in_sheet_prints_names_in_both_scripts_and_both_headings(app, clien
     for language in ("fr", "ar"):
         with app.test_request_context(), force_locale(language):
             for heading in ("Sign-in sheet", "Signature"):
-                assert gettext(heading) in text
+                assert loose(gettext(heading)) in loose(text)
     with app.test_request_context(), force_locale("fr"):
         assert gettext("Name (Latin script)") in text
     assert text.count("\f") == 1  # one slot, one page
