@@ -55,6 +55,8 @@ class Config:
         self.HOST_COUNTRY = env("CENTRE_HOST_COUNTRY", "MA")
         self.HOLIDAYS = tuple(d.strip() for d in env("CENTRE_HOLIDAYS", "").split(",") if d.strip())
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
+        # A QR check-in this many minutes after a slot starts is marked late.
+        self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
         # Public address printed in the certificates' QR codes; empty means "this request's host".
         self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")
         self.MAIL_SERVER = env("MAIL_SERVER", "")

@@ -7,7 +7,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from centre.extensions import db, login_manager
-from centre.models import Agreement, Certificate, Expert, Institution, Registration, Role, TrainingSession
+from centre.models import Agreement, Certificate, Expert, Institution, Registration, Role, Slot, TrainingSession
 
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
@@ -58,6 +58,13 @@ ACCESS: dict[str, frozenset] = {
     "registrations.cancel": TRAINEE | STAFF,
     # attendance
     "attendance.grid": STAFF,
+    "attendance.save_mark": STAFF,
+    "attendance.everyone_present": STAFF,
+    "attendance.eligibility": STAFF,
+    "attendance.export": STAFF,
+    "attendance.sign_in_sheet": STAFF,
+    "attendance.check_in_screen": STAFF,
+    "attendance.check_in": TRAINEE,
     # certificates
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
@@ -125,6 +132,14 @@ def get_expert(expert_id: int) -> Expert:
     return db.get_or_404(Expert, expert_id)
 
 
+def get_slot(slot_id: int, training_session: TrainingSession | None = None) -> Slot:
+    """A slot; of the given session, or 404 (a slot of another session does not belong here)."""
+    slot = db.get_or_404(Slot, slot_id)
+    if training_session is not None and slot.session_id != training_session.id:
+        abort(404)
+    return slot
+
+
 def _is_own(registration: Registration) -> bool:
     if current_user.is_staff:
         return True
@@ -158,12 +173,6 @@ def safe_next_url(target: str | None, default: str) -> str:
 
 
 __all__ = ["ACCESS", "check_access", "current_app"]
-
-
-def get_slot(slot_id: int):
-    from centre.models import Slot
-
-    return db.get_or_404(Slot, slot_id)
 
 
 def get_trainer(session_id: int, expert_id: int):

@@ -35,7 +35,7 @@ def populate(app, create_session, create_registration, mark_all):
 
 
 PAGES = ["/catalogue", "/", "/sessions/", "/sessions/{id}", "/registrations/session/{id}",
-         "/attendance/session/{id}", "/certificates/session/{id}"]
+         "/attendance/session/{id}", "/attendance/session/{id}/eligibility", "/certificates/session/{id}"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,26 +1,59 @@
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
+from centre.attendance.services import NOTE_MAX
+from centre.forms import options
 from centre.models import MarkStatus
 
-_CELL = re.compile(r"^mark-(\d+)-(\d+)$")
+_CELL = re.compile(r"^(mark|note)-(\d+)-(\d+)$")
 
 
 class GridForm(FlaskForm):
-    """The attendance grid: one select per trainee and slot, named mark-<registration>-<slot>."""
+    """The attendance grid: per trainee and slot a select mark-<registration>-<slot> and a
+    text note-<registration>-<slot>; a reason when correcting a completed session."""
 
-    def marks(self, formdata) -> dict[tuple[int, int], MarkStatus] | None:
-        """The marks posted, or None if a cell's name or value is not one the grid shows."""
-        marks = {}
+    reason = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=500)])
+
+    def cells(self, formdata) -> tuple[dict[tuple[int, int], MarkStatus], dict[tuple[int, int], str]] | None:
+        """The marks and notes posted, or None if a mark's value is not one the grid shows."""
+        marks, notes = {}, {}
         for name, value in formdata.items():
             match = _CELL.match(name)
             if not match:
                 continue
-            if not value:
-                continue  # left blank: not marked yet
-            try:
-                marks[int(match[1]), int(match[2])] = MarkStatus(value)
-            except ValueError:
-                return None
-        return marks
+            key = int(match[2]), int(match[3])
+            if match[1] == "note":
+                notes[key] = value
+            elif value:  # a blank mark: not marked yet
+                try:
+                    marks[key] = MarkStatus(value)
+                except ValueError:
+                    return None
+        # A blank note of a cell left unmarked says nothing.
+        notes = {key: note for key, note in notes.items() if key in marks or note.strip()}
+        return marks, notes
+
+
+class MarkForm(FlaskForm):
+    """One cell of the grid, saved on its own by the page's script."""
+
+    registration_id = IntegerField(validators=[InputRequired()])
+    slot_id = IntegerField(validators=[InputRequired()])
+    status = SelectField(_l("Mark"), choices=options([("", "—"), *((s.value, s.label) for s in MarkStatus)]),
+                         validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    reason = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=500)])
+
+
+class ReasonForm(FlaskForm):
+    """A bulk change of the grid ("everyone present"): only the reason, when correcting."""
+
+    reason = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=500)])
+
+
+class CheckInForm(FlaskForm):
+    """The trainee's confirmation that they are in the room."""
