@@ -12,7 +12,6 @@ from centre.models import (
     Registration,
     RegistrationStatus,
     Role,
-    SessionStatus,
     TrainingSession,
 )
 from tests.conftest import PASSWORD, post
