@@ -3,6 +3,8 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from centre.logs import request_id
+
 
 class DomainError(Exception):
     """A rule refused the action; `message` is translatable and shown to the user."""
@@ -42,7 +44,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(500)
     def server_error(error):
-        app.logger.exception("Server error on %s %s", request.method, request.path)
+        app.logger.exception("Server error on %s %s", request.method, request.path,
+                             extra={"request_id": request_id()})
         from centre.extensions import db
 
         db.session.rollback()

@@ -21,6 +21,7 @@ ACCESS: dict[str, frozenset] = {
     "main.index": PUBLIC,
     "main.set_language": PUBLIC,
     "main.dashboard": SIGNED_IN,
+    "main.healthz": PUBLIC,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,

@@ -1,5 +1,7 @@
-from flask import abort, current_app, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from centre.extensions import db
 from centre.main import bp
@@ -36,3 +38,16 @@ def dashboard():
     if current_user.is_staff:
         return redirect(url_for("sessions.index"))
     return render_template("main/dashboard.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("Health check: the database does not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    db.session.rollback()
+    return jsonify(status="ok")
