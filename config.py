@@ -33,9 +33,21 @@ class Config:
     CERTIFICATE_PLACES = {"fr": "Rabat", "ar": "الرباط", "en": "Rabat"}
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Cookies: never read by scripts, not sent on cross-site POSTs; Secure in production.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # Headers on every answer (centre/security.py). The pages load only the site's own
+    # stylesheet and no script; form-action and frame-ancestors keep forms and framing at home.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+    )
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    STRICT_TRANSPORT_SECURITY = None  #: production only: browsers then refuse plain HTTP
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
 
@@ -43,6 +55,8 @@ class Config:
         env = os.environ.get
         instance_dir = Path(env("CENTRE_INSTANCE_DIR", BASE_DIR / "instance"))
         self.SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust no header).
+        self.TRUSTED_PROXIES = int(env("CENTRE_TRUSTED_PROXIES", "0"))
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{instance_dir / 'centre.sqlite3'}")
         self.BABEL_DEFAULT_TIMEZONE = env("CENTRE_TIMEZONE", "Africa/Casablanca")
         # The host country decides who is a "national" expert.
@@ -80,6 +94,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     def __init__(self):
         super().__init__()

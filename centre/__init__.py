@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_request_logging(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -58,6 +59,12 @@ def register_extensions(app):
 
 def register_request_logging(app):
     from centre.logs import register_request_logging as register
+
+    register(app)
+
+
+def register_security(app):
+    from centre.security import register_security as register
 
     register(app)
 

@@ -23,8 +23,8 @@ def set_language(code):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(safe_next_url(request.form.get("next"), url_for("main.index")))
-    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR,
-                        samesite="Lax", httponly=True, secure=request.is_secure)
+    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
