@@ -48,6 +48,12 @@ class Config:
     )
     PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
     STRICT_TRANSPORT_SECURITY = None  #: production only: browsers then refuse plain HTTP
+    # Sign-in: this many failures for one e-mail within the window lock it for the lock's
+    # duration; this many from one address within the window throttle that address.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
 
