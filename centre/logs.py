@@ -47,6 +47,7 @@ def configure_logging(app) -> None:
         logger.addHandler(handler)
     if logger.level == logging.NOTSET or logger.level > logging.INFO:
         logger.setLevel(logging.INFO)
+    logger.propagate = False  # not twice, when a tool (Alembic) gives the root logger a handler
 
 
 def request_id() -> str:
