@@ -55,6 +55,7 @@ class Config:
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  #: no form needs more; a larger body is a 413
     PASSWORD_HASH_METHOD = "scrypt"
 
     def __init__(self):

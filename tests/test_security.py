@@ -85,3 +85,8 @@ def test_an_id_too_large_for_the_database_is_not_found(client, login_as):
     login_as("coordinator")
     assert client.get("/sessions/99999999999999999999").status_code == 404
     assert client.get("/sessions/2147483648").status_code == 404
+
+
+def test_a_body_larger_than_any_form_needs_is_refused(client):
+    response = client.post("/login", data={"email": "a" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
