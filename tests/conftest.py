@@ -16,6 +16,8 @@ from centre.models import Role
 
 pytest_plugins = ["tests.factories"]
 
+#: Lines a test wants shown at the end of the run (e.g. how many generated inputs it tried).
+TERMINAL_SUMMARY: list[str] = []
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct horse battery"
 
@@ -146,3 +148,8 @@ def count_queries(app):
         return len(statements)
 
     return count
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in TERMINAL_SUMMARY:
+        terminalreporter.write_line(line)

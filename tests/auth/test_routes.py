@@ -27,10 +27,11 @@ def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(app, create_u
         email = create_user(Role.COORDINATOR).email
         db.session.commit()
     for target, expected in (("/sessions/", "/sessions/"), ("https://evil.example/", "/dashboard"),
-                             ("//evil.example/x", "/dashboard")):
+                             ("//evil.example/x", "/dashboard"), ("/\t/evil.example", "/dashboard"),
+                             ("/\r\nSet-Cookie: x=1", "/dashboard")):
         client = app.test_client()
-        response = post(client, f"/login?next={target}", {"email": email, "password": PASSWORD},
-                        form_url="/login")
+        response = post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login",
+                        query_string={"next": target})
         assert response.headers["Location"] == expected
 
 
