@@ -6,18 +6,24 @@ PYBABEL := $(VENV)/bin/pybabel
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# make serve: gunicorn's address and number of worker processes.
+CENTRE_BIND ?= 127.0.0.1:8000
+WEB_CONCURRENCY ?= 2
 # What the app needs from Debian: an Arabic typeface (Amiri) and a Latin fallback, Pango for
-# WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks.
+# WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks, Chromium for
+# the browser tests; and PostgreSQL's client programs for backups (pg_dump, pg_restore) unless
+# some version of them is there already (the server package brings them too).
 DEBIAN_PACKAGES := python3-venv fontconfig fonts-hosny-amiri fonts-dejavu-core libpango-1.0-0 \
-	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
 
-.PHONY: setup debian catalogues run test extract update compile
+.PHONY: setup debian catalogues run serve test extract update compile
 
 setup: debian $(VENV)/.installed compile
 
 debian:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done; \
+		ls /usr/lib/postgresql/*/bin/pg_restore >/dev/null 2>&1 || echo postgresql-client); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -33,6 +39,14 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	CENTRE_ENV=development $(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+# Production: gunicorn on DATABASE_URL (PostgreSQL), after bringing the schema to the head revision.
+serve: setup
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL, e.g. postgresql+psycopg://centre@db.internal/centre"; exit 2; }
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY to a long random secret"; exit 2; }
+	CENTRE_ENV=production $(FLASK) db upgrade
+	CENTRE_ENV=production CENTRE_BIND=$(CENTRE_BIND) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
+		exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 test: setup
 	scripts/test.sh

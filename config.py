@@ -39,16 +39,37 @@ class Config:
                       "10-31", "11-06", "11-18")
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Cookies: never read by scripts, not sent on cross-site POSTs; Secure in production.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # Headers on every answer (centre/security.py). The pages load only the site's own
+    # stylesheet and no script; form-action and frame-ancestors keep forms and framing at home.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+    )
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    STRICT_TRANSPORT_SECURITY = None  #: production only: browsers then refuse plain HTTP
+    # Sign-in: this many failures for one e-mail within the window lock it for the lock's
+    # duration; this many from one address within the window throttle that address.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  #: no form needs more; a larger body is a 413
     PASSWORD_HASH_METHOD = "scrypt"
 
     def __init__(self):
         env = os.environ.get
         instance_dir = Path(env("CENTRE_INSTANCE_DIR", BASE_DIR / "instance"))
         self.SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust no header).
+        self.TRUSTED_PROXIES = int(env("CENTRE_TRUSTED_PROXIES", "0"))
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{instance_dir / 'centre.sqlite3'}")
         self.BABEL_DEFAULT_TIMEZONE = env("CENTRE_TIMEZONE", "Africa/Casablanca")
         # The host country decides who is a "national" expert.
@@ -89,6 +110,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     def __init__(self):
         super().__init__()

@@ -22,6 +22,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_request_logging(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -53,6 +55,18 @@ def register_extensions(app):
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
+
+
+def register_request_logging(app):
+    from centre.logs import register_request_logging as register
+
+    register(app)
+
+
+def register_security(app):
+    from centre.security import register_security as register
+
+    register(app)
 
 
 def register_blueprints(app):

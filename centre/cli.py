@@ -1,14 +1,18 @@
-"""flask commands: create-user, seed-demo."""
+"""flask commands: create-user, seed-demo, backup, restore."""
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
+from centre.backup import backup_database, restore_database
 from centre.demo import demo_logins, seed_demo
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Role, User
+from centre.models.types import utcnow
 
 
 @click.command("create-user")
@@ -87,7 +91,38 @@ def remind_command():
     click.echo(f"{len(reminded)} reminder(s) sent.")
 
 
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(directory):
+    """Write a backup of the whole database into DIRECTORY (SQLite file or pg_dump archive)."""
+    try:
+        path = backup_database(directory, utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written: {path} ({path.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+@with_appcontext
+def restore_command(file, yes):
+    """Replace the whole database with the backup FILE made by `backup`."""
+    if not yes:
+        click.confirm(f"Replace everything in {db.engine.url.render_as_string(hide_password=True)} "
+                      f"with {file}?", abort=True)
+    try:
+        revision = restore_database(file)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {file}; the schema is at revision {revision} "
+               "(run `flask db upgrade` if this code is newer).")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(reviews_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -3,6 +3,8 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from centre.logs import request_id
+
 
 class DomainError(Exception):
     """A rule refused the action; `message` is translatable and shown to the user."""
@@ -27,23 +29,25 @@ ERROR_TEXTS = {
 }
 
 
-def _render(code, text=None):
+def error_page(code, text=None):
+    """The error page for `code`, with its standard text or a more precise one."""
     title, default_text = ERROR_TEXTS[code]
     return render_template("errors/error.html", code=code, title=title, text=text or default_text), code
 
 
 def register_error_handlers(app):
     for code in (c for c in ERROR_TEXTS if c != 500):
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        app.register_error_handler(code, lambda e, code=code: error_page(code))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _render(400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+        return error_page(400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(500)
     def server_error(error):
-        app.logger.exception("Server error on %s %s", request.method, request.path)
+        app.logger.exception("Server error on %s %s", request.method, request.path,
+                             extra={"request_id": request_id()})
         from centre.extensions import db
 
         db.session.rollback()
-        return _render(500)
+        return error_page(500)

@@ -21,6 +21,7 @@ ACCESS: dict[str, frozenset] = {
     "main.index": PUBLIC,
     "main.set_language": PUBLIC,
     "main.dashboard": SIGNED_IN,
+    "main.healthz": PUBLIC,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
@@ -166,8 +167,12 @@ def get_certificate(certificate_id: int) -> Certificate:
 
 
 def safe_next_url(target: str | None, default: str) -> str:
-    """Only a path on this site: no scheme, no host, no protocol-relative address."""
+    """Only a path on this site: no scheme, no host, no protocol-relative address, and no control
+    character — a line break would split the response's headers, and browsers drop tabs and
+    line breaks from addresses, which turns "/\t/evil.example" into "//evil.example"."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ch < " " or ch == "\x7f" for ch in target):
         return default
     return target
 

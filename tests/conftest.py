@@ -16,6 +16,8 @@ from centre.models import Role
 
 pytest_plugins = ["tests.factories"]
 
+#: Lines a test wants shown at the end of the run (e.g. how many generated inputs it tried).
+TERMINAL_SUMMARY: list[str] = []
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct horse battery"
 
@@ -38,13 +40,15 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 @pytest.fixture(scope="session")
 def postgres_template():
-    """A PostgreSQL database brought to head by the migrations; each test gets a copy."""
+    """The PostgreSQL server, with a database `centre_test` brought to head by the migrations.
+
+    Yields an engine on the server (AUTOCOMMIT) for tests that need databases of their own.
+    """
     server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS centre_template")
-        connection.exec_driver_sql("CREATE DATABASE centre_template")
-    url = make_url(POSTGRES_URL).set(database="centre_template")
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS centre_test WITH (FORCE)")
+        connection.exec_driver_sql("CREATE DATABASE centre_test")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_url("centre_test"))
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
@@ -52,20 +56,27 @@ def postgres_template():
     server.dispose()
 
 
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, migrated_database, tmp_path):
+    """A migrated database for one test: a copy of the SQLite template, or the PostgreSQL
+    test database, emptied after the test (much faster than a database per test)."""
     if request.param == "sqlite":
         path = tmp_path / "centre.sqlite3"
         shutil.copy(migrated_database, path)
         yield f"sqlite:///{path}"
         return
-    server = request.getfixturevalue("postgres_template")
-    name = f"centre_test_{uuid.uuid4().hex[:12]}"
-    with server.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE centre_template")
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    request.getfixturevalue("postgres_template")
+    url = _postgres_url("centre_test")
+    yield url
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
 
 
 @pytest.fixture
@@ -180,3 +191,8 @@ def smtp_server(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield inbox
     controller.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in TERMINAL_SUMMARY:
+        terminalreporter.write_line(line)

@@ -27,6 +27,7 @@ EXPECTED = {
     "main.index": ANYONE,
     "main.set_language": ANYONE,
     "main.dashboard": SIGNED_IN,
+    "main.healthz": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
     "public.catalogue": ANYONE,

@@ -1,11 +1,16 @@
-from flask import flash, redirect, render_template, request, url_for
+import math
+
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_user, logout_user
 
 from centre.auth import bp
 from centre.auth.forms import LoginForm
-from centre.auth.services import authenticate
+from centre.auth.services import SignInLocked, authenticate
 from centre.extensions import db
+from centre.i18n import format_time
+from centre.models.types import utcnow
 from centre.permissions import safe_next_url
 
 
@@ -13,8 +18,14 @@ from centre.permissions import safe_next_url
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        now = utcnow()
+        try:
+            user = authenticate(form.email.data, form.password.data, ip=request.remote_addr, now=now)
+        except SignInLocked as locked:
+            db.session.commit()  # the failure that locked, and its audit entries
+            return locked_page(form, locked.until, now)
         if user is None:
+            db.session.commit()  # the failure counts towards a lock
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
             login_user(user, remember=form.remember.data)
@@ -22,6 +33,18 @@ def login():
             flash(_("Welcome, %(name)s.", name=user.full_name or user.email), "success")
             return redirect(safe_next_url(request.args.get("next"), url_for("main.dashboard")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+def locked_page(form, until, now):
+    """429 with the time sign-in reopens, in words and in Retry-After."""
+    seconds = max(math.ceil((until - now).total_seconds()), 1)
+    minutes = math.ceil(seconds / 60)
+    flash(ngettext("Too many failed sign-in attempts. Please try again in %(num)d minute, at %(time)s.",
+                   "Too many failed sign-in attempts. Please try again in %(num)d minutes, at %(time)s.",
+                   minutes, time=format_time(until)), "error")
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

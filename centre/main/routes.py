@@ -1,5 +1,7 @@
-from flask import abort, current_app, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from centre.extensions import db
 from centre.main import bp
@@ -21,8 +23,8 @@ def set_language(code):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(safe_next_url(request.form.get("next"), url_for("main.index")))
-    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR,
-                        samesite="Lax", httponly=True, secure=request.is_secure)
+    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
@@ -36,3 +38,16 @@ def dashboard():
     if current_user.is_staff:
         return redirect(url_for("sessions.index"))
     return redirect(url_for("reviews.mine"))  # the expert's work is their reviews
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("Health check: the database does not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    db.session.rollback()
+    return jsonify(status="ok")

@@ -14,11 +14,11 @@ from centre.models.registrations import (
 )
 from centre.models.reviews import Recommendation, Review
 from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, Trainer, TrainingSession
-from centre.models.users import Role, User
+from centre.models.users import FailedLogin, Role, User
 
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
-    "CertificateSequence", "DocumentLanguage", "Expert", "Gender", "Institution",
+    "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "Gender", "Institution",
     "InstitutionKind", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
     "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Slot", "SlotPart",
     "Trainee", "Trainer", "TrainingSession", "User", "institution_association",

@@ -58,3 +58,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.email} {self.role}>"
+
+
+class FailedLogin(db.Model):
+    """A failed sign-in attempt: the account's and the address's recent failures lock them for a while.
+
+    Kept in the database so that every app server sharing it sees the same count.
+    """
+
+    __tablename__ = "failed_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str] = mapped_column(sa.String(254))  #: as typed, lower-cased; maybe no account's
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")  #: the client's address, "" if unknown
+
+    __table_args__ = (
+        sa.Index("ix_failed_login_email_at", "email", "at"),
+        sa.Index("ix_failed_login_ip_at", "ip", "at"),
+    )
+
+    def __repr__(self):
+        return f"<FailedLogin {self.email} {self.ip} {self.at:%Y-%m-%d %H:%M}>"

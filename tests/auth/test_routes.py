@@ -27,10 +27,11 @@ def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(app, create_u
         email = create_user(Role.COORDINATOR).email
         db.session.commit()
     for target, expected in (("/sessions/", "/sessions/"), ("https://evil.example/", "/dashboard"),
-                             ("//evil.example/x", "/dashboard")):
+                             ("//evil.example/x", "/dashboard"), ("/\t/evil.example", "/dashboard"),
+                             ("/\r\nSet-Cookie: x=1", "/dashboard")):
         client = app.test_client()
-        response = post(client, f"/login?next={target}", {"email": email, "password": PASSWORD},
-                        form_url="/login")
+        response = post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login",
+                        query_string={"next": target})
         assert response.headers["Location"] == expected
 
 
@@ -80,3 +81,22 @@ def test_create_user_command_refuses_a_duplicate(runner):
     runner.invoke(args=["create-user", "x@centre.ma", "--role", "expert", "--password", "long-password"])
     result = runner.invoke(args=["create-user", "X@centre.ma", "--role", "expert", "--password", "long-password"])
     assert result.exit_code != 0 and "existe déjà" in result.output  # French, the default language
+
+
+def test_repeated_failures_lock_sign_in_with_a_429_saying_when_to_try_again(client, app, create_user):
+    with app.app_context():
+        email = create_user(Role.COORDINATOR).email
+        db.session.commit()
+    client.set_cookie("centre_lang", "en")
+    statuses = [post(client, "/login", {"email": email, "password": "wrong"}, form_url="/login").status_code
+                for _ in range(4)]
+    assert statuses == [400] * 4
+    response = post(client, "/login", {"email": email, "password": "wrong"}, form_url="/login")
+    assert response.status_code == 429
+    assert 840 <= int(response.headers["Retry-After"]) <= 900
+    html = response.get_data(as_text=True)
+    assert "Too many failed sign-in attempts. Please try again in 15 minutes, at" in html
+    # Even the right password is refused while locked, with the same answer.
+    response = post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login")
+    assert response.status_code == 429
+    assert client.get("/sessions/").status_code == 302

@@ -1,0 +1,275 @@
+"""Every form of the app, posted with generated values (hypothesis): nothing answers 500, and
+nothing stored before is changed or lost, except what the form may legitimately change.
+
+Values mix plausible ones (so that some posts get past the form to the rules) with hostile
+ones: empty, 10,000 characters, right-to-left marks, zero-width joiners, NUL, emoji, invalid
+dates, negative or huge numbers, SQL and HTML fragments, header-splitting line breaks.
+CENTRE_FUZZ_EXAMPLES sets the number of examples per form (default 40).
+"""
+import os
+from datetime import date, timedelta
+from urllib.parse import quote, urlencode
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from centre.extensions import db
+from centre.models import MarkStatus, Recommendation, RegistrationStatus, Role, SessionStatus
+from tests.conftest import CSRF_RE, PASSWORD, TERMINAL_SUMMARY
+
+EXAMPLES = int(os.environ.get("CENTRE_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10), database=None, print_blob=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+#: Written by the requests themselves, whatever they carry: not compared.
+LOGS = {"audit_entry", "failed_login"}
+
+HOSTILE = [
+    "", " ", "\u200f", "\u200e\u202e", "\u200d", "a\u200db", "\ufeff", "\x00", "abc\x00def", "😀", "👩‍👩‍👧‍👦",
+    "x" * 10_000, "ب" * 10_000, "' OR '1'='1", "1; DROP TABLE \"user\"; --", "<script>alert(1)</script>",
+    "<b>bold</b>", "&amp;", "%00", "../../etc/passwd", "2026-02-30", "2026-13-01", "0000-00-00", "31/12/2026",
+    "-1", "-5", "0", "1.5", "1e9", "NaN", "99999999999999999999", "2147483648", "\r\n", "\n", "\t",
+    "/\r\nSet-Cookie: injected=1", "/\t/evil.example", "//evil.example", "/\\evil.example",
+    "https://evil.example/", "null", "[]", "{}", "\x7f", "\x1b[31m",
+]
+#: Characters that have broken applications: controls, bidi and zero-width marks, quotes, markup.
+TRICKY = list("\x00\r\n\t\x0b\x7f\u200e\u200f\u202e\u2066\u2069\u200d\u200b\ufeff😀<>&'\";/\\%.:-_ aZé1ب٣")
+hostile = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(alphabet=st.sampled_from(TRICKY), max_size=30),
+    st.text(max_size=40),
+)
+
+
+def _apply(baseline: dict, corrupted: dict) -> dict:
+    data = dict(baseline)
+    for name, text in corrupted.items():
+        if text is None:
+            data.pop(name, None)
+        else:
+            data[name] = text
+    return data
+
+
+def mutated(baseline: dict, extra_names=()):
+    """A valid form with up to four fields made hostile or left out (so each post gets as far
+    as the field that refuses it), or an unknown field added."""
+    names = sorted(baseline) + list(extra_names)
+    return st.builds(_apply, st.just(baseline),
+                     st.dictionaries(st.sampled_from(names), st.one_of(hostile, st.none()), max_size=4))
+
+
+def segment(valid, *others):
+    """A part of the address: mostly the valid one, so the form behind it is reached."""
+    return st.one_of(st.just(valid), st.just(valid), st.sampled_from([valid, *others]), hostile)
+
+
+#: Addresses that have made redirects go elsewhere or split the response's headers.
+REDIRECTS = ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\r\nSet-Cookie: injected=1", "/\n",
+             "/%0d%0aX: 1", "https://evil.example/", "javascript:alert(1)", "/\x00", "/é?q=ب", "/ /evil.example"]
+
+
+def next_url(*plausible):
+    """A `next=` address: plausible, a known trap, or a path with anything after its slash."""
+    return st.one_of(st.sampled_from(plausible), st.sampled_from(REDIRECTS),
+                     hostile.map(lambda text: "/" + text), hostile, st.none())
+
+
+def path(segment) -> str:
+    return quote(segment, safe="")
+
+
+@pytest.fixture
+def world(app, create_session, create_registration, create_user, create_trainee, create_expert, mark_all):
+    from centre.certificates.services import issue_certificate
+    from centre.models import DocumentLanguage
+    from centre.sessions.services import change_status
+
+    with app.app_context():
+        coordinator = create_user(Role.COORDINATOR)
+        open_session = create_session(SessionStatus.OPEN, code="2026-07")
+        pending = create_registration(open_session, status=RegistrationStatus.PENDING)
+        create_registration(open_session, status=RegistrationStatus.WAITLISTED, waitlist_position=1)
+        in_review = create_session(SessionStatus.IN_REVIEW)
+        draft = create_session(SessionStatus.DRAFT)
+        experts = [create_expert(national=True), create_expert(national=False)]
+        running = create_session(SessionStatus.IN_PROGRESS)
+        attending = [create_registration(running) for _ in range(2)]
+        mark_all(attending[0], present=3)
+        done = create_session(SessionStatus.IN_PROGRESS)
+        eligible = [create_registration(done, trainee=create_trainee(user=create_user(Role.TRAINEE)))
+                    for _ in range(2)]
+        for registration in eligible:
+            mark_all(registration, present=10, rest=MarkStatus.PRESENT)
+        change_status(done, SessionStatus.COMPLETED)
+        issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
+        db.session.commit()
+        return {
+            "coordinator": coordinator.email, "open_code": open_session.code, "open_id": open_session.id,
+            "pending": pending.id, "draft": draft.id, "review_session": in_review.id, "experts": [e.id for e in experts],
+            "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
+            "foreign_cells": [f"mark-{eligible[0].id}-{s.id}" for s in done.slots[:2]],
+            "eligible": eligible[0].id, "issued": eligible[1].id, "other_registrations": [r.id for r in attending],
+        }
+
+
+def snapshot(engine) -> dict[str, dict]:
+    """Every row of every table but the logs, by primary key."""
+    metadata = db.metadata
+    with engine.connect() as connection:
+        result = {}
+        for table in metadata.sorted_tables:
+            if table.name in LOGS:
+                continue
+            keys = list(table.primary_key.columns)
+            result[table.name] = {tuple(row._mapping[k.name] for k in keys): row._asdict()
+                                  for row in connection.execute(sa.select(table))}
+        return result
+
+
+def changes(before, after, may_change) -> list[str]:
+    """Rows lost, and columns changed that the form may not change (new rows are fine)."""
+    problems = []
+    for table, rows in before.items():
+        for key, row in rows.items():
+            if key not in after[table]:
+                problems.append(f"{table} {key} lost")
+                continue
+            changed = {c for c in row if row[c] != after[table][key][c]}
+            allowed_columns, row_filter = may_change.get(table, (set(), None))
+            if changed - allowed_columns or (changed and row_filter and not row_filter(row)):
+                problems.append(f"{table} {key} changed: {sorted(changed)}")
+    return problems
+
+
+def test_no_form_answers_500_or_loses_what_was_stored(app, world):
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    tried = {}
+
+    def client_for(role):
+        client = app.test_client()
+        if role == "coordinator":
+            token = CSRF_RE.search(client.get("/login").get_data(as_text=True))[1]
+            response = client.post("/login", data={"csrf_token": token, "email": world["coordinator"],
+                                                   "password": PASSWORD})
+            assert response.status_code == 302
+        return client
+
+    coordinator = client_for("coordinator")
+
+    def check(name, client, url, data, may_change=None, **kwargs):
+        tried[name] = tried.get(name, 0) + 1
+        token = CSRF_RE.search(client.get("/login").get_data(as_text=True))[1]
+        before = snapshot(engine)
+        response = client.post(url, data={"csrf_token": token, **data}, **kwargs)
+        assert response.status_code < 500, (name, url, data, response.get_data(as_text=True)[:300])
+        if response.status_code >= 400:
+            assert response.status_code in (400, 403, 404, 405, 409, 413, 429), (name, response.status_code)
+        problems = changes(before, snapshot(engine), may_change or {})
+        assert not problems, (name, url, data, response.status_code, problems)
+        response.close()
+
+    ips = [f"198.51.100.{n}" for n in range(1, 20)]
+
+    @FUZZ
+    @given(mutated({"email": world["coordinator"], "password": PASSWORD, "remember": "y"}),
+           next_url("/sessions/", "/dashboard"), st.sampled_from(ips))
+    def login(data, next_value, ip):
+        url = "/login" + ("?" + urlencode({"next": next_value}) if next_value is not None else "")
+        check("login", app.test_client(), url, data, {"user": ({"last_login_at"}, None)},
+              environ_base={"REMOTE_ADDR": ip})
+
+    @FUZZ
+    @given(mutated({"code": "2026-99", "kind": "collective", "title_fr": "Médiation", "title_ar": "الوساطة",
+                    "title_en": "Mediation", "theme_fr": "Thème", "theme_ar": "", "theme_en": "",
+                    "venue_fr": "Rabat", "venue_ar": "الرباط", "venue_en": "Rabat", "start_on": "2026-09-07",
+                    "end_on": "2026-09-11", "capacity": "20", "institution_quota": "2",
+                    "registration_deadline": "2026-08-31", "languages": "fr", "attendance_threshold": "80",
+                    "excused_left_out": "y"}))
+    def session_create(data):
+        check("session creation", coordinator, "/sessions/new", data)
+
+    @FUZZ
+    @given(mutated({"expert_id": str(world["experts"][0]), "score_relevance": "4", "score_methodology": "3",
+                    "score_audience": "5", "recommendation": Recommendation.APPROVE.value, "comments": "Bien."}),
+           segment(str(world["review_session"]), str(world["grid_session"]), "0"))
+    def review_record(data, session_id):
+        check("review record", coordinator, f"/reviews/session/{path(session_id)}/record", data)
+
+    @FUZZ
+    @given(mutated({"given_name": "Awa", "family_name": "Ndiaye", "full_name_ar": "عوا نجاي", "gender": "female",
+                    "nationality": "SN", "institution_id": "0", "institution_other": "Médiateur du Faso",
+                    "position": "Juriste", "email": "awa.ndiaye@example.sn", "phone": "+221 33 000 00 00",
+                    "passport_number": "A1234567", "passport_expires_on": "2030-01-01",
+                    "certificate_language": "fr", "password": "long-password", "password_again": "long-password",
+                    "consent": "y", "arrival_on": "2026-03-01", "departure_on": "2026-03-07",
+                    "needs_visa_letter": "y"}),
+           segment(world["open_code"]))
+    def register(data, code):
+        check("registration", app.test_client(), f"/catalogue/{path(code)}/register", data)
+
+    open_sessions = (world["open_id"],)
+
+    @FUZZ
+    @given(mutated({"reason": "Complet."}),
+           segment(RegistrationStatus.WAITLISTED.value, *(s.value for s in RegistrationStatus)),
+           segment(str(world["pending"]), "999999", "0"))
+    def decide(data, decision, registration_id):
+        check("decision", coordinator, f"/registrations/{path(registration_id)}/decide/{path(decision)}", data,
+              {"registration": ({"status", "decided_at", "decided_by_id", "decision_reason", "waitlist_position"},
+                                lambda row: row["session_id"] in open_sessions)})
+
+    @FUZZ
+    @given(mutated({"reason": "Report demandé.", "override_reason": ""}),
+           segment(SessionStatus.IN_REVIEW.value, *(s.value for s in SessionStatus)),
+           segment(str(world["draft"]), str(world["review_session"])))
+    def transition(data, target, session_id):
+        check("session status", coordinator, f"/sessions/{path(session_id)}/status/{path(target)}", data,
+              # Either session may legitimately move (e.g. cancelled with a valid reason).
+              {"training_session": ({"status"}, lambda row: row["id"] in (world["draft"], world["review_session"]))})
+
+    @FUZZ
+    @given(mutated({"reason": ""}), segment(str(world["pending"]), str(world["eligible"]), "0"))
+    def cancel(data, registration_id):
+        check("cancellation", coordinator, f"/registrations/{path(registration_id)}/cancel", data,
+              {"registration": ({"status", "cancelled_at", "waitlist_position", "decided_at", "decided_by_id"},
+                                lambda row: row["session_id"] in open_sessions)})
+
+    grid_registrations = set(world["other_registrations"])
+    cells = world["cells"]
+
+    @FUZZ
+    @given(mutated({cell: MarkStatus.PRESENT.value for cell in cells[:3]},
+                   extra_names=[*cells[3:5], *world["foreign_cells"], "mark-99999999999999999999-1",
+                                "mark--1-2", "mark-1", "mark-0-0", "mark-\x00-1"]),
+           st.sampled_from([s.value for s in MarkStatus]))
+    def attendance(data, status):
+        data = {name: status if text == MarkStatus.PRESENT.value else text for name, text in data.items()}
+        check("attendance grid", coordinator, f"/attendance/session/{world['grid_session']}", data,
+              {"attendance_mark": ({"status", "recorded_at", "recorded_by_id"},
+                                   lambda row: row["registration_id"] in grid_registrations)})
+
+    @FUZZ
+    @given(segment("bilingual", "fr", "ar"), segment(str(world["eligible"]), str(world["issued"]), "0"),
+           st.booleans())
+    def issue(language, registration_id, right_prefix):
+        field = f"r{registration_id}-language" if right_prefix else "language"
+        check("certificate issue", coordinator, f"/certificates/registration/{path(registration_id)}/issue",
+              {field: language}, {"certificate_sequence": ({"last_value"}, None)})
+
+    @FUZZ
+    @given(segment("en", "fr", "ar"), next_url("/catalogue", "/sessions/"))
+    def language(code, next_value):
+        data = {} if next_value is None else {"next": next_value}
+        check("language switch", coordinator, f"/language/{path(code)}", data, {"user": ({"locale"}, None)})
+
+    try:
+        for prop in (login, session_create, review_record, register, decide, transition, cancel, attendance,
+                     issue, language):
+            prop()
+    finally:
+        engine.dispose()
+        TERMINAL_SUMMARY.append(f"bad input [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}]: "
+                                f"{sum(tried.values())} generated posts ("
+                                + ", ".join(f"{name} {n}" for name, n in tried.items()) + ")")
