@@ -102,13 +102,13 @@ def import_command(session_code, path, skip_errors):
     from pathlib import Path
 
     from centre.models import TrainingSession
-    from centre.registrations.imports import MAX_BYTES, import_trainees, read_table
+    from centre.registrations.imports import import_trainees, max_bytes, read_table
 
     training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == session_code))
     if training_session is None:
         raise click.ClickException(f"No session has the code {session_code}.")
     with open(path, "rb") as stream:
-        data = stream.read(MAX_BYTES + 1)
+        data = stream.read(max_bytes() + 1)
     try:
         report = import_trainees(training_session, read_table(Path(path).name, data), None,
                                  skip_errors=skip_errors)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from centre import audit
@@ -23,7 +24,7 @@ from centre.registrations import services
 COLUMNS = ("given_name", "family_name", "arabic_name", "gender", "nationality", "email",
            "institution", "position", "passport_number")
 REQUIRED = ("given_name", "family_name", "gender", "nationality", "email")
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = 2 * 1024 * 1024  #: the default of IMPORT_MAX_BYTES
 MAX_ROWS = 2000
 GENDERS = {"female": Gender.FEMALE, "f": Gender.FEMALE, "femme": Gender.FEMALE, "féminin": Gender.FEMALE,
            "أنثى": Gender.FEMALE, "male": Gender.MALE, "m": Gender.MALE, "h": Gender.MALE,
@@ -40,10 +41,14 @@ class ImportReport:
     written: bool = False
 
 
+def max_bytes() -> int:
+    return current_app.config.get("IMPORT_MAX_BYTES", MAX_BYTES)
+
+
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict]]:
     """(line number, {column: text}) for each non-empty row; DomainError if the file is not a list."""
-    if len(data) > MAX_BYTES:
-        raise DomainError(_l("The file is too large (at most %(size)s MB)."), size=MAX_BYTES // (1024 * 1024))
+    if len(data) > max_bytes():
+        raise DomainError(_l("The file is too large (at most %(size)s KB)."), size=max_bytes() // 1024)
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix == "xlsx":
         if not data.startswith(b"PK\x03\x04"):

@@ -187,8 +187,10 @@ def import_list(session_id):
     report = None
     if form.validate_on_submit():
         upload = form.file.data
+        with upload.stream:
+            data = upload.stream.read(imports.max_bytes() + 1)
         try:
-            table = imports.read_table(upload.filename or "", upload.stream.read(imports.MAX_BYTES + 1))
+            table = imports.read_table(upload.filename or "", data)
             report = imports.import_trainees(training_session, table, current_user,
                                              skip_errors=form.skip_errors.data)
         except DomainError as error:
