@@ -237,6 +237,8 @@ def promote_from_waitlist(training_session: TrainingSession, actor: User | None)
         .order_by(Registration.waitlist_position, Registration.id)
     ).all()
     for candidate in waiting:
+        if not candidate.trainee.is_email_confirmed:  # joined a full session's list, address not yet proved
+            continue
         try:
             _check_room(training_session, candidate.trainee)
         except DomainError:

@@ -271,3 +271,14 @@ def test_cancellation_promotes_and_the_promoted_person_is_told(ctx, create_sessi
     waiting = register(training_session, create_trainee())
     assert waiting.status == R.WAITLISTED
     assert cancel(first, coordinator) == waiting and waiting.status == R.ACCEPTED
+
+
+def test_promotion_skips_a_waiting_person_whose_address_is_not_confirmed(ctx, create_session, create_trainee,
+                                                                         coordinator):
+    training_session = create_session(SessionStatus.OPEN, capacity=1)
+    first = register(training_session, create_trainee())
+    decide(first, R.ACCEPTED, coordinator)
+    unproved = register(training_session, create_trainee(email_confirmed_at=None))
+    proved = register(training_session, create_trainee())
+    assert (unproved.waitlist_position, proved.waitlist_position) == (1, 2)
+    assert cancel(first, coordinator) == proved and unproved.status == R.WAITLISTED
