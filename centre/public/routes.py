@@ -67,11 +67,9 @@ def register(code):
                         "by e-mail if a place becomes free."), "info")
             else:
                 flash(_("Your registration is received. The centre will tell you its decision."), "success")
-            sent = registrations.notify_registered(registration)
-            if not trainee.is_email_confirmed:
-                flash(_("We have sent a link to %(email)s: follow it to confirm your address, so that the "
-                        "centre can decide your registration.", email=trainee.email) if sent else
-                      _("The confirmation e-mail could not be sent; ask for it again below."), "warning")
+            # "My registrations" says when the address still needs confirming; only a failure is flashed.
+            if not registrations.notify_registered(registration):
+                flash(_("The e-mail could not be sent. Please try again later."), "warning")
             return redirect(url_for("registrations.mine"))
     status = 400 if request.method == "POST" else 200
     if duplicate:
