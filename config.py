@@ -87,6 +87,8 @@ class Config:
         self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "centre@localhost")
         self.MAIL_FOLDER = env("MAIL_FOLDER", str(instance_dir / "mail"))
+        # Largest list of trainees a coordinator may upload (CSV or XLSX), in bytes.
+        self.IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 
 
 class DevelopmentConfig(Config):

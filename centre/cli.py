@@ -120,8 +120,69 @@ def restore_command(file, yes):
                "(run `flask db upgrade` if this code is newer).")
 
 
+@click.group("registrations")
+def registrations_group():
+    """Trainees' registrations to sessions."""
+
+
+@registrations_group.command("import")
+@click.argument("session_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-errors", is_flag=True, help="Import the good rows even if other rows have errors.")
+@with_appcontext
+def import_command(session_code, path, skip_errors):
+    """Register the trainees listed in a CSV or XLSX file (a partner institution's list)."""
+    from pathlib import Path
+
+    from centre.models import TrainingSession
+    from centre.registrations.imports import import_trainees, max_bytes, read_table
+
+    training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == session_code))
+    if training_session is None:
+        raise click.ClickException(f"No session has the code {session_code}.")
+    with open(path, "rb") as stream:
+        data = stream.read(max_bytes() + 1)
+    try:
+        report = import_trainees(training_session, read_table(Path(path).name, data), None,
+                                 skip_errors=skip_errors)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}", err=True)
+    for line, email in report.already:
+        click.echo(f"line {line}: {email} is already registered; left as it is.")
+    if not report.written:
+        db.session.rollback()
+        raise click.ClickException(f"{len(report.errors)} row(s) with errors: nothing imported "
+                                   "(fix them, or use --skip-errors).")
+    db.session.commit()
+    click.echo(f"{len(report.imported)} registration(s) imported, {len(report.already)} already there, "
+               f"{len(report.errors)} row(s) skipped.")
+
+
+@click.group("trainees")
+def trainees_group():
+    """Trainees' personal data."""
+
+
+@trainees_group.command("anonymise")
+@click.option("--years", type=click.IntRange(min=1), required=True,
+              help="Anonymise trainees whose last session ended more than this many years ago.")
+@with_appcontext
+def anonymise_command(years):
+    """Erase names, e-mail, phone and passport of former trainees; the reports' counts stay."""
+    from centre.registrations.personal_data import anonymise_older_than
+
+    count = anonymise_older_than(years)
+    db.session.commit()
+    click.echo(f"{count} trainee(s) anonymised.")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
+    app.cli.add_command(registrations_group)
+    app.cli.add_command(trainees_group)
     app.cli.add_command(reviews_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)

@@ -25,6 +25,8 @@ ACCESS: dict[str, frozenset] = {
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
+    "auth.sign_in_link": PUBLIC,
+    "auth.sign_in_with_link": PUBLIC,  # the signed link in the e-mail is the credential
     # public catalogue and verification
     "public.catalogue": PUBLIC,
     "public.session": PUBLIC,
@@ -55,8 +57,15 @@ ACCESS: dict[str, frozenset] = {
     # registrations
     "registrations.index": STAFF,
     "registrations.decide": STAFF,
+    "registrations.decide_many": STAFF,
+    "registrations.import_list": STAFF,
+    "registrations.regenerate_letter": STAFF,
     "registrations.mine": TRAINEE,
+    "registrations.my_data": TRAINEE,
+    "registrations.resend_confirmation": TRAINEE,
     "registrations.cancel": TRAINEE | STAFF,
+    "registrations.letter": TRAINEE | STAFF,
+    "registrations.confirm_email": PUBLIC,  # the signed link in the e-mail is the credential
     # attendance
     "attendance.grid": STAFF,
     "attendance.save_mark": STAFF,
@@ -157,6 +166,16 @@ def get_registration(registration_id: int) -> Registration:
     if not _is_own(registration):
         abort(404)
     return registration
+
+
+def get_own_trainee():
+    """The signed-in trainee's record (403 for an account that has none)."""
+    from centre.models import Trainee
+
+    trainee = db.session.scalar(db.select(Trainee).where(Trainee.user_id == current_user.id))
+    if trainee is None:
+        abort(403)
+    return trainee
 
 
 def get_certificate(certificate_id: int) -> Certificate:

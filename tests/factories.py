@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from centre.extensions import db
+from centre.models.types import utcnow
 from centre.models import (
     Association,
     DocumentLanguage,
@@ -113,7 +114,8 @@ def create_trainee(create_institution):
         n = next(_counter)
         fields = {"given_name": "Aminata", "family_name": f"Diallo{n}", "full_name_ar": "أميناتا ديالو",
                   "gender": Gender.FEMALE, "nationality": "SN", "position": "Chargée d'études",
-                  "email": f"trainee{n}@example.org", "certificate_language": DocumentLanguage.FR}
+                  "email": f"trainee{n}@example.org", "certificate_language": DocumentLanguage.FR,
+                  "email_confirmed_at": utcnow()}
         if "institution" not in overrides and "institution_id" not in overrides:
             fields["institution"] = create_institution()
         fields.update(overrides)

@@ -16,6 +16,7 @@ OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
 ANYONE = dict.fromkeys(ROLES, OK)
 STAFF = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": FORBIDDEN, "coordinator": OK, "admin": OK}
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN}
+TRAINEE_ONLY = {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
 #: Trainee endpoints about one registration: the sweep's trainee is not its owner, so 404.
 OWNER_OR_STAFF = {**STAFF, "trainee": HIDDEN}
 EXPERT_ONLY = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
@@ -30,6 +31,9 @@ EXPECTED = {
     "main.healthz": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
+    #: The sweep's token is not a sign-in link: refused in words (410).
+    "auth.sign_in_link": ANYONE,
+    "auth.sign_in_with_link": ANYONE,
     "public.catalogue": ANYONE,
     "public.session": ANYONE,
     "public.register": ANYONE,
@@ -57,8 +61,16 @@ EXPECTED = {
     "reviews.conflict": OWN_REVIEW,
     "registrations.index": STAFF,
     "registrations.decide": STAFF,
-    "registrations.mine": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
+    "registrations.decide_many": STAFF,
+    "registrations.import_list": STAFF,
+    "registrations.regenerate_letter": STAFF,
+    "registrations.mine": TRAINEE_ONLY,
+    "registrations.my_data": TRAINEE_ONLY,
+    "registrations.resend_confirmation": TRAINEE_ONLY,
     "registrations.cancel": OWNER_OR_STAFF,
+    "registrations.letter": OWNER_OR_STAFF,
+    #: The sweep's token is not a confirmation link: refused in words (410).
+    "registrations.confirm_email": ANYONE,
     "attendance.grid": STAFF,
     "attendance.save_mark": STAFF,
     "attendance.everyone_present": STAFF,

@@ -94,6 +94,16 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         assert registration.trainee.email == "moussa.abdou@example.ne"
         assert registration.trainee.user.locale == "ar"  # the language they registered in
 
+    # The address is proved by the link in the acknowledgement, written in Arabic.
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    written, = Path(app.config["MAIL_FOLDER"]).glob("*moussa.abdou*.eml")
+    message = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert message["Content-Language"] == "ar"
+    link = re.search(r"https?://\S+/registrations/confirm/\S+", message.get_content())[0]
+    assert visitor.get(link).status_code == 302
+
     # The coordinator accepts, closes registration and starts the session.
     response = post(client, f"/registrations/{registration_id}/decide/accepted", form_url=detail)
     assert response.status_code == 302

@@ -6,10 +6,12 @@ from flask_babel import ngettext
 from flask_login import login_user, logout_user
 
 from centre.auth import bp
-from centre.auth.forms import LoginForm
+from centre.auth import services
+from centre.auth.forms import ConfirmForm, LoginForm, SignInLinkForm
 from centre.auth.services import SignInLocked, authenticate
+from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import format_time
+from centre.i18n import current_language, format_time
 from centre.models.types import utcnow
 from centre.permissions import safe_next_url
 
@@ -52,3 +54,40 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/login/link", methods=["GET", "POST"])
+def sign_in_link():
+    """A trainee who forgot their password asks for a sign-in link by e-mail."""
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        try:
+            services.send_sign_in_link(form.email.data, current_language())
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            # The same answer whether or not the account exists: the page tells nobody who is registered.
+            flash(_("If a trainee account uses this address, a sign-in link is on its way. It works once, "
+                    "for one hour."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/sign_in_link.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+def sign_in_with_link(token):
+    """GET shows a button, POST signs in: mail scanners that open links do not use them up."""
+    form = ConfirmForm()
+    try:
+        user = services.user_from_sign_in_token(token)
+        if form.validate_on_submit():
+            user = services.sign_in_with_link(token)
+            login_user(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s.", name=user.full_name or user.email), "success")
+            return redirect(url_for("registrations.mine"))
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/sign_in_link_invalid.html", message=str(error)), 410
+    return render_template("auth/sign_in_with_link.html", form=form, user=user)

@@ -1,14 +1,18 @@
-"""Accounts: creating them, signing in, and locking sign-in after repeated failures."""
+"""Accounts: creating them, signing in (with sign-in links), and locking sign-in after repeated failures."""
+import hashlib
+import smtplib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import FailedLogin, Role, User
+from centre.models.types import utcnow
 
 
 def load_user(user_id: str) -> User | None:
@@ -109,3 +113,70 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     if account_until or address_until:
         raise SignInLocked(max(end for end in (account_until, address_until) if end))
     return None
+
+
+# Sign-in links: for trainees who forgot their password, a signed, expiring link by e-mail.
+
+SIGN_IN_SALT = "sign-in-link"
+SIGN_IN_MAX_AGE = timedelta(hours=1)
+
+
+def _sign_in_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SIGN_IN_SALT)
+
+
+def _sign_in_state(user: User) -> str:
+    """Changes at every sign-in: a link works once. A digest, since the token is only signed."""
+    seen = user.last_login_at.isoformat() if user.last_login_at else ""
+    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}\0{seen}".encode()).hexdigest()[:20]
+
+
+def sign_in_token(user: User) -> str:
+    return _sign_in_serializer().dumps({"user": user.id, "state": _sign_in_state(user)})
+
+
+def send_sign_in_link(email: str, language: str) -> bool:
+    """E-mail a sign-in link to a trainee's account; says nothing of whether the account exists."""
+    from centre import mail
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower(), User.role == Role.TRAINEE))
+    if user is None or not user.is_active:
+        return False
+    language = user.locale or language
+    try:
+        mail.send(user.email, "sign_in_link", language, name=user.full_name,
+                  link=mail.absolute_url("auth.sign_in_with_link", token=sign_in_token(user)),
+                  minutes=int(SIGN_IN_MAX_AGE.total_seconds() // 60))
+    except (OSError, smtplib.SMTPException):
+        raise DomainError(_l("The e-mail could not be sent. Please try again later.")) from None
+    audit.record(user, "sign_in_link_sent", actor=user)
+    return True
+
+
+def user_from_sign_in_token(token: str, *, now: datetime | None = None) -> User:
+    """The account a sign-in link opens, or DomainError saying why it cannot be used."""
+    invalid = DomainError(_l("This sign-in link is not valid, has expired or was already used. Ask for a new one."))
+    try:
+        payload, signed_at = _sign_in_serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        raise invalid from None
+    if (now or utcnow()) - signed_at > SIGN_IN_MAX_AGE or not isinstance(payload, dict):
+        raise invalid
+    user = db.session.get(User, payload.get("user"))
+    if user is None or not user.is_active or user.role != Role.TRAINEE or payload.get("state") != _sign_in_state(user):
+        raise invalid
+    return user
+
+
+def sign_in_with_link(token: str) -> User:
+    """Sign in through the link, which proves the address as well; the link is used up."""
+    from centre.models import Trainee
+
+    user = user_from_sign_in_token(token)
+    user.last_login_at = utcnow()
+    trainee = db.session.scalar(sa.select(Trainee).where(Trainee.user_id == user.id))
+    if trainee is not None and trainee.email_confirmed_at is None and trainee.email == user.email:
+        trainee.email_confirmed_at = utcnow()
+    audit.record(user, "sign_in_link_used", actor=user)
+    db.session.flush()
+    return user

@@ -8,6 +8,7 @@ from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
     Gender,
+    InvitationLetter,
     Registration,
     RegistrationStatus,
     Trainee,
@@ -19,7 +20,7 @@ from centre.models.users import FailedLogin, Role, User
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "Gender", "Institution",
-    "InstitutionKind", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
+    "InstitutionKind", "InvitationLetter", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
     "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Slot", "SlotPart",
     "Trainee", "Trainer", "TrainingSession", "User", "institution_association",
 ]

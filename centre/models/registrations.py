@@ -83,6 +83,9 @@ class Trainee(db.Model):
         enum_column(DocumentLanguage, "document_language"), default=DocumentLanguage.FR
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the link e-mailed to the address was followed; imports vouched by a coordinator count as proof
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: personal data erased
 
     user: Mapped[User | None] = relationship()
     institution: Mapped[Institution | None] = relationship()
@@ -90,6 +93,10 @@ class Trainee(db.Model):
     @property
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     def __repr__(self):
         return f"<Trainee {self.name}>"
@@ -141,3 +148,23 @@ class Registration(db.Model):
 
     def __repr__(self):
         return f"<Registration trainee={self.trainee_id} session={self.session_id} {self.status}>"
+
+
+class InvitationLetter(db.Model):
+    """The visa invitation letter of an accepted registration, stored as generated: the trainee
+    hands these exact bytes to a consulate; a coordinator's regeneration replaces them (audited)."""
+
+    __tablename__ = "invitation_letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id"), unique=True)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    registration: Mapped[Registration] = relationship()
+    generated_by: Mapped[User | None] = relationship()
+
+    def __repr__(self):
+        return f"<InvitationLetter registration={self.registration_id}>"

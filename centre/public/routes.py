@@ -8,7 +8,7 @@ from centre.certificates.services import find_by_code, normalize_code, printed_d
 from centre.errors import DomainError
 from centre.i18n import current_language
 from centre.extensions import db
-from centre.models import Role, Trainee
+from centre.models import RegistrationStatus, Role, Trainee
 from centre.public import bp
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
@@ -40,14 +40,21 @@ def register(code):
     if current_user.is_authenticated:
         trainee = db.session.scalar(db.select(Trainee).where(Trainee.user_id == current_user.id)) or abort(403)
     form = RegistrationForm() if trainee else NewTraineeForm()
+    duplicate = False
     if form.validate_on_submit():
         try:
             if trainee is None:
                 trainee = registrations.create_trainee_account(
                     form.password.data, locale=current_language(), **form.trainee_fields())
-            registrations.register(training_session, trainee, arrival_on=form.arrival_on.data,
-                                   departure_on=form.departure_on.data,
-                                   needs_visa_letter=form.needs_visa_letter.data)
+            registration = registrations.register(
+                training_session, trainee, arrival_on=form.arrival_on.data,
+                departure_on=form.departure_on.data, needs_visa_letter=form.needs_visa_letter.data)
+        except registrations.AccountExists as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        except registrations.DuplicateRegistration:
+            db.session.rollback()
+            duplicate = True
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -55,10 +62,19 @@ def register(code):
             db.session.commit()
             if not current_user.is_authenticated:
                 login_user(trainee.user)
-            flash(_("Your registration is received. The centre will tell you its decision."), "success")
+            if registration.status == RegistrationStatus.WAITLISTED:
+                flash(_("The session is full: your registration is on the waiting list. You will be told "
+                        "by e-mail if a place becomes free."), "info")
+            else:
+                flash(_("Your registration is received. The centre will tell you its decision."), "success")
+            # "My registrations" says when the address still needs confirming; only a failure is flashed.
+            if not registrations.notify_registered(registration):
+                flash(_("The e-mail could not be sent. Please try again later."), "warning")
             return redirect(url_for("registrations.mine"))
     status = 400 if request.method == "POST" else 200
-    return render_template("public/register.html", s=training_session, form=form), status
+    if duplicate:
+        status = 409
+    return render_template("public/register.html", s=training_session, form=form, duplicate=duplicate), status
 
 
 @bp.route("/catalogue.ics")

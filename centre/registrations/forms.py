@@ -1,6 +1,8 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -8,6 +10,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -15,8 +18,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from centre.forms import options
 from centre.extensions import db
-from centre.i18n import country_choices, localized
-from centre.models import DocumentLanguage, Gender, Institution
+from centre.i18n import country_choices, country_name, localized
+from centre.models import DocumentLanguage, Gender, Institution, RegistrationStatus
 
 OTHER_INSTITUTION = 0
 
@@ -104,3 +107,57 @@ class NewTraineeForm(RegistrationForm):
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason (sent to the trainee when rejecting)"),
                            validators=[Optional(), Length(max=2000)])
+
+
+class QueueFilterForm(FlaskForm):
+    """The decision queue's filters, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="")
+    institution = SelectField(_l("Institution"), default="")
+    country = SelectField(_l("Nationality"), default="")
+
+    def __init__(self, registrations, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options([("", _l("All statuses")),
+                                       *((s.value, s.label) for s in RegistrationStatus)])
+        institutions = {r.trainee.institution for r in registrations if r.trainee.institution}
+        self.institution.choices = options([("", _l("All institutions")), *sorted(
+            ((str(i.id), localized(i, "name")) for i in institutions), key=lambda item: item[1])])
+        countries = {r.trainee.nationality for r in registrations}
+        self.country.choices = options([("", _l("All countries")), *sorted(
+            ((c, country_name(c)) for c in countries), key=lambda item: item[1])])
+
+    def filters(self) -> dict:
+        return {"status": RegistrationStatus(self.status.data) if self.status.data else None,
+                "institution_id": int(self.institution.data) if self.institution.data else None,
+                "country": self.country.data or None}
+
+
+class BulkDecisionForm(FlaskForm):
+    """One decision for the ticked registrations."""
+
+    registration_ids = SelectMultipleField(coerce=int, validators=[DataRequired(
+        message=_l("Tick at least one registration."))])
+    decision = SelectField(_l("Decision"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (sent to the trainee when rejecting)"),
+                           validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, registration_ids=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registration_ids.choices = [(i, str(i)) for i in registration_ids]
+        self.decision.choices = options([
+            (RegistrationStatus.ACCEPTED.value, _l("Accept")),
+            (RegistrationStatus.WAITLISTED.value, _l("Put on the waiting list")),
+            (RegistrationStatus.REJECTED.value, _lp("registration decision", "Reject")),
+        ])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("List of trainees (CSV or XLSX)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv", "xlsx"], _l("The list must be a CSV or XLSX file.")),
+    ])
+    skip_errors = BooleanField(_l("Import the good rows and skip the rows with errors"))

@@ -1,25 +1,31 @@
-from flask import abort, flash, redirect, render_template, url_for
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import RegistrationStatus
-from centre.permissions import get_registration, get_training_session
-from centre.registrations import bp
+from centre.permissions import get_own_trainee, get_registration, get_training_session
+from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
-from centre.registrations.forms import DecisionForm
+from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
 
 
 @bp.route("/session/<int:session_id>")
 def index(session_id):
     training_session = get_training_session(session_id)
+    everyone = services.registrations_of(training_session)
+    filters = QueueFilterForm(everyone, request.args)
+    registrations = services.registrations_of(training_session, **filters.filters()) \
+        if filters.validate() else everyone
     return render_template(
-        "registrations/index.html", s=training_session,
-        registrations=services.registrations_of(training_session),
+        "registrations/index.html", s=training_session, registrations=registrations, filters=filters,
         places=services.places_left(training_session), decisions=services.DECISIONS,
-        form=DecisionForm(),
+        form=DecisionForm(), bulk=BulkDecisionForm(), import_form=ImportForm(),
     )
 
 
@@ -41,15 +47,53 @@ def decide(registration_id, decision):
     else:
         db.session.commit()
         flash(_("%(name)s: %(status)s.", name=registration.trainee.name, status=decision.label), "success")
+        _notify_decisions([registration])
     return redirect(url_for("registrations.index", session_id=registration.session_id))
+
+
+@bp.route("/session/<int:session_id>/decide", methods=["POST"])
+def decide_many(session_id):
+    """The same decision for the ticked registrations; the refused ones are listed with the reason."""
+    training_session = get_training_session(session_id)
+    form = BulkDecisionForm(request.form.getlist("registration_ids", type=int))
+    back = redirect(url_for("registrations.index", session_id=session_id, **request.args))
+    if not form.validate_on_submit():
+        for error in (*form.registration_ids.errors, *form.decision.errors, *form.reason.errors):
+            flash(str(error), "error")
+        return back
+    decision = RegistrationStatus(form.decision.data)
+    try:
+        decided, refused = services.decide_many(training_session, form.registration_ids.data, decision,
+                                                current_user, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return back
+    db.session.commit()
+    if decided:
+        flash(ngettext("%(num)d registration: %(status)s.", "%(num)d registrations: %(status)s.",
+                       len(decided), status=decision.label), "success")
+    for registration, reason in refused:
+        flash(_("%(name)s was not changed: %(reason)s", name=registration.trainee.name, reason=reason), "error")
+    _notify_decisions(decided)
+    return back
+
+
+def _notify_decisions(registrations):
+    unsent = [r for r in registrations if not services.notify_decision(r)]
+    if unsent:
+        flash(_("The e-mail could not be sent to: %(names)s.", names=", ".join(r.trainee.name for r in unsent)),
+              "warning")
 
 
 @bp.route("/mine")
 def mine():
+    trainee = get_own_trainee()
     registrations = services.registrations_of_trainee(current_user)
     certificates = certificates_by_registration(registrations)
-    return render_template("registrations/mine.html", registrations=registrations,
-                           certificates=certificates, form=DecisionForm())
+    letters = services.letters_by_registration(registrations)
+    return render_template("registrations/mine.html", registrations=registrations, trainee=trainee,
+                           certificates=certificates, letters=letters, form=DecisionForm())
 
 
 @bp.route("/<int:registration_id>/cancel", methods=["POST"])
@@ -65,10 +109,105 @@ def cancel(registration_id):
     else:
         db.session.commit()
         flash(_("The registration is cancelled."), "success")
-        if promoted and current_user.is_staff:
-            flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
+        if promoted:
+            if current_user.is_staff:
+                flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
+            services.notify_decision(promoted)
     if current_user.is_staff:
         return redirect(url_for("registrations.index", session_id=registration.session_id))
     return redirect(url_for("registrations.mine"))
 
 
+@bp.route("/confirm/<token>")
+def confirm_email(token):
+    """The link e-mailed at registration: it proves the address (anyone holding it may follow it)."""
+    try:
+        services.confirm_email(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("registrations/confirm_invalid.html", message=str(error)), 410
+    db.session.commit()
+    flash(_("Your e-mail address is confirmed. The centre can now decide your registration."), "success")
+    return redirect(url_for("registrations.mine"))
+
+
+@bp.route("/confirm/again", methods=["POST"])
+def resend_confirmation():
+    trainee = get_own_trainee()
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    registration = next((r for r in services.registrations_of_trainee(current_user) if r.is_live), None)
+    if trainee.is_email_confirmed or registration is None:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    elif services.notify_registered(registration):
+        flash(_("A new confirmation link is on its way to %(email)s.", email=trainee.email), "success")
+    else:
+        flash(_("The e-mail could not be sent. Please try again later."), "error")
+    return redirect(url_for("registrations.mine"))
+
+
+@bp.route("/<int:registration_id>/letter.pdf")
+def letter(registration_id):
+    """The visa invitation letter, generated once and served as stored."""
+    registration = get_registration(registration_id)
+    try:
+        stored = services.invitation_letter(registration, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("registrations.index", session_id=registration.session_id)
+                        if current_user.is_staff else url_for("registrations.mine")), 303
+    db.session.commit()
+    name = f"invitation-{registration.training_session.code}-{registration.id}.pdf"
+    return Response(stored.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/<int:registration_id>/letter/regenerate", methods=["POST"])
+def regenerate_letter(registration_id):
+    registration = get_registration(registration_id)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.invitation_letter(registration, current_user, regenerate=True)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The invitation letter of %(name)s is generated again.", name=registration.trainee.name),
+              "success")
+    return redirect(url_for("registrations.index", session_id=registration.session_id))
+
+
+@bp.route("/session/<int:session_id>/import", methods=["POST"])
+def import_list(session_id):
+    training_session = get_training_session(session_id)
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with upload.stream:
+            data = upload.stream.read(imports.max_bytes() + 1)
+        try:
+            table = imports.read_table(upload.filename or "", data)
+            report = imports.import_trainees(training_session, table, current_user,
+                                             skip_errors=form.skip_errors.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.file.errors.append(str(error))
+        else:
+            if report.written:
+                db.session.commit()
+            else:
+                db.session.rollback()
+    status = 200 if report is not None and report.written else 400
+    return render_template("registrations/import.html", s=training_session, form=form, report=report), status
+
+
+@bp.route("/mine/data.json")
+def my_data():
+    """Everything stored about the signed-in trainee, as JSON (the right of access)."""
+    data = personal_data.export(get_own_trainee())
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-data.json"'})

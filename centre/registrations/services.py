@@ -1,10 +1,22 @@
-"""Registering trainees and deciding registrations: capacity, quota, duplicates, waiting list."""
-from datetime import datetime
+"""Registering trainees and deciding registrations: capacity, quota, duplicates, waiting list.
+
+An address is proved by a signed link (itsdangerous, SECRET_KEY and a salt of its own; the
+token carries the trainee's id and address, nothing is stored until it is followed). Until
+then the registration stays pending and is shown to coordinators flagged "address not
+confirmed": they may reject it, but not accept it nor put it on the waiting list.
+"""
+import hashlib
+import logging
+import smtplib
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from centre import audit
+from centre import audit, mail
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import centre_zone
@@ -14,6 +26,7 @@ from centre.models import (
     RegistrationStatus,
     Role,
     SessionStatus,
+    InvitationLetter,
     Trainee,
     TrainingSession,
     User,
@@ -22,11 +35,24 @@ from centre.models import RegistrationStatus as R
 from centre.models.types import utcnow
 from centre.sessions.services import lock_session
 
+log = logging.getLogger(__name__)
+
+CONFIRMATION_SALT = "trainee-email-confirmation"
+CONFIRMATION_MAX_AGE = timedelta(days=7)
+
 #: Decisions a coordinator may take from each status.
 DECISIONS = {
     R.PENDING: (R.ACCEPTED, R.WAITLISTED, R.REJECTED),
     R.WAITLISTED: (R.ACCEPTED, R.REJECTED),
 }
+
+
+class AccountExists(DomainError):
+    """The address already has an account: the person should sign in (or ask for a sign-in link)."""
+
+
+class DuplicateRegistration(DomainError):
+    """The person already holds a live registration: the page points to "My registrations"."""
 
 
 def normalize_email(email: str) -> str:
@@ -44,7 +70,8 @@ def create_trainee_account(password: str, locale: str | None = None, **fields) -
     if db.session.scalar(sa.select(User.id).where(User.email == email)) or db.session.scalar(
         sa.select(Trainee.id).where(Trainee.email == email)
     ):
-        raise DomainError(_l("An account already exists for %(email)s. Please sign in to register."), email=email)
+        raise AccountExists(_l("An account already exists for %(email)s. Please sign in to register, or ask "
+                               "for a sign-in link if you forgot your password."), email=email)
     user = User(email=email, role=Role.TRAINEE, locale=locale,
                 full_name=f"{fields['given_name']} {fields['family_name']}")
     user.set_password(password)
@@ -94,8 +121,6 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
     today = datetime.now(centre_zone()).date()
     if training_session.registration_deadline and today > training_session.registration_deadline:
         raise DomainError(_l("The registration deadline has passed."))
-    if places_left(training_session) == 0:
-        raise DomainError(_l("This session is full."))
     duplicate = db.session.scalar(
         live_registrations(training_session.id).join(Trainee).where(
             sa.or_(
@@ -107,15 +132,19 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
         )
     )
     if duplicate:
-        raise DomainError(_l("You are already registered for this session; see “My registrations”."))
+        raise DuplicateRegistration(_l("You are already registered for this session; see “My registrations”."))
     if arrival_on and departure_on and departure_on < arrival_on:
         raise DomainError(_l("The departure date is before the arrival date."))
+    # A full session still takes registrations, onto its waiting list: a cancellation promotes them.
+    full = places_left(training_session) == 0
+    status = R.WAITLISTED if full else R.PENDING
     registration = Registration(
-        trainee=trainee, training_session=training_session, status=R.PENDING,
+        trainee=trainee, training_session=training_session, status=status,
         arrival_on=arrival_on, departure_on=departure_on, needs_visa_letter=needs_visa_letter,
+        waitlist_position=_next_waitlist_position(training_session) if full else None,
     )
     db.session.add(registration)
-    audit.record(registration, "register", to_state=R.PENDING, actor=trainee.user,
+    audit.record(registration, "register", to_state=status, actor=trainee.user,
                  session=training_session.code)
     return registration
 
@@ -135,6 +164,8 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     if decision not in DECISIONS.get(registration.status, ()):
         raise DomainError(_l("A registration cannot go from “%(source)s” to “%(target)s”."),
                           source=registration.status.label, target=decision.label)
+    if decision != R.REJECTED and not registration.trainee.is_email_confirmed:
+        raise DomainError(_l("The trainee has not confirmed their e-mail address yet."))
     if decision == R.ACCEPTED:
         _check_room(training_session, registration.trainee)
     source = registration.status
@@ -146,6 +177,28 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     audit.record(registration, "decide", from_state=source, to_state=decision, actor=actor, reason=reason or None)
     db.session.flush()
     return registration
+
+
+def decide_many(training_session: TrainingSession, registration_ids: list[int], decision: RegistrationStatus,
+                actor: User, reason: str = "") -> tuple[list[Registration], list[tuple[Registration, str]]]:
+    """The same decision for several registrations of one session, in one locked transaction,
+    each through decide(): returns those decided and those refused with the reason why."""
+    training_session = lock_session(training_session.id)
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.session_id == training_session.id, Registration.id.in_(registration_ids))
+        .order_by(Registration.waitlist_position.is_(None), Registration.waitlist_position,
+                  Registration.submitted_at, Registration.id)
+    ).all()
+    if not registrations:
+        raise DomainError(_l("Tick at least one registration."))
+    decided, refused = [], []
+    for registration in registrations:
+        try:
+            decided.append(decide(registration, decision, actor, reason=reason))
+        except DomainError as error:
+            refused.append((registration, str(error)))
+    return decided, refused
 
 
 def _next_waitlist_position(training_session: TrainingSession) -> int:
@@ -184,6 +237,8 @@ def promote_from_waitlist(training_session: TrainingSession, actor: User | None)
         .order_by(Registration.waitlist_position, Registration.id)
     ).all()
     for candidate in waiting:
+        if not candidate.trainee.is_email_confirmed:  # joined a full session's list, address not yet proved
+            continue
         try:
             _check_room(training_session, candidate.trainee)
         except DomainError:
@@ -198,13 +253,23 @@ def promote_from_waitlist(training_session: TrainingSession, actor: User | None)
     return None
 
 
-def registrations_of(training_session: TrainingSession) -> list[Registration]:
-    return db.session.scalars(
+def registrations_of(training_session: TrainingSession, *, status: RegistrationStatus | None = None,
+                     institution_id: int | None = None, country: str | None = None) -> list[Registration]:
+    """The session's registrations, filtered; `country` is the trainee's nationality."""
+    query = (
         sa.select(Registration)
+        .join(Trainee)
         .where(Registration.session_id == training_session.id)
-        .options(sa.orm.joinedload(Registration.trainee).joinedload(Trainee.institution))
+        .options(sa.orm.contains_eager(Registration.trainee).joinedload(Trainee.institution))
         .order_by(Registration.submitted_at, Registration.id)
-    ).all()
+    )
+    if status is not None:
+        query = query.where(Registration.status == status)
+    if institution_id is not None:
+        query = query.where(Trainee.institution_id == institution_id)
+    if country:
+        query = query.where(Trainee.nationality == country)
+    return db.session.scalars(query).all()
 
 
 def accepted_registrations(training_session: TrainingSession) -> list[Registration]:
@@ -225,3 +290,123 @@ def registrations_of_trainee(user: User) -> list[Registration]:
         .options(sa.orm.joinedload(Registration.training_session))
         .order_by(Registration.submitted_at.desc())
     ).all()
+
+
+# Confirming the address
+
+
+def _confirmation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT)
+
+
+def confirmation_token(trainee: Trainee) -> str:
+    return _confirmation_serializer().dumps({"trainee": trainee.id, "email": trainee.email})
+
+
+def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
+    """Mark the address proved; following the link again changes nothing."""
+    try:
+        payload, signed_at = _confirmation_serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        raise DomainError(_l("This confirmation link is not valid. Check that it was copied whole.")) from None
+    if (now or utcnow()) - signed_at > CONFIRMATION_MAX_AGE:
+        raise DomainError(_l("This confirmation link has expired. Sign in to have a new one sent."))
+    trainee = isinstance(payload, dict) and db.session.get(Trainee, payload.get("trainee"))
+    if not trainee or trainee.email != payload.get("email"):
+        raise DomainError(_l("This confirmation link is not valid. Check that it was copied whole."))
+    if trainee.email_confirmed_at is None:
+        trainee.email_confirmed_at = utcnow()
+        audit.record(trainee, "confirm_email", actor=trainee.user, email=trainee.email)
+        db.session.flush()
+    return trainee
+
+
+# E-mail to trainees, sent after the commit so that a slow or absent server never undoes a decision
+
+
+def trainee_language(trainee: Trainee) -> str:
+    locale = trainee.user.locale if trainee.user else None
+    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _mail_name(trainee: Trainee, language: str) -> str:
+    return trainee.full_name_ar if language == "ar" and trainee.full_name_ar else trainee.name
+
+
+def notify(registration: Registration, template: str, **context) -> bool:
+    """E-mail the trainee about their registration in their language; False if it could not go."""
+    trainee = registration.trainee
+    if trainee.anonymised_at is not None:
+        return False
+    language = trainee_language(trainee)
+    from centre.i18n import localized
+
+    with force_locale(language):
+        title = localized(registration.training_session, "title", language)
+    try:
+        mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
+                  registration=registration, s=registration.training_session,
+                  mine=mail.absolute_url("registrations.mine"), **context)
+    except (OSError, smtplib.SMTPException):
+        log.exception("message %s to %s not sent", template, trainee.email)
+        return False
+    return True
+
+
+def notify_registered(registration: Registration) -> bool:
+    """The acknowledgement; with the confirmation link while the address is not proved."""
+    link = None
+    if not registration.trainee.is_email_confirmed:
+        link = mail.absolute_url("registrations.confirm_email", token=confirmation_token(registration.trainee))
+    return notify(registration, "registration_received", link=link, days=CONFIRMATION_MAX_AGE.days)
+
+
+def notify_decision(registration: Registration) -> bool:
+    return notify(registration, "registration_decided")
+
+
+# Invitation letters for a visa
+
+
+def letters_by_registration(registrations: list[Registration]) -> dict[int, InvitationLetter]:
+    """The stored letters of several registrations, in one query (without their bytes)."""
+    letters = db.session.scalars(
+        sa.select(InvitationLetter)
+        .where(InvitationLetter.registration_id.in_([r.id for r in registrations]))
+        .options(sa.orm.defer(InvitationLetter.pdf))
+    ).all()
+    return {letter.registration_id: letter for letter in letters}
+
+
+def get_invitation_letter(registration: Registration) -> InvitationLetter | None:
+    return db.session.scalar(sa.select(InvitationLetter).where(InvitationLetter.registration_id == registration.id))
+
+
+def invitation_letter(registration: Registration, actor: User | None = None, *,
+                      regenerate: bool = False) -> InvitationLetter:
+    """The stored letter, generated the first time it is asked for; a regeneration replaces it."""
+    if registration.status != R.ACCEPTED or not registration.needs_visa_letter:
+        raise DomainError(_l("An invitation letter is for accepted trainees who asked for one."))
+    trainee = registration.trainee
+    if not trainee.passport_number:
+        raise DomainError(_l("An invitation letter needs the trainee's passport number."))
+    letter = get_invitation_letter(registration)
+    if letter is not None and not regenerate:
+        return letter
+    from centre.pdf import render_pdf
+
+    with force_locale("fr"):
+        pdf = render_pdf("pdf/invitation_letter.html", r=registration, t=trainee, s=registration.training_session,
+                         institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
+                         centre_name=current_app.config["CENTRE_NAMES"]["fr"],
+                         place=current_app.config["CERTIFICATE_PLACES"]["fr"],
+                         today=datetime.now(centre_zone()).date())
+    action = "generate_letter" if letter is None else "regenerate_letter"
+    if letter is None:
+        letter = InvitationLetter(registration=registration)
+        db.session.add(letter)
+    letter.pdf, letter.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    letter.generated_at, letter.generated_by = utcnow(), actor
+    db.session.flush()
+    audit.record(registration, action, actor=actor, sha256=letter.sha256)
+    return letter
