@@ -4,6 +4,7 @@ One FontConfiguration and one stylesheet per process, shared by every render: cr
 them per document makes memory grow with every document. Resources are read only from
 the app's own static folder (and data: URLs), never from the network.
 """
+import atexit
 import shutil
 import subprocess
 from functools import lru_cache
@@ -48,6 +49,11 @@ def _shared_resources(stylesheet_source: str):
 
     font_config = FontConfiguration()
     return font_config, CSS(string=stylesheet_source, font_config=font_config)
+
+
+# Release them before the interpreter tears its modules down: WeasyPrint's font finalizer
+# fails noisily ("NoneType object is not callable") if it runs after that.
+atexit.register(_shared_resources.cache_clear)
 
 
 def _stylesheet_source() -> str:
