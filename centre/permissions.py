@@ -25,6 +25,8 @@ ACCESS: dict[str, frozenset] = {
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
     "auth.sign_in_link": PUBLIC,
     "auth.sign_in_with_link": PUBLIC,  # the signed link in the e-mail is the credential
     # public catalogue and verification

@@ -31,6 +31,8 @@ EXPECTED = {
     "main.healthz": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
+    "auth.forgot_password": ANYONE,
+    "auth.reset_password": ANYONE,
     #: The sweep's token is not a sign-in link: refused in words (410).
     "auth.sign_in_link": ANYONE,
     "auth.sign_in_with_link": ANYONE,

@@ -7,7 +7,7 @@ from flask_login import login_user, logout_user
 
 from centre.auth import bp
 from centre.auth import services
-from centre.auth.forms import ConfirmForm, LoginForm, SignInLinkForm
+from centre.auth.forms import ConfirmForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignInLinkForm
 from centre.auth.services import SignInLocked, authenticate
 from centre.errors import DomainError
 from centre.extensions import db
@@ -91,3 +91,38 @@ def sign_in_with_link(token):
         db.session.rollback()
         return render_template("auth/sign_in_link_invalid.html", message=str(error)), 410
     return render_template("auth/sign_in_with_link.html", form=form, user=user)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Any account: ask for a link that lets you choose a new password."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.send_password_reset(form.email.data, current_language())
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            # The same answer whether or not the account exists.
+            flash(_("If an account uses this address, a link to choose a new password is on its way. "
+                    "It works once, for one hour."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    form = ResetPasswordForm()
+    try:
+        user = services.user_from_reset_token(token)
+    except DomainError as error:
+        return render_template("auth/reset_password_invalid.html", message=str(error)), 410
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        login_user(user)
+        db.session.commit()
+        flash(_("Your new password is saved; you are signed in."), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200

@@ -180,3 +180,67 @@ def sign_in_with_link(token: str) -> User:
     audit.record(user, "sign_in_link_used", actor=user)
     db.session.flush()
     return user
+
+
+# Password reset: for every account, a signed link by e-mail that expires and works once.
+
+RESET_SALT = "password-reset"
+RESET_MAX_AGE = timedelta(hours=1)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _reset_state(user: User) -> str:
+    """Changes with the password: once it is reset, the link no longer works."""
+    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()[:20]
+
+
+def password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "state": _reset_state(user)})
+
+
+def send_password_reset(email: str, language: str) -> bool:
+    """E-mail a password-reset link; says nothing of whether the account exists."""
+    from centre import mail
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        return False
+    try:
+        mail.send(user.email, "password_reset", user.locale or language, name=user.full_name or user.email,
+                  link=mail.absolute_url("auth.reset_password", token=password_reset_token(user)),
+                  minutes=int(RESET_MAX_AGE.total_seconds() // 60))
+    except (OSError, smtplib.SMTPException):
+        raise DomainError(_l("The e-mail could not be sent. Please try again later.")) from None
+    audit.record(user, "password_reset_sent", actor=user)
+    return True
+
+
+def user_from_reset_token(token: str, *, now: datetime | None = None) -> User:
+    """The account a reset link is for, or DomainError saying why it cannot be used."""
+    invalid = DomainError(_l("This password-reset link is not valid, has expired or was already used. "
+                             "Ask for a new one."))
+    try:
+        payload, signed_at = _reset_serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        raise invalid from None
+    if (now or utcnow()) - signed_at > RESET_MAX_AGE or not isinstance(payload, dict):
+        raise invalid
+    user = db.session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
+    if user is None or not user.is_active or payload.get("state") != _reset_state(user):
+        raise invalid
+    return user
+
+
+def reset_password(token: str, password: str, *, now: datetime | None = None) -> User:
+    """Set a new password through a reset link; the link is used up, and it is audited."""
+    user = user_from_reset_token(token, now=now)
+    if len(password) < 8:
+        raise DomainError(_l("The password needs at least 8 characters."))
+    user.set_password(password)
+    user.last_login_at = now or utcnow()
+    audit.record(user, "password_reset", actor=user)
+    db.session.flush()
+    return user
