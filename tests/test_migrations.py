@@ -1,14 +1,34 @@
 """The schema comes from the migrations: upgrading an empty database gives exactly the models."""
+import uuid
+
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from centre import create_app
 from centre.extensions import db
+from tests.conftest import BACKENDS, POSTGRES_URL
 
 
-def test_migrations_build_the_schema_of_the_models(tmp_path):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    """An empty database of each kind (PostgreSQL when the test command started one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_template")
+    name = f"centre_migrations_{uuid.uuid4().hex[:10]}"
+    with server.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_migrations_build_the_schema_of_the_models(empty_database):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
@@ -18,8 +38,8 @@ def test_migrations_build_the_schema_of_the_models(tmp_path):
     assert differences == []
 
 
-def test_migrations_downgrade_to_nothing_and_back(tmp_path):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'cycle.sqlite3'}")
+def test_migrations_downgrade_to_nothing_and_back(empty_database):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
         flask_migrate.upgrade()
         flask_migrate.downgrade(revision="base")
