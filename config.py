@@ -44,6 +44,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
+    # Processes rendering certificates in a bulk issue: None means one per core, 0 or 1 in-process.
+    CERTIFICATE_WORKERS = None
+    # The public verification page: at most this many requests per client address per window.
+    VERIFY_RATE_LIMIT = 30
+    VERIFY_RATE_WINDOW_SECONDS = 600
 
     def __init__(self):
         env = os.environ.get
@@ -78,6 +83,7 @@ class TestConfig(Config):
     TESTING = True
     # A lower cost keeps password hashing from dominating the test run.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    CERTIFICATE_WORKERS = 0  # tests that need worker processes ask for them
 
     def __init__(self):
         super().__init__()
