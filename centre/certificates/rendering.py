@@ -66,17 +66,24 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def render_many(jobs, signatures: dict[int, str]) -> list[bytes]:
-    """The PDFs of the jobs, in order: in worker processes when configured, else here."""
+def start_rendering(jobs, signatures: dict[int, str]):
+    """Hand the jobs to the workers now; returns a callable that waits for the PDFs, in order.
+
+    The caller can do other work (reserve the next batch, store the previous one) meanwhile.
+    With no workers configured, the rendering happens here, when the callable is called.
+    """
     from centre.certificates.services import render_job
 
     count = min(workers(), len(jobs))
     if count <= 1:
-        return [render_job(job, signatures) for job in jobs]
+        return lambda: [render_job(job, signatures) for job in jobs]
     pool = _get_pool(workers())
     size = max(1, -(-len(jobs) // (count * 4)))  # a few chunks per worker keeps both busy to the end
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    results = []
-    for part in pool.map(_worker_render, chunks, [signatures] * len(chunks)):
-        results.extend(part)
-    return results
+    futures = [pool.submit(_worker_render, jobs[i:i + size], signatures) for i in range(0, len(jobs), size)]
+    return lambda: [pdf for future in futures for pdf in future.result()]
+
+
+def warm_up() -> None:
+    """Start the workers (about a second each) while the caller prepares the first batch."""
+    if workers() > 1:
+        _get_pool(workers())

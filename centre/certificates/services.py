@@ -293,21 +293,26 @@ def _reserve(batch: list[tuple[Registration, DocumentLanguage]], actor: User | N
     return certificates
 
 
-def _complete(certificates: list[Certificate], actor: User | None) -> list[Certificate]:
-    """Render the reserved certificates (in worker processes) and store their bytes, once."""
-    from centre.certificates.rendering import render_many
+def _start(certificates: list[Certificate]):
+    """Start rendering reserved certificates in the worker processes; returns the waiter."""
+    from centre.certificates.rendering import start_rendering
 
     signatures = signature_images({s["id"] for c in certificates for s in c.printed.get("signatories", [])})
     jobs = [RenderJob(c.language.value, c.printed, c.verification_code, verification_url(c.verification_code))
             for c in certificates]
+    return start_rendering(jobs, signatures)
+
+
+def _store(certificates: list[Certificate], pdfs: list[bytes], actor: User | None) -> list[Certificate]:
+    """Store each rendered certificate's bytes and hash, once, and audit the issue."""
     done = []
-    for certificate, pdf in zip(certificates, render_many(jobs, signatures)):
+    for certificate, pdf in zip(certificates, pdfs):
         digest = hashlib.sha256(pdf).hexdigest()
         stored = db.session.execute(
             sa.update(Certificate).where(Certificate.id == certificate.id, Certificate.sha256 == PENDING)
             .values(pdf=pdf, sha256=digest).execution_options(synchronize_session=False)
         ).rowcount
-        if stored:  # else another worker completed it first
+        if stored:  # else another run completed it first
             audit.record(certificate, "issue", to_state="valid", actor=actor, number=certificate.number,
                          sha256=digest)
             done.append(certificate)
@@ -320,21 +325,32 @@ def issue_for_session(training_session: TrainingSession, language: DocumentLangu
                       actor: User | None, batch_size: int = 50, commit=None) -> tuple[list[Certificate], BulkPlan]:
     """Issue every eligible trainee's certificate, batch by batch, each batch committed.
 
-    A batch's numbers are reserved (and its rows written) in one short transaction, then the
-    PDFs are rendered outside the lock and stored. Rows left pending by an interrupted run
-    are completed first, so numbers are neither skipped nor reused.
+    A batch's numbers are reserved (and its rows written, pending) in one short transaction;
+    its PDFs are rendered outside the lock, in worker processes, while the next batch is
+    reserved; then bytes and hashes are stored. Rows left pending by an interrupted run are
+    completed first, so numbers are neither skipped nor reused.
     """
+    from centre.certificates.rendering import warm_up
+
     commit = commit or db.session.commit
+    warm_up()
     plan = plan_bulk(training_session, language)
     if any(SIDES[lang] != ("fr",) for _, lang in plan.todo):
         require_arabic_font()
-    issued = _complete(pending_of(training_session), actor)
-    commit()
-    todo = plan.todo
-    for start in range(0, len(todo), batch_size):
-        reserved = _reserve(todo[start:start + batch_size], actor)
-        commit()
-        issued += _complete(reserved, actor)
+    batches = [pending_of(training_session)]
+    batches += [plan.todo[i:i + batch_size] for i in range(0, len(plan.todo), batch_size)]
+    issued: list[Certificate] = []
+    in_flight = None  # (certificates, waiter) of the batch being rendered
+    for index, batch in enumerate(batches):
+        reserved = batch if index == 0 else _reserve(batch, actor)
+        commit()  # the numbers' lock is released here, before any rendering
+        started = (reserved, _start(reserved)) if reserved else None
+        if in_flight:
+            issued += _store(in_flight[0], in_flight[1](), actor)
+            commit()
+        in_flight = started
+    if in_flight:
+        issued += _store(in_flight[0], in_flight[1](), actor)
         commit()
     return issued, plan
 
