@@ -112,6 +112,8 @@ def certificates_issue_command(session_code, language, email):
     from centre.certificates.services import email_certificate, issue_for_session
     from centre.models import DocumentLanguage
 
+    if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
+        raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
     training_session = _session_by_code(session_code)
     try:
         issued, plan = issue_for_session(training_session, DocumentLanguage(language) if language else None, None)

@@ -3,6 +3,7 @@ import base64
 import hashlib
 import io
 import secrets
+import smtplib
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -506,12 +507,16 @@ def email_certificate(certificate: Certificate, actor: User | None):
     if certificate.state != "valid":
         raise DomainError(_l("Only a valid certificate is sent."))
     trainee = certificate.registration.trainee
-    message = send(trainee.email, "certificate", mail_language(certificate),
-                   trainee=trainee, certificate=certificate,
-                   session_title=localized(certificate.registration.training_session, "title",
-                                           mail_language(certificate)),
-                   verify_url=verification_url(certificate.verification_code),
-                   attachments=[(certificate.filename, "application/pdf", certificate.pdf)])
+    try:
+        message = send(trainee.email, "certificate", mail_language(certificate),
+                       trainee=trainee, certificate=certificate,
+                       session_title=localized(certificate.registration.training_session, "title",
+                                               mail_language(certificate)),
+                       verify_url=verification_url(certificate.verification_code),
+                       attachments=[(certificate.filename, "application/pdf", certificate.pdf)])
+    except (OSError, smtplib.SMTPException) as error:
+        raise DomainError(_l("The certificate %(number)s could not be sent to %(email)s; try again later."),
+                          number=certificate.number, email=trainee.email) from error
     audit.record(certificate, "email", actor=actor, to=trainee.email)
     return message
 
