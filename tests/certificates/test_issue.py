@@ -2,6 +2,7 @@
 import hashlib
 import io
 import re
+import subprocess
 import threading
 import zipfile
 
@@ -38,21 +39,34 @@ def sequences():
     return sorted(db.session.scalars(sa.select(Certificate.sequence)))
 
 
-def test_certificate_prints_signatories_long_title_and_both_scripts(ctx, completed):
+def word_boxes(pdf: bytes) -> list[tuple[str, float, float]]:
+    """(word, top, bottom) of every word of the PDF's first page, from pdftotext -bbox."""
+    html = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    return [(w, float(top), float(bottom)) for top, bottom, w in
+            re.findall(r'<word xMin="[^"]+" yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)">([^<]*)</word>', html)]
+
+
+def test_certificate_prints_signatories_and_long_texts_clear_of_the_footer(ctx, completed):
     services.add_signatory("Fatima Zahra Alaoui", "Directrice du centre", signature_png(), None,
                            name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
     title = ("La médiation institutionnelle et le traitement des plaintes des usagers des services "
              "publics en Afrique francophone")[:120]
     training_session = completed(eligible=1, title_fr=title)
     registration = accepted_registrations(training_session)[0]
-    registration.trainee.given_name, registration.trainee.family_name = "Jean-Luc", "O'Brien Jr."
+    registration.trainee.given_name = "Jean-Luc Marie-Christophe Emmanuel Abdou Karim"
+    registration.trainee.family_name = "O'Brien-Ndiaye de la Fontaine Jr."
     for language in (DocumentLanguage.FR, DocumentLanguage.BILINGUAL):
         certificate = issue_certificate(registration, language, None)
         text = " ".join(pdf_text(certificate.pdf).split())
         assert "Fatima Zahra Alaoui" in text and "Directrice du centre" in text
-        assert "Jean-Luc O'Brien Jr." in text and "services publics" in text
+        assert "O'Brien-Ndiaye de la Fontaine Jr." in text and "services publics" in text
         assert certificate.printed["signatories"][0]["name_fr"] == "Fatima Zahra Alaoui"
-        assert "\f" not in pdf_text(certificate.pdf).rstrip("\f")  # one page, however long the title
+        boxes = word_boxes(certificate.pdf)
+        last_line = max(bottom for word, _, bottom in boxes if word == "Fait")
+        footer_top = min(top for word, top, _ in boxes if word in ("Fatima", "Numéro"))
+        assert last_line < footer_top, "the text runs into the footer"
+        assert "\f" not in pdf_text(certificate.pdf).rstrip("\f")  # one page
 
 
 def test_signature_must_be_a_small_png_or_jpeg(ctx):
