@@ -32,10 +32,10 @@ def _worker_init(config_name: str, overrides: dict) -> None:
 
 
 def _worker_render(jobs, signatures) -> list[bytes]:
-    from centre.certificates.services import render_job
+    from centre.certificates.services import render_jobs
 
     with _worker_app.app_context():
-        return [render_job(job, signatures) for job in jobs]
+        return render_jobs(jobs, signatures)
 
 
 def workers() -> int:
@@ -72,11 +72,11 @@ def start_rendering(jobs, signatures: dict[int, str]):
     The caller can do other work (reserve the next batch, store the previous one) meanwhile.
     With no workers configured, the rendering happens here, when the callable is called.
     """
-    from centre.certificates.services import render_job
+    from centre.certificates.services import render_jobs
 
     count = min(workers(), len(jobs))
     if count <= 1:
-        return lambda: [render_job(job, signatures) for job in jobs]
+        return lambda: render_jobs(jobs, signatures)
     pool = _get_pool(workers())
     size = max(1, -(-len(jobs) // (count * 4)))  # a few chunks per worker keeps both busy to the end
     futures = [pool.submit(_worker_render, jobs[i:i + size], signatures) for i in range(0, len(jobs), size)]

@@ -41,7 +41,7 @@ from centre.models import (
     User,
 )
 from centre.models.types import utcnow
-from centre.pdf import render_pdf, require_arabic_font
+from centre.pdf import render_pdf, render_pdf_per_page, require_arabic_font
 
 #: The languages each kind of certificate prints, in order: the bilingual one puts French and
 #: Arabic side by side on one landscape page.
@@ -174,6 +174,13 @@ def certificate_page(job: RenderJob, signatures: dict[int, str]) -> Markup:
 def render_job(job: RenderJob, signatures: dict[int, str]) -> bytes:
     return render_pdf("pdf/document.html", pages=[certificate_page(job, signatures)],
                       title=job.printed["number"])
+
+
+def render_jobs(jobs: list[RenderJob], signatures: dict[int, str]) -> list[bytes]:
+    """Several certificates, each its own PDF, laid out together (layout is shared work)."""
+    pdfs = render_pdf_per_page("pdf/document.html", [job.printed["number"] for job in jobs],
+                               pages=[certificate_page(job, signatures) for job in jobs], title="")
+    return pdfs if pdfs is not None else [render_job(job, signatures) for job in jobs]
 
 
 def render_certificate(language: DocumentLanguage, printed: dict, code: str) -> bytes:

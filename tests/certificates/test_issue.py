@@ -111,6 +111,8 @@ def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed
         db.session.refresh(certificate)
         assert certificate.sha256 == hashlib.sha256(certificate.pdf).hexdigest()
         assert certificate.number in pdf_text(certificate.pdf)
+        info = subprocess.run(["pdfinfo", "-"], input=certificate.pdf, capture_output=True, check=True).stdout.decode()
+        assert re.search(rf"Title: +{certificate.number}\n", info) and re.search(r"Pages: +1\n", info)
     again, plan = issue_for_session(training_session, DocumentLanguage.BILINGUAL, None)
     assert again == [] and plan.already == 3
     assert services.bulk_status(training_session) == {"eligible": 3, "issued": 3, "pending": 0,
