@@ -63,6 +63,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  #: no form needs more; a larger body is a 413
     PASSWORD_HASH_METHOD = "scrypt"
+    # Processes rendering certificates in a bulk issue: None means one per core, 0 or 1 in-process.
+    CERTIFICATE_WORKERS = None
+    # The public verification page: at most this many requests per client address per window.
+    VERIFY_RATE_LIMIT = 30
+    VERIFY_RATE_WINDOW_SECONDS = 600
 
     def __init__(self):
         env = os.environ.get
@@ -101,6 +106,7 @@ class TestConfig(Config):
     TESTING = True
     # A lower cost keeps password hashing from dominating the test run.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    CERTIFICATE_WORKERS = 0  # tests that need worker processes ask for them
 
     def __init__(self):
         super().__init__()

@@ -179,10 +179,68 @@ def anonymise_command(years):
     click.echo(f"{count} trainee(s) anonymised.")
 
 
+@click.group("certificates")
+def certificates_group():
+    """Certificates: issue a session's, export them."""
+
+
+def _session_by_code(code):
+    from centre.models import TrainingSession
+
+    training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == code))
+    if training_session is None:
+        raise click.ClickException(f"No session has the code {code}.")
+    return training_session
+
+
+@certificates_group.command("issue")
+@click.argument("session_code")
+@click.option("--language", type=click.Choice(["fr", "ar", "bilingual"]), default=None,
+              help="Every certificate in this language (default: each trainee's preference).")
+@click.option("--email", is_flag=True, help="E-mail each new certificate to its trainee.")
+@with_appcontext
+def certificates_issue_command(session_code, language, email):
+    """Issue the certificates of every eligible trainee of a session (the same work as the page)."""
+    from centre.certificates.services import email_certificate, issue_for_session
+    from centre.models import DocumentLanguage
+
+    if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
+        raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
+    training_session = _session_by_code(session_code)
+    try:
+        issued, plan = issue_for_session(training_session, DocumentLanguage(language) if language else None, None)
+        if email:
+            for certificate in issued:
+                email_certificate(certificate, None)
+            db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for certificate in issued:
+        click.echo(f"issued {certificate.number} {certificate.language.value} "
+                   f"{certificate.registration.trainee.name}")
+    for registration, reason in plan.refused:
+        click.echo(f"not eligible: {registration.trainee.name}: {reason}")
+    click.echo(f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible.")
+
+
+@certificates_group.command("export")
+@click.argument("session_code")
+@click.argument("folder", type=click.Path(file_okay=False))
+@with_appcontext
+def certificates_export_command(session_code, folder):
+    """Write the stored PDFs of a session's valid certificates into FOLDER."""
+    from centre.certificates.services import export_session
+
+    paths = export_session(_session_by_code(session_code), folder)
+    click.echo(f"{len(paths)} certificates written to {folder}.")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(registrations_group)
     app.cli.add_command(trainees_group)
+    app.cli.add_command(certificates_group)
     app.cli.add_command(reviews_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)

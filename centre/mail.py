@@ -35,8 +35,11 @@ def render_message(template: str, language: str, **context) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
-def send(to: str, template: str, language: str, **context) -> EmailMessage:
-    """Render and send one message; returns it (as sent or as written to the folder)."""
+def send(to: str, template: str, language: str, attachments=(), **context) -> EmailMessage:
+    """Render and send one message; returns it (as sent or as written to the folder).
+
+    attachments: (filename, mimetype, bytes) triples.
+    """
     subject, body = render_message(template, language, **context)
     config = current_app.config
     message = EmailMessage()
@@ -47,6 +50,9 @@ def send(to: str, template: str, language: str, **context) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
     message.set_content(body)
     message["Content-Language"] = language  # after set_content, which drops Content-* headers
+    for filename, mimetype, data in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     if config["MAIL_SERVER"]:
         _send_smtp(message, config)
         log.info("mail sent to %s: %s", to, subject)

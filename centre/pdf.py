@@ -87,6 +87,29 @@ def render_pdf(template: str, **context) -> bytes:
     return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
+def render_pdf_per_page(template: str, titles: list[str], **context) -> list[bytes] | None:
+    """Lay out a many-page document once, then write each page as its own PDF (titled in turn).
+
+    Layout is most of a page's cost; done once for many pages, it is shared. None when the
+    document does not have exactly one page per title (the caller then renders one by one).
+    """
+    from weasyprint import HTML
+
+    html = render_template(template, **context)
+    font_config, stylesheet = _shared_resources(_stylesheet_source())
+    document = HTML(string=html, base_url=Path(current_app.static_folder).as_uri() + "/",
+                    url_fetcher=StaticOnlyFetcher(current_app.static_folder)).render(
+        stylesheets=[stylesheet], font_config=font_config)
+    if len(document.pages) != len(titles):
+        return None
+    pdfs = []
+    for page, title in zip(document.pages, titles):
+        single = document.copy([page])
+        single.metadata.title = title  # the metadata object is shared: set just before writing
+        pdfs.append(single.write_pdf())
+    return pdfs
+
+
 def fast_font_subsetting() -> bool:
     """Whether WeasyPrint embeds fonts through HarfBuzz's subsetter (libharfbuzz-subset0).
 

@@ -14,6 +14,7 @@ SIGNED_IN = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
 TRAINEE = frozenset({Role.TRAINEE})
 EXPERT = frozenset({Role.EXPERT})
+ADMIN = frozenset({Role.ADMIN})
 
 ACCESS: dict[str, frozenset] = {
     "static": PUBLIC,
@@ -81,6 +82,16 @@ ACCESS: dict[str, frozenset] = {
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": TRAINEE | STAFF,
+    "certificates.issue_all": STAFF,
+    "certificates.status": STAFF,
+    "certificates.archive": STAFF,
+    "certificates.revoke": STAFF,
+    "certificates.replace": STAFF,
+    "certificates.email": STAFF,
+    # signatories printed on certificates (DESIGN: admin only)
+    "certificates.signatories": ADMIN,
+    "certificates.withdraw_signatory": ADMIN,
+    "certificates.signature_image": ADMIN,
     # partner institutions and their agreements (DESIGN: coordinators manage partners)
     "institutions.index": STAFF,
     "institutions.create": STAFF,
@@ -185,6 +196,12 @@ def get_certificate(certificate_id: int) -> Certificate:
     if not _is_own(certificate.registration):
         abort(404)
     return certificate
+
+
+def get_signatory(signatory_id: int):
+    from centre.models import Signatory
+
+    return db.get_or_404(Signatory, signatory_id)
 
 
 def safe_next_url(target: str | None, default: str) -> str:

@@ -118,6 +118,19 @@ def post(client, url, data=None, *, form_url="/catalogue", **kwargs):
     return client.post(url, data=data, **kwargs)
 
 
+def signature_png(width=300, height=100, kind="PNG") -> bytes:
+    """A small signature-like image, made with Pillow."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(image).line([(5, height - 10), (width // 2, 10), (width - 5, height - 20)], fill="navy", width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, kind)
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def login_as(app, client, create_user):
     """Sign the test client in with a new account of the given role; returns the user's id."""

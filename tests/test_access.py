@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from centre.extensions import db
 from centre.models import Certificate, DocumentLanguage, MarkStatus, Role, SessionStatus
-from tests.conftest import PASSWORD, post
+from tests.conftest import PASSWORD, post, signature_png
 
 ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
@@ -22,6 +22,7 @@ OWNER_OR_STAFF = {**STAFF, "trainee": HIDDEN}
 EXPERT_ONLY = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
 #: Expert endpoints about one review: the sweep's expert is not the one assigned, so 404.
 OWN_REVIEW = {**EXPERT_ONLY, "expert": HIDDEN}
+ADMIN_ONLY = {**STAFF, "coordinator": FORBIDDEN}
 
 EXPECTED = {
     "static": ANYONE,
@@ -85,6 +86,15 @@ EXPECTED = {
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,
+    "certificates.issue_all": STAFF,
+    "certificates.status": STAFF,
+    "certificates.archive": STAFF,
+    "certificates.revoke": STAFF,
+    "certificates.replace": STAFF,
+    "certificates.email": STAFF,
+    "certificates.signatories": ADMIN_ONLY,
+    "certificates.withdraw_signatory": ADMIN_ONLY,
+    "certificates.signature_image": ADMIN_ONLY,
     "institutions.index": STAFF,
     "institutions.create": STAFF,
     "institutions.detail": STAFF,
@@ -110,6 +120,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
 
     from centre.certificates.services import issue_certificate
     from centre.experts.services import invitation_token, invite_expert
+    from centre.certificates.services import add_signatory
     from centre.institutions.services import add_agreement
 
     with app.app_context():
@@ -127,6 +138,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         institution = owner.institution
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
         invited = invite_expert(expert)
+        signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
         accounts = {}
         for role in ROLES[1:]:
             user = create_user(Role(role))
@@ -142,6 +154,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
+                "signatory_id": signatory.id,
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,

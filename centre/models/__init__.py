@@ -1,7 +1,7 @@
 """All models, re-exported so that `from centre.models import X` works for every table."""
 from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
-from centre.models.certificates import Certificate, CertificateSequence
+from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
 from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.registrations import (
@@ -21,6 +21,6 @@ __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "Gender", "Institution",
     "InstitutionKind", "InvitationLetter", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
-    "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Slot", "SlotPart",
-    "Trainee", "Trainer", "TrainingSession", "User", "institution_association",
+    "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Signatory", "Slot", "SlotPart",
+    "Trainee", "Trainer", "TrainingSession", "User", "VerificationHit", "institution_association",
 ]

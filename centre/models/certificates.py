@@ -51,6 +51,8 @@ class Certificate(db.Model):
 
     @property
     def state(self) -> str:
+        if self.sha256 == "":
+            return "pending"  # number reserved, PDF being rendered
         if self.revoked_at is not None:
             return "revoked"
         if self.replaced_by_id is not None:
@@ -60,6 +62,7 @@ class Certificate(db.Model):
     @property
     def state_label(self):
         return {
+            "pending": _l("Being issued"),
             "valid": _l("Valid"),
             "replaced": _l("Replaced"),
             "revoked": _l("Revoked"),
@@ -71,3 +74,35 @@ class Certificate(db.Model):
 
     def __repr__(self):
         return f"<Certificate {self.number} {self.state}>"
+
+
+class Signatory(db.Model):
+    """A person whose name, title and signature image every new certificate prints."""
+
+    __tablename__ = "signatory"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_fr: Mapped[str] = mapped_column(sa.String(120))
+    name_ar: Mapped[str] = mapped_column(sa.String(120), default="")
+    title_fr: Mapped[str] = mapped_column(sa.String(120))
+    title_ar: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: The signature image (PNG or JPEG), kept in the database: the app holds no files.
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    signature_type: Mapped[str] = mapped_column(sa.String(20))  #: image/png or image/jpeg
+    position: Mapped[int] = mapped_column(default=0)  #: order on the page
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+    def __repr__(self):
+        return f"<Signatory {self.name_fr}>"
+
+
+class VerificationHit(db.Model):
+    """One request to the public verification page, for rate limiting across app servers."""
+
+    __tablename__ = "verification_hit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(sa.String(64))  #: the client's address
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_verification_hit_client_at", "client", "at"),)

@@ -4,7 +4,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from centre.certificates.services import find_by_code, normalize_code, printed_dates
+from centre.certificates.services import allow_verification, find_by_code, normalize_code, printed_dates
 from centre.errors import DomainError
 from centre.i18n import current_language
 from centre.extensions import db
@@ -100,15 +100,21 @@ def _feed(sessions, name):
 def verify_form():
     code = request.args.get("code", "").strip()
     if code:
-        return redirect(url_for("public.verify", code=normalize_code(code)))
-    return render_template("public/verify.html", certificate=None, code="")
+        return redirect(url_for("public.verify", code=normalize_code(code) or code))
+    return render_template("public/verify.html", certificate=None)
 
 
-@bp.route("/verify/<code>")
+@bp.route("/verify/<path:code>")
 def verify(code):
+    """Valid, replaced or revoked, with what the certificate prints. An unknown code and a
+    malformed one get the very same answer, and each client address has an allowance."""
+    allowed = allow_verification(request.remote_addr)
+    db.session.commit()
+    if not allowed:
+        abort(429)
     certificate = find_by_code(code)
     if certificate is None:
-        return render_template("public/verify.html", certificate=None, code=code, not_found=True), 404
-    return render_template("public/verify.html", certificate=certificate, code=code,
+        return render_template("public/verify.html", certificate=None, not_found=True), 404
+    return render_template("public/verify.html", certificate=certificate,
                            p=certificate.printed, printed_dates=printed_dates,
                            issued_on=date.fromisoformat(certificate.printed["issued_on"]))

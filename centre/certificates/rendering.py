@@ -1,0 +1,89 @@
+"""Rendering many certificates at once, in worker processes.
+
+Each worker creates the app once (and with it the one FontConfiguration and CSS that
+render_pdf shares), then renders the jobs it is given; it never touches the database.
+Workers start with "spawn", not fork: a forked child would inherit the parent's
+database connections.
+"""
+import atexit
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from flask import current_app
+
+#: Configuration a worker needs to print what the parent would print.
+_CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERTIFICATE_PREFIX",
+                "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI")
+
+_pool: ProcessPoolExecutor | None = None
+_pool_key = None
+_worker_app = None
+
+
+def _worker_init(config_name: str, overrides: dict) -> None:
+    global _worker_app
+    from centre import create_app
+    from centre.pdf import _shared_resources, _stylesheet_source
+
+    _worker_app = create_app(config_name, **overrides)
+    with _worker_app.app_context():
+        _shared_resources(_stylesheet_source())  # fonts and stylesheet, once per process
+
+
+def _worker_render(jobs, signatures) -> list[bytes]:
+    from centre.certificates.services import render_jobs
+
+    with _worker_app.app_context():
+        return render_jobs(jobs, signatures)
+
+
+def workers() -> int:
+    configured = current_app.config.get("CERTIFICATE_WORKERS")
+    return (os.cpu_count() or 1) if configured is None else int(configured)
+
+
+def _get_pool(count: int) -> ProcessPoolExecutor:
+    """One pool per process, kept for the next bulk issue (starting workers costs ~1 s)."""
+    global _pool, _pool_key
+    overrides = {key: current_app.config[key] for key in _CONFIG_KEYS if key in current_app.config}
+    key = (current_app.config["ENV_NAME"], repr(sorted(overrides.items())), count)
+    if _pool is None or _pool_key != key:
+        shutdown()
+        _pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_worker_init, initargs=(key[0], overrides))
+        _pool_key = key
+    return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown)
+
+
+def start_rendering(jobs, signatures: dict[int, str]):
+    """Hand the jobs to the workers now; returns a callable that waits for the PDFs, in order.
+
+    The caller can do other work (reserve the next batch, store the previous one) meanwhile.
+    With no workers configured, the rendering happens here, when the callable is called.
+    """
+    from centre.certificates.services import render_jobs
+
+    count = min(workers(), len(jobs))
+    if count <= 1:
+        return lambda: render_jobs(jobs, signatures)
+    pool = _get_pool(workers())
+    size = max(1, -(-len(jobs) // (count * 4)))  # a few chunks per worker keeps both busy to the end
+    futures = [pool.submit(_worker_render, jobs[i:i + size], signatures) for i in range(0, len(jobs), size)]
+    return lambda: [pdf for future in futures for pdf in future.result()]
+
+
+def warm_up() -> None:
+    """Start the workers (about a second each) while the caller prepares the first batch."""
+    if workers() > 1:
+        _get_pool(workers())
