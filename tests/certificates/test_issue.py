@@ -83,6 +83,7 @@ def test_signature_must_be_a_small_png_or_jpeg(ctx):
 
 def test_signature_upload_refuses_a_non_image_with_a_message(app, client, login_as):
     login_as(Role.ADMIN)
+    client.set_cookie("centre_lang", "en")  # the messages below are the English ones
     fields = {"name_fr": "Fatima Zahra Alaoui", "title_fr": "Directrice", "position": "1"}
     response = post(client, "/certificates/signatories",
                     {**fields, "signature": (io.BytesIO(b"hello"), "signature.png")},
