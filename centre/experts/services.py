@@ -10,7 +10,7 @@ import smtplib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload
@@ -145,11 +145,7 @@ def invitation_token(user: User) -> str:
 
 def invitation_url(token: str) -> str:
     """The link in the e-mail: on the public address when one is set, else this request's host."""
-    path = current_app.url_map.bind("localhost").build("experts.accept_invitation", {"token": token})
-    base = current_app.config["PUBLIC_BASE_URL"] or (
-        request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    )
-    return base.rstrip("/") + path
+    return mail.absolute_url("experts.accept_invitation", token=token)
 
 
 def invite_expert(expert: Expert, actor: User | None = None, *, language: str = "fr") -> User:
