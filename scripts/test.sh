@@ -25,4 +25,6 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -
   start >/dev/null
 
 export CENTRE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
-.venv/bin/python -m pytest "$@"
+# One pytest worker per core (pytest-xdist); each has its own PostgreSQL database. CENTRE_TEST_WORKERS=0
+# runs everything in this process (e.g. with pdb).
+.venv/bin/python -m pytest -n "${CENTRE_TEST_WORKERS:-auto}" "$@"

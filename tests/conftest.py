@@ -36,19 +36,21 @@ def migrated_database(tmp_path_factory):
 #: SQLite always; PostgreSQL too when the test command started one (scripts/test.sh).
 POSTGRES_URL = os.environ.get("CENTRE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+#: Under pytest-xdist each worker process has a PostgreSQL database of its own.
+TEST_DATABASE = f"centre_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
 def postgres_template():
-    """The PostgreSQL server, with a database `centre_test` brought to head by the migrations.
+    """The PostgreSQL server, with a database `centre_test_<worker>` brought to head by the migrations.
 
     Yields an engine on the server (AUTOCOMMIT) for tests that need databases of their own.
     """
     server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS centre_test WITH (FORCE)")
-        connection.exec_driver_sql("CREATE DATABASE centre_test")
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_url("centre_test"))
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
+        connection.exec_driver_sql(f"CREATE DATABASE {TEST_DATABASE}")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_url(TEST_DATABASE))
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
@@ -70,7 +72,7 @@ def database_url(request, migrated_database, tmp_path):
         yield f"sqlite:///{path}"
         return
     request.getfixturevalue("postgres_template")
-    url = _postgres_url("centre_test")
+    url = _postgres_url(TEST_DATABASE)
     yield url
     engine = sa.create_engine(url)
     tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
@@ -204,6 +206,13 @@ def smtp_server(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield inbox
     controller.stop()
+
+
+def pytest_runtest_logreport(report):
+    """Collect the lines tests leave with `record_property("summary", line)`: under pytest-xdist
+    they travel with the report from the worker to the process that prints the summary."""
+    if report.when == "call":
+        TERMINAL_SUMMARY.extend(value for name, value in report.user_properties if name == "summary")
 
 
 def pytest_terminal_summary(terminalreporter):

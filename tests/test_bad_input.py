@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from centre.extensions import db
 from centre.models import MarkStatus, Recommendation, RegistrationStatus, Role, SessionStatus
-from tests.conftest import CSRF_RE, PASSWORD, TERMINAL_SUMMARY
+from tests.conftest import CSRF_RE, PASSWORD
 
 EXAMPLES = int(os.environ.get("CENTRE_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10), database=None, print_blob=True,
@@ -143,7 +143,7 @@ def changes(before, after, may_change) -> list[str]:
     return problems
 
 
-def test_no_form_answers_500_or_loses_what_was_stored(app, world):
+def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_property):
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     tried = {}
 
@@ -270,6 +270,6 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world):
             prop()
     finally:
         engine.dispose()
-        TERMINAL_SUMMARY.append(f"bad input [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}]: "
+        record_property("summary", f"bad input [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}]: "
                                 f"{sum(tried.values())} generated posts ("
                                 + ", ".join(f"{name} {n}" for name, n in tried.items()) + ")")
