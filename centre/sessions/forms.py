@@ -102,7 +102,9 @@ class SlotHoursForm(FlaskForm):
 
 
 class TrainerForm(FlaskForm):
-    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    # Its own id: the session page shows this form beside the assignment form, which has an
+    # expert_id too, and two fields with one id leave the second without its label.
+    expert_id = SelectField(_l("Expert"), id="trainer-expert_id", coerce=int, validators=[DataRequired()])
     days = DecimalField(_l("Working days"), places=1, validators=[DataRequired(), NumberRange(min=0.5, max=366)])
 
     def __init__(self, *args, **kwargs):
