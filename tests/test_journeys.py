@@ -32,7 +32,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 SCREENSHOTS = Path(os.environ.get("CENTRE_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "screenshots")
 DESK = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+#: A phone at 1 px per CSS pixel: sharper screenshots cost four times the pixels to encode.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 CONFIRM_LINK = re.compile(r"https?://\S+/registrations/confirm/\S+")
 VERIFY_BASE = re.compile(r"http://127\.0\.0\.1:\d+/verify/")
 VERIFICATION_CODE = re.compile(r"\b[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}\b")
@@ -112,6 +113,20 @@ class Person:
             assert (first["x"] > last["x"]) == rtl, (first, last)
         # Nothing makes the page wider than the screen: wide tables scroll in their own box.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+    def expect_lined_up(self, locator):
+        """Text typed in one script (a Latin name) starts on the page's side, even in the other
+        direction's page: its dir="auto" must not pull it to the other edge of its box."""
+        box, text = locator.evaluate("""element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            const box = element.getBoundingClientRect(), text = range.getBoundingClientRect();
+            return [[box.left, box.right], [text.left, text.right]];
+        }""")
+        if self.lang == "ar":
+            assert box[1] - text[1] < 20, (box, text)
+        else:
+            assert text[0] - box[0] < 20, (box, text)
 
     def shot(self, name):
         """Save the page whole as <lang>-<device>-<name>.png, then check it."""
@@ -358,6 +373,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     coordinator.navigate(lambda: page.get_by_role("heading", level=1).get_by_role("link", name=code).click())
     number = page.locator("td .certificate-line .code").first.inner_text()
     expect(page.locator("td .certificate-line")).to_contain_text(coordinator.label(DocumentLanguage.AR.label))
+    coordinator.expect_lined_up(page.get_by_role("cell", name="Aminata Diallo"))
     coordinator.shot("certificates")
 
     # The trainee downloads the certificate: a PDF in Arabic, printing its verification address.
@@ -373,12 +389,13 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     code = VERIFICATION_CODE.search(text)[0]
     verify_url = VERIFY_BASE.search(text)[0] + code
     assert verify_url in "".join(text.split())
-    visitor.shot("certificate")
+    visitor.shot("registration-certificate")
 
     # Whoever holds it opens the printed address: the page says it is valid.
     visitor.navigate(lambda: phone.goto(verify_url))
     expect(phone.locator(".verdict")).to_have_text(vt("This certificate is valid."))
     expect(phone.locator(".facts")).to_contain_text(number)
+    visitor.expect_lined_up(phone.locator(".facts dd").filter(has_text="Aminata Diallo"))
     visitor.shot("verify")
     coordinator.page.goto(verify_url)
     expect(page.locator(".verdict")).to_have_text(t("This certificate is valid."))
