@@ -96,17 +96,20 @@ class Person:
         expect(self.page.locator("main .flash").filter(has_text=text).first).to_be_visible()
 
     def check_layout(self):
-        """<html lang dir> follow the language; in Arabic the header starts on the right."""
+        """<html lang dir> and the title follow the language; in Arabic the header starts on the right."""
         rtl = self.lang == "ar"
         width = self.page.viewport_size["width"]
         seen = self.page.evaluate("""() => {
             const box = selector => document.querySelector(selector).getBoundingClientRect().toJSON();
             const html = document.documentElement;
-            return {lang: html.lang, dir: html.dir, scrollWidth: html.scrollWidth,
+            return {lang: html.lang, dir: html.dir, title: document.title, scrollWidth: html.scrollWidth,
                     brand: box(".site-header .brand"), first: box(".main-nav a:first-child"),
                     last: box(".main-nav a:last-child")};
         }""")
         assert (seen["lang"], seen["dir"]) == (self.lang, "rtl" if rtl else "ltr")
+        # "<what the page is> · <the site>", both in the page's language.
+        page_name, _, site = seen["title"].rpartition(" · ")
+        assert page_name and site == self.t("Training centre"), seen["title"]
         brand, first, last = seen["brand"], seen["first"], seen["last"]
         if rtl:
             assert brand["right"] > width - 40, brand
@@ -254,7 +257,8 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
         form.get_by_label(expert.t("Relevance (1–5)"), exact=True).fill("5")
         form.get_by_label(expert.t("Methodology (1–5)"), exact=True).fill("4")
         form.get_by_label(expert.t("Fit for the audience (1–5)"), exact=True).fill("4")
-        form.get_by_label(expert.t("Recommendation"), exact=True).select_option(label=expert.label(recommendation.label))
+        form.get_by_label(expert.t("Recommendation"), exact=True).select_option(
+            label=expert.label(recommendation.label))
         form.get_by_label(expert.t("Comments"), exact=True).fill("Programme clair ; prévoir des cas pratiques.")
         if key == "national":
             expert.shot("review")
@@ -298,10 +302,12 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     phone.get_by_label(vt("Position"), exact=True).fill("Chargée d'études")
     phone.get_by_label(vt("E-mail"), exact=True).fill(email)
     phone.get_by_label(vt("Phone"), exact=True).fill("+221 77 000 00 00")
-    phone.get_by_label(vt("Certificate language"), exact=True).select_option(label=visitor.label(DocumentLanguage.AR.label))
+    phone.get_by_label(vt("Certificate language"), exact=True).select_option(
+        label=visitor.label(DocumentLanguage.AR.label))
     phone.get_by_label(vt("Choose a password"), exact=True).fill(PASSWORD)
     phone.get_by_label(vt("Password again"), exact=True).fill(PASSWORD)
-    phone.get_by_label(vt("I agree that the centre processes my personal data to handle this registration."), exact=True).check()
+    phone.get_by_label(vt("I agree that the centre processes my personal data to handle this registration."),
+                       exact=True).check()
     visitor.shot("register")
     visitor.navigate(lambda: phone.get_by_role("button", name=vt("Send my registration")).tap())
     visitor.expect_flash("Your registration is received. The centre will tell you its decision.")
@@ -379,7 +385,8 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
         phone.get_by_role("link", name=re.compile(re.escape(number))).tap()
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF-")
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
     text = BIDI_CONTROLS.sub("", text)
     assert "أميناتا ديالو" in text and number in text
     # The code is printed beside the QR code, and the address under it (wrapped on a narrow line).
