@@ -118,7 +118,13 @@ class Person:
         if first["top"] == last["top"]:  # on one line (a phone may wrap them)
             assert (first["left"] > last["left"]) == rtl, (first, last)
         # Nothing makes the page wider than the screen: wide tables scroll in their own box.
-        assert seen["scrollWidth"] <= width, seen["scrollWidth"]
+        if seen["scrollWidth"] > width:
+            wider = self.page.evaluate("""width => [...document.querySelectorAll("body *")]
+                .filter(e => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > width; })
+                .filter(e => !e.closest(".table-wrap") || e.matches(".table-wrap"))
+                .map(e => e.tagName + "." + e.className + " " + JSON.stringify(e.getBoundingClientRect()))""",
+                                       width)
+            raise AssertionError(f"the page is {seen['scrollWidth']} px wide: {wider}")
 
     def shot_desk_and_phone(self, name):
         """The same page at a desk's width, then at a phone's (a coordinator on the move)."""
@@ -278,7 +284,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     coordinator.expect_flash("The session is now: %(status)s.", status=coordinator.label(SessionStatus.APPROVED.label))
     coordinator.navigate(lambda: page.get_by_role("button", name=t("Open registration")).click())
     coordinator.expect_flash("The session is now: %(status)s.", status=coordinator.label(SessionStatus.OPEN.label))
-    coordinator.shot("session-open")
+    coordinator.shot_desk_and_phone("session-open")
 
     # A visitor on a phone finds the session and registers in Arabic. In the French run their
     # browser asks for French and they switch to Arabic; in the Arabic run it asks for Arabic.
@@ -377,7 +383,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     number = page.locator("td .certificate-line .code").first.inner_text()
     expect(page.locator("td .certificate-line")).to_contain_text(coordinator.label(DocumentLanguage.AR.label))
     coordinator.expect_lined_up(page.get_by_role("cell", name="Aminata Diallo"))
-    coordinator.shot("certificates")
+    coordinator.shot_desk_and_phone("certificates")
 
     # The trainee downloads the certificate: a PDF in Arabic, printing its verification address.
     phone.reload()
