@@ -22,6 +22,8 @@ from centre.i18n import country_choices, country_name, localized
 from centre.models import DocumentLanguage, Gender, Institution, RegistrationStatus
 
 OTHER_INSTITUTION = 0
+#: Addresses and numbers are written left to right, whatever the page's direction.
+LTR = {"dir": "ltr"}
 
 
 class RegistrationForm(FlaskForm):
@@ -49,9 +51,9 @@ class NewTraineeForm(RegistrationForm):
     institution_other = StringField(_l("Name of your institution, if not in the list"),
                                     validators=[Length(max=300)])
     position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    passport_number = StringField(_l("Passport number (needed for a visa letter)"),
+    email = EmailField(_l("E-mail"), render_kw=LTR, validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), render_kw=LTR, validators=[Optional(), Length(max=40)])
+    passport_number = StringField(_l("Passport number (needed for a visa letter)"), render_kw=LTR,
                                   validators=[Optional(), Length(max=30)])
     passport_expires_on = DateField(_l("Passport expiry date"), validators=[Optional()])
     certificate_language = SelectField(

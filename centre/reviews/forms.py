@@ -35,7 +35,8 @@ class ReviewForm(FlaskForm):
 class ReviewRecordForm(ReviewForm):
     """A coordinator records a review an expert handed in."""
 
-    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    # Its own id: the session page also shows the assignment form, with an expert_id of its own.
+    expert_id = SelectField(_l("Expert"), id="record-expert_id", coerce=int, validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

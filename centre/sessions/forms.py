@@ -22,8 +22,13 @@ from centre.models import Association, Expert, Institution, SessionKind, Session
 LANGUAGE_CHOICES = options([("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))])
 
 
+#: Session codes, e-mail addresses, phone and passport numbers are written left to right: in an
+#: Arabic page an input without dir shows "2026-07" as "07-2026" and "+221 77 …" with the + last.
+LTR = {"dir": "ltr"}
+
+
 class SessionForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[
+    code = StringField(_l("Code"), render_kw=LTR, validators=[
         DataRequired(), Length(max=20),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]*$", message=_l("Letters, digits and dashes only, e.g. 2026-07.")),
     ])
@@ -82,7 +87,7 @@ class SessionForm(FlaskForm):
 
 
 class DuplicateForm(FlaskForm):
-    code = StringField(_l("Code of the new session"), validators=[
+    code = StringField(_l("Code of the new session"), render_kw=LTR, validators=[
         DataRequired(), Length(max=20),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]*$", message=_l("Letters, digits and dashes only, e.g. 2026-07.")),
     ])
@@ -102,7 +107,9 @@ class SlotHoursForm(FlaskForm):
 
 
 class TrainerForm(FlaskForm):
-    expert_id = SelectField(_l("Expert"), coerce=int, validators=[DataRequired()])
+    # Its own id: the session page shows this form beside the assignment form, which has an
+    # expert_id too, and two fields with one id leave the second without its label.
+    expert_id = SelectField(_l("Expert"), id="trainer-expert_id", coerce=int, validators=[DataRequired()])
     days = DecimalField(_l("Working days"), places=1, validators=[DataRequired(), NumberRange(min=0.5, max=366)])
 
     def __init__(self, *args, **kwargs):
