@@ -73,6 +73,10 @@ AUDIT = r"""
   for (const el of document.querySelectorAll('a[href], button, input[type=submit], input[type=button], input[type=reset], [role=button], [role=link]')) {
     if (!nameOf(el)) problems.push(`${el.tagName.toLowerCase()} without an accessible name: ${el.outerHTML.slice(0, 80)}`);
   }
+  // A region made focusable (a table that scrolls) says what it is.
+  for (const el of document.querySelectorAll('[tabindex="0"]:not(a, button, input, select, textarea, summary)')) {
+    if (!el.getAttribute('role') || !ariaName(el)) problems.push(`focusable element without a role and a name: ${describe(el)}`);
+  }
   // Headings and title.
   const h1s = document.querySelectorAll('h1');
   if (h1s.length !== 1) problems.push(`${h1s.length} <h1> elements, expected exactly one`);
