@@ -202,7 +202,7 @@ def set_language(context, base, lang):
 def more_pages(app, world, create_session, create_registration, create_trainee, create_expert, mark_all):  # noqa: F811
     """Staff pages in states the world does not show: a session in review (three of its forms ask for
     an expert), a decision queue with pending, waitlisted and unconfirmed registrations, certificates
-    to issue to eligible trainees, and editable slots."""
+    to issue to eligible trainees, editable slots, and a month of the calendar with sessions in it."""
     from centre.extensions import db
     from centre.models import MarkStatus, RegistrationStatus, SessionStatus
     from centre.reviews.services import assign_reviewer
@@ -222,7 +222,8 @@ def more_pages(app, world, create_session, create_registration, create_trainee, 
         change_status(done, SessionStatus.COMPLETED)
         db.session.commit()
         return [f"/sessions/{in_review.id}", f"/sessions/{in_review.id}/slots",
-                f"/registrations/session/{open_session.id}", f"/certificates/session/{done.id}"]
+                f"/registrations/session/{open_session.id}", f"/certificates/session/{done.id}",
+                f"/sessions/calendar?month={done.start_on:%Y-%m}"]
 
 
 def audit(page, lang, phone=None):
