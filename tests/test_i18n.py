@@ -116,4 +116,4 @@ def test_person_typed_text_is_shown_with_dir_auto(app, client, create_session):
         create_session(SessionStatus.OPEN, code="2026-09", venue_fr="الرباط")
         db.session.commit()
     html = client.get("/catalogue/2026-09").get_data(as_text=True)
-    assert '<dd dir="auto">الرباط</dd>' in html
+    assert '<dd><span dir="auto">الرباط</span></dd>' in html
