@@ -1,0 +1,28 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import InputRequired, ValidationError
+
+from centre.forms import options
+from centre.i18n import LANGUAGE_NAMES, current_language
+
+
+class PeriodForm(FlaskForm):
+    """The period of the sessions to export, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    # InputRequired keeps the "not a valid date" message for a date that does not parse.
+    start = DateField(_l("Sessions starting from"), name="from", validators=[InputRequired()])
+    end = DateField(_l("to"), name="to", validators=[InputRequired()])
+    language = SelectField(_l("Language of the column headers"), choices=options(LANGUAGE_NAMES.items()))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.language.data:
+            self.language.data = current_language()
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The end of the period comes before its start."))
