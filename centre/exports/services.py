@@ -29,11 +29,13 @@ from centre.models import (
     MarkStatus,
     Registration,
     RegistrationStatus,
+    SlotPart,
     Trainee,
     TrainingSession,
     User,
 )
 from centre.models.certificates import CERTIFICATE_STATE_LABELS
+from centre.registrations.services import accepted_registrations
 
 #: Rows read from the database at a time by the long exports.
 BATCH = 1000
@@ -167,22 +169,21 @@ def session_attendance(training_session: TrainingSession, language: str,
                        now: datetime | None = None) -> Table:
     """The attendance grid: one row per accepted trainee, one column per slot, then the figures
     and the rate (the percentage shown on the grid, rounded down)."""
-    from centre.models import SlotPart
-    from centre.registrations.services import accepted_registrations
-
     registrations = accepted_registrations(training_session)
     slots = training_session.slots
     parts = _enum_labels(language, SlotPart)
     statuses = _enum_labels(language, MarkStatus)
-    marks = dict(((registration_id, slot_id), status) for registration_id, slot_id, status in db.session.execute(
+    marks = {(registration_id, slot_id): status for registration_id, slot_id, status in db.session.execute(
         sa.select(AttendanceMark.registration_id, AttendanceMark.slot_id, AttendanceMark.status)
-        .where(AttendanceMark.slot_id.in_([slot.id for slot in slots]))))
+        .where(AttendanceMark.slot_id.in_([slot.id for slot in slots])))}
     all_figures = session_figures(training_session, [r.id for r in registrations], now)
-    columns = _columns(language, lambda: [(_("Family name"), 20), (_("Given name"), 20),
-                                  (_("Name in Arabic script"), 24)])
-    columns += [Column(_slot_heading(slot, parts), 18) for slot in slots]
-    columns += _columns(language, lambda: [(_("Present or late"), 12), (_("Excused"), 10), (_("Absent"), 10),
-                                   (_("Slots counted"), 12), (_("Attendance rate (percent)"), 14)])
+    columns = [
+        *_columns(language, lambda: [(_("Family name"), 20), (_("Given name"), 20),
+                                     (_("Name in Arabic script"), 24)]),
+        *(Column(_slot_heading(slot, parts), 18) for slot in slots),
+        *_columns(language, lambda: [(_("Present or late"), 12), (_("Excused"), 10), (_("Absent"), 10),
+                                     (_("Slots counted"), 12), (_("Attendance rate (percent)"), 14)]),
+    ]
 
     def rows():
         for registration in registrations:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from centre.exports.services import Table
 
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 #: First characters that make a spreadsheet read a cell as a formula (CSV injection).

@@ -69,7 +69,7 @@ def staff(client, login_as):
 
 def read_csv(response) -> list[list[str]]:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "text/csv"
+    assert response.content_type == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf"), "a UTF-8 BOM, for Excel"
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
 
