@@ -77,7 +77,8 @@ def _enum_labels(language: str, enum_cls) -> dict:
 
 
 def _columns(language: str, specs) -> list[Column]:
-    """Columns from a callable giving (header, width) pairs, called with headers in `language`."""
+    """Columns from a callable giving (header, width) pairs, called in the export's language so
+    that the gettext calls in it translate into that language."""
     with force_locale(language):
         return [Column(header, width) for header, width in specs()]
 
