@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -61,9 +62,9 @@ class Table:
         return [column.header for column in self.columns]
 
 
-def iso_datetime(value: datetime | None) -> str | None:
+def iso_datetime(value: datetime | None, zone: ZoneInfo | None = None) -> str | None:
     """ISO 8601 in the centre's time zone, to the second: 2026-03-02T09:05:00+01:00."""
-    return value.astimezone(centre_zone()).isoformat(timespec="seconds") if value else None
+    return value.astimezone(zone or centre_zone()).isoformat(timespec="seconds") if value else None
 
 
 def _labels(language: str, pairs) -> dict:
@@ -137,12 +138,13 @@ def _registrations_table(name: str, language: str, where) -> Table:
     )
 
     def rows():
+        zone = centre_zone()
         for row in _stream(query):
             if row.nationality not in countries:
                 countries[row.nationality] = country_name(row.nationality, language)
             yield [row.code, statuses[row.status], row.family_name, row.given_name, row.full_name_ar,
                    genders[row.gender], countries[row.nationality], _institution_name(row, language),
-                   row.email, iso_datetime(row.submitted_at), iso_datetime(row.decided_at)]
+                   row.email, iso_datetime(row.submitted_at, zone), iso_datetime(row.decided_at, zone)]
 
     return Table(name, language, columns, rows())
 
@@ -224,11 +226,12 @@ def _certificates_table(name: str, language: str, where) -> Table:
     )
 
     def rows():
+        zone = centre_zone()
         for row in _stream(query):
             state = Certificate.state_of(row.sha256, row.revoked_at, row.replaced_by_id)
             yield [row.code, row.number, row.family_name, row.given_name, row.full_name_ar,
-                   languages[row.language], iso_datetime(row.issued_at), states[state],
-                   row.replaced_by, iso_datetime(row.revoked_at)]
+                   languages[row.language], iso_datetime(row.issued_at, zone), states[state],
+                   row.replaced_by, iso_datetime(row.revoked_at, zone)]
 
     return Table(name, language, columns, rows())
 
