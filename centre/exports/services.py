@@ -5,10 +5,11 @@ CSV and as XLSX by centre.exports.writers.
 Each export runs a fixed number of queries whatever its number of rows (joins, not lazy loads),
 and the long ones (across a period) read their rows in batches while they are written.
 """
+import calendar
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -91,12 +92,11 @@ def safe_name(text: str) -> str:
 
 def period_name(start: date, end: date) -> str:
     """2026-07 for a whole month, 2026 for a whole year, else 2026-01-15_2026-03-31."""
-    next_day = end + timedelta(days=1)
-    if start.day == 1 and next_day.day == 1:
+    if start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]:
         if (start.year, start.month) == (end.year, end.month):
-            return f"{start:%Y-%m}"
+            return start.isoformat()[:7]
         if start.month == 1 and end.month == 12 and start.year == end.year:
-            return f"{start:%Y}"
+            return start.isoformat()[:4]
     return f"{start.isoformat()}_{end.isoformat()}"
 
 

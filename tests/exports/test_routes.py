@@ -361,3 +361,37 @@ def test_export_queries_do_not_grow_with_rows(staff, populate, count_queries, ur
     many = {fmt: count_queries(lambda fmt=fmt: staff.get(url.format(id=large, fmt=fmt)).get_data())
             for fmt in ("csv", "xlsx")}
     assert many == few, f"{url}: {few} queries with 2 rows, {many} with 6"
+
+
+# Hostile query strings -------------------------------------------------------------------------
+
+
+def test_no_query_string_makes_an_export_answer_500(app, staff, create_session):
+    from urllib.parse import urlencode
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_bad_input import HOSTILE
+
+    with app.app_context():
+        session_id = create_session().id
+        db.session.commit()
+    value = st.one_of(st.sampled_from(HOSTILE + ["0001-01-01", "9999-12-31"]), st.text(max_size=20),
+                      st.dates().map(date.isoformat))
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.sampled_from(["/exports/registrations", "/exports/certificates", "/exports/partners",
+                            f"/exports/session/{session_id}/attendance", "/exports/"]),
+           st.sampled_from([".csv", ".xlsx", ""]), st.dictionaries(st.sampled_from(["from", "to", "language"]), value))
+    def export(path, extension, query):
+        download = not path.endswith("/") and extension
+        url = path + (extension if download else "") + "?" + urlencode(query)
+        response = staff.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        if response.status_code == 200 and download:
+            assert "\r" not in response.headers["Content-Disposition"]
+        response.close()
+
+    export()

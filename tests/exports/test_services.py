@@ -16,6 +16,9 @@ from centre.exports.services import Column, Table
     (date(2026, 1, 1), date(2027, 12, 31), "2026-01-01_2027-12-31"),
     (date(2026, 7, 1), date(2026, 8, 31), "2026-07-01_2026-08-31"),
     (date(2026, 7, 2), date(2026, 7, 31), "2026-07-02_2026-07-31"),
+    (date(9999, 12, 1), date(9999, 12, 31), "9999-12"),
+    (date(1, 1, 1), date(9999, 12, 31), "0001-01-01_9999-12-31"),
+    (date(12, 1, 1), date(12, 12, 31), "0012"),
 ])
 def test_period_name_says_a_month_or_a_year_when_it_is_one(start, end, name):
     assert services.period_name(start, end) == name
