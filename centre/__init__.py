@@ -74,6 +74,7 @@ def register_blueprints(app):
     from centre.auth import bp as auth_bp
     from centre.certificates import bp as certificates_bp
     from centre.experts import bp as experts_bp
+    from centre.exports import bp as exports_bp
     from centre.institutions import bp as institutions_bp
     from centre.main import bp as main_bp
     from centre.public import bp as public_bp
@@ -82,7 +83,7 @@ def register_blueprints(app):
     from centre.sessions import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
-               attendance_bp, certificates_bp, institutions_bp, experts_bp):
+               attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp):
         app.register_blueprint(bp)
 
 

@@ -74,7 +74,6 @@ ACCESS: dict[str, frozenset] = {
     "attendance.save_mark": STAFF,
     "attendance.everyone_present": STAFF,
     "attendance.eligibility": STAFF,
-    "attendance.export": STAFF,
     "attendance.sign_in_sheet": STAFF,
     "attendance.check_in_screen": STAFF,
     "attendance.check_in": TRAINEE,
@@ -107,6 +106,14 @@ ACCESS: dict[str, frozenset] = {
     "experts.edit": STAFF,
     "experts.invite": STAFF,
     "experts.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
+    # exports as CSV and XLSX (personal data: staff only)
+    "exports.index": STAFF,
+    "exports.registrations": STAFF,
+    "exports.certificates": STAFF,
+    "exports.partners": STAFF,
+    "exports.session_registrations": STAFF,
+    "exports.session_attendance": STAFF,
+    "exports.session_certificates": STAFF,
 }
 
 

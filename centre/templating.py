@@ -17,6 +17,9 @@ HISTORY_LABELS = {
     "slot_remove": _l("Slot removed"),
     "trainer": _l("Trainer added or changed"),
     "trainer_remove": _l("Trainer removed"),
+    "export_registrations": _l("Registrations exported"),
+    "export_attendance": _l("Attendance exported"),
+    "export_certificates": _l("Certificates exported"),
 }
 
 

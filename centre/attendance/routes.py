@@ -124,23 +124,6 @@ def eligibility(session_id):
                            totals=services.total(row.figures for row in rows))
 
 
-EXPORT_TYPES = {
-    "csv": ("text/csv; charset=utf-8", services.export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", services.export_xlsx),
-}
-
-
-@bp.route("/session/<int:session_id>/attendance.<fmt>")
-def export(session_id, fmt):
-    training_session = get_training_session(session_id)
-    if fmt not in EXPORT_TYPES:
-        abort(404)
-    mimetype, write = EXPORT_TYPES[fmt]
-    filename = services.file_name(training_session, "attendance", fmt)
-    return Response(write(training_session), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/session/<int:session_id>/sign-in-sheet.pdf")
 def sign_in_sheet(session_id):
     """The whole session's sheet, or one slot's with ?slot=<id>."""

@@ -1,9 +1,7 @@
-"""Attendance marks, QR self check-in, the attendance rate, eligibility for a certificate,
-the sign-in sheet and the grid's exports."""
-import csv
+"""Attendance marks, QR self check-in, the attendance rate, eligibility for a certificate
+and the sign-in sheet."""
 import hashlib
 import hmac
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from markupsafe import Markup
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import FULL_DATE, centre_zone, format_day, format_time, localized
+from centre.i18n import FULL_DATE, format_day, format_time, localized
 from centre.models import (
     AttendanceMark,
     MarkStatus,
@@ -322,65 +320,7 @@ def eligibility_list(training_session: TrainingSession, now: datetime | None = N
             for r in registrations]
 
 
-# The grid's exports ------------------------------------------------------------------------
-
-
-def _slot_heading(slot: Slot) -> str:
-    return f"{slot.starts_at.astimezone(centre_zone()).date().isoformat()} {slot.part.label}"
-
-
-def export_table(training_session: TrainingSession, now: datetime | None = None) -> list[list]:
-    """The grid as rows of cells, headers in the page's language, dates ISO."""
-    from centre.registrations.services import accepted_registrations
-
-    registrations = accepted_registrations(training_session)
-    slots = training_session.slots
-    marks = marks_of(training_session)
-    all_figures = session_figures(training_session, [r.id for r in registrations], now)
-    header = [_("Family name"), _("Given name"), _("Name in Arabic script"),
-              *(_slot_heading(slot) for slot in slots),
-              _("Present or late"), _("Excused"), _("Absent"), _("Slots counted"), _("Attendance rate (percent)")]
-    rows = [header]
-    for registration in registrations:
-        trainee = registration.trainee
-        result = all_figures[registration.id]
-        cells = [str(marks[registration.id, slot.id].status.label)
-                 if (registration.id, slot.id) in marks else "" for slot in slots]
-        rows.append([trainee.family_name, trainee.given_name, trainee.full_name_ar, *cells,
-                     result.present, result.excused, result.absent, result.counted, result.percent])
-    return rows
-
-
-def _spreadsheet_safe(value):
-    """Text a person typed never starts a formula in a spreadsheet (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def export_csv(training_session: TrainingSession, now: datetime | None = None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in export_table(training_session, now):
-        writer.writerow([_spreadsheet_safe(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheets read Arabic names right
-
-
-def export_xlsx(training_session: TrainingSession, now: datetime | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = re.sub(r"[][:*?/\\]", "-", training_session.code)[:31] or "attendance"
-    for r, row in enumerate(export_table(training_session, now), start=1):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-    sheet.freeze_panes = "D2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+# Downloads ---------------------------------------------------------------------------------
 
 
 def file_name(training_session: TrainingSession, kind: str, extension: str) -> str:

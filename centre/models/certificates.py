@@ -11,6 +11,15 @@ from centre.models.types import UTCDateTime, enum_column, utcnow
 from centre.models.users import User
 
 
+#: How each state of a certificate (Certificate.state) is named.
+CERTIFICATE_STATE_LABELS = {
+    "pending": _l("Being issued"),
+    "valid": _l("Valid"),
+    "replaced": _l("Replaced"),
+    "revoked": _l("Revoked"),
+}
+
+
 class CertificateSequence(db.Model):
     """The last number given in a year; numbers are never reused."""
 
@@ -51,22 +60,22 @@ class Certificate(db.Model):
 
     @property
     def state(self) -> str:
-        if self.sha256 == "":
+        return self.state_of(self.sha256, self.revoked_at, self.replaced_by_id)
+
+    @staticmethod
+    def state_of(sha256: str, revoked_at: datetime | None, replaced_by_id: int | None) -> str:
+        """The state from the columns it depends on (exports read columns, not instances)."""
+        if sha256 == "":
             return "pending"  # number reserved, PDF being rendered
-        if self.revoked_at is not None:
+        if revoked_at is not None:
             return "revoked"
-        if self.replaced_by_id is not None:
+        if replaced_by_id is not None:
             return "replaced"
         return "valid"
 
     @property
     def state_label(self):
-        return {
-            "pending": _l("Being issued"),
-            "valid": _l("Valid"),
-            "replaced": _l("Replaced"),
-            "revoked": _l("Revoked"),
-        }[self.state]
+        return CERTIFICATE_STATE_LABELS[self.state]
 
     @property
     def filename(self) -> str:

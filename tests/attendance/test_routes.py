@@ -1,5 +1,3 @@
-import csv
-import io
 import subprocess
 from datetime import timedelta
 
@@ -193,7 +191,7 @@ def test_eligibility_page_lists_each_trainee_with_the_reason(app, client, grid):
     assert "1 trainee may receive a certificate." in page
 
 
-# Exports -----------------------------------------------------------------------------------
+# A grid with marks -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -210,41 +208,6 @@ def marked(app, grid):
                                       (grid["first"], grid["slots"][1]): MarkStatus.EXCUSED}, None)
         db.session.commit()
     return grid
-
-
-def test_csv_export_has_headers_in_the_page_language_and_iso_dates(client, marked):
-    response = client.get(f"{marked['url']}/attendance.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    header = rows[0]
-    assert header[:3] == ["Family name", "Given name", "Name in Arabic script"]
-    assert header[3] == "2026-03-02 Morning" and header[4] == "2026-03-02 Afternoon"
-    first = next(row for row in rows[1:] if row[2] == "عائشة بنت محمد")
-    assert first[0] == "'=HYPERLINK(\"http://x\")"  # never a formula in a spreadsheet
-    assert first[3:5] == ["Present", "Excused"]
-    assert first[-5:] == ["1", "1", "8", "10", "10"]  # present, excused, absent, counted, rate
-    client.set_cookie("centre_lang", "fr")
-    french = client.get(f"{marked['url']}/attendance.csv").data.decode("utf-8-sig")
-    assert french.startswith("Nom,Prénom,Nom en caractères arabes,")
-
-
-def test_xlsx_export_holds_the_same_table(client, marked):
-    from openpyxl import load_workbook
-
-    response = client.get(f"{marked['url']}/attendance.xlsx")
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.data)).active
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0][:4] == ["Family name", "Given name", "Name in Arabic script", "2026-03-02 Morning"]
-    first = next(row for row in rows[1:] if row[2] == "عائشة بنت محمد")
-    assert first[0] == "=HYPERLINK(\"http://x\")"  # kept as text: the cell is a string, not a formula
-    assert sheet.cell(row=rows.index(first) + 1, column=1).data_type == "s"
-    assert first[3:5] == ["Present", "Excused"] and first[-1] == 10
-
-
-def test_unknown_export_format_is_not_found(client, grid):
-    assert client.get(f"{grid['url']}/attendance.pdf").status_code == 404
 
 
 # The sign-in sheet -------------------------------------------------------------------------
@@ -357,13 +320,12 @@ def test_save_mark_answers_the_sessions_new_rate_too(client, grid):
     assert data["session_rate"] == "Session attendance rate: 5 % (slots attended: 1; counted: 20; excused: 0)."
 
 
-def test_exports_of_a_session_with_an_odd_code_download(app, client, grid):
+def test_sign_in_sheet_of_a_session_with_an_odd_code_downloads(app, client, grid):
     with app.app_context():
         from centre.models import TrainingSession
 
         db.session.get(TrainingSession, grid["session"]).code = 'A/B:"C"* é'
         db.session.commit()
-    for name in ("attendance.csv", "attendance.xlsx", "sign-in-sheet.pdf"):
-        response = client.get(f"{grid['url']}/{name}")
-        assert response.status_code == 200, name
-        assert '"C"' not in response.headers["Content-Disposition"]
+    response = client.get(f"{grid['url']}/sign-in-sheet.pdf")
+    assert response.status_code == 200
+    assert '"C"' not in response.headers["Content-Disposition"]
