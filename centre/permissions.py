@@ -107,6 +107,9 @@ ACCESS: dict[str, frozenset] = {
     "experts.edit": STAFF,
     "experts.invite": STAFF,
     "experts.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
+    # reports: the dashboard and the activity report
+    "reports.index": STAFF,
+    "reports.activity_pdf": STAFF,
 }
 
 

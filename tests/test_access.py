@@ -108,6 +108,8 @@ EXPECTED = {
     "experts.edit": STAFF,
     "experts.invite": STAFF,
     "experts.accept_invitation": ANYONE,
+    "reports.index": STAFF,
+    "reports.activity_pdf": STAFF,
 }
 
 
