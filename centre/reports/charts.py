@@ -3,9 +3,13 @@
 No script and no style attribute (the Content-Security-Policy forbids both): geometry and colours
 are SVG presentation attributes, the rest comes from classes of the stylesheets. Every text is
 escaped. A right-to-left chart is the mirror of the left-to-right one: labels on the right, bars
-growing leftwards, the first year on the right. Its texts are laid out with direction="ltr" and
-explicit anchors, so that browsers and WeasyPrint place them alike. Each chart is an image for
-assistive technology (role="img", a <title>); the page shows the same figures as a table.
+growing leftwards, the first year on the right. Each chart is an image for assistive technology
+(role="img", a <title>); the page shows the same figures as a table.
+
+WeasyPrint 70 draws an SVG text in left-to-right order word by word, whatever its direction: an
+Arabic label of two words would print its words swapped. So the PDF draws horizontal charts as a
+table — the label in HTML, shaped and ordered right, and the bar as a small SVG (bar_svg);
+the column chart, whose labels are years, prints as it is.
 """
 import itertools
 from dataclasses import dataclass
@@ -33,8 +37,8 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def _text(x: float, y: float, content: str, anchor: str, css: str) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" direction="ltr" class="{css}">'
+def _text(x: float, y: float, content: str, anchor: str, css: str, direction: str = "ltr") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" direction="{direction}" class="{css}">'
             f'{escape(content)}</text>')
 
 
@@ -42,7 +46,7 @@ def _open(title: str, width: float, height: float, direction: str) -> tuple[str,
     chart_id = f"chart-{next(_ids)}"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{direction}" role="img" '
             f'aria-labelledby="{chart_id}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}" direction="ltr" font-size="12" '
+            f'width="{width:.0f}" height="{height:.0f}" direction="{direction}" font-size="12" '
             f'font-family="Amiri, DejaVu Serif, serif">'
             f'<title id="{chart_id}">{escape(title)}</title>')
     return chart_id, head
@@ -65,16 +69,26 @@ def horizontal_bars(bars: list[Bar], title: str, direction: str = "ltr", maximum
         y = 4 + i * ROW
         length = room * max(bar.value, 0) / maximum
         middle = y + ROW / 2 + 4
-        if rtl:
+        if rtl:  # the mirror image; in right-to-left text "start" is the right edge
             parts.append(f'<rect x="{axis - length:.1f}" y="{y + 3}" width="{length:.1f}" height="{ROW - 8}" fill="{colour}"/>')
-            parts.append(_text(WIDTH - LABEL + 8, middle, _short(bar.label), "start", "label"))
-            parts.append(_text(axis - length - 6, middle, bar.text, "end", "value"))
+            parts.append(_text(axis + 8, middle, _short(bar.label), "end", "label", "rtl"))
+            parts.append(_text(axis - length - 6, middle, bar.text, "start", "value", "rtl"))
         else:
             parts.append(f'<rect x="{axis}" y="{y + 3}" width="{length:.1f}" height="{ROW - 8}" fill="{colour}"/>')
             parts.append(_text(LABEL - 8, middle, _short(bar.label), "end", "label"))
             parts.append(_text(axis + length + 6, middle, bar.text, "start", "value"))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def bar_svg(bar: Bar, maximum: float, direction: str = "ltr", colour: str = COLOURS[0]) -> Markup:
+    """One bar, growing from the start of the reading direction, for a row of a table."""
+    width, height = 100, 10
+    length = width * max(bar.value, 0) / (maximum or 1)
+    x = width - length if direction == "rtl" else 0
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" aria-hidden="true" viewBox="0 0 {width} {height}" '
+                  f'width="{width}" height="{height}" preserveAspectRatio="none">'
+                  f'<rect x="{x:.2f}" y="0" width="{length:.2f}" height="{height}" fill="{colour}"/></svg>')
 
 
 def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: str = COLOURS[0]) -> Markup:
@@ -93,8 +107,8 @@ def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: s
         length = (base - top_room) * max(bar.value, 0) / maximum
         parts.append(f'<rect x="{centre - width / 2:.1f}" y="{base - length:.1f}" width="{width:.1f}" '
                      f'height="{length:.1f}" fill="{colour}"/>')
-        parts.append(_text(centre, base - length - 5, bar.text, "middle", "value"))
-        parts.append(_text(centre, base + 17, _short(bar.label), "middle", "label"))
+        parts.append(_text(centre, base - length - 5, bar.text, "middle", "value", direction))
+        parts.append(_text(centre, base + 17, _short(bar.label), "middle", "label", direction))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -109,6 +123,9 @@ class ChartBlock:
     svg: Markup
     headers: tuple[str, ...]
     rows: list[tuple]  #: first cell a label, the others figures (already formatted)
+    #: The bars the PDF draws as a table with labels in HTML, and their scale; None for a column chart.
+    bars: list[Bar] | None = None
+    maximum: float = 0
 
 
 #: The country chart shows this many countries; the others are added up on one bar.
@@ -127,50 +144,45 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     def number(value) -> str:
         return format_decimal(value, locale=locale)
 
-    def block(key, title, pairs, headers):
-        texts = [number(value) for _label, value in pairs]
-        bars = [Bar(label, value, text) for (label, value), text in zip(pairs, texts)]
-        svg = horizontal_bars(bars, title, direction)
-        return ChartBlock(key, title, svg, headers, [(label, text) for (label, _value), text in zip(pairs, texts)])
+    def bars(pairs) -> list[Bar]:
+        return [Bar(label, value, number(value)) for label, value in pairs]
 
-    participants = _("Participants")
-    blocks = []
+    def block(key, title, header, pairs, shown=None, maximum=None) -> ChartBlock:
+        """A horizontal chart of `shown` (all the pairs by default); its table and the PDF's list every pair."""
+        every = bars(pairs)
+        top = maximum or max((bar.value for bar in every), default=0) or 1
+        svg = horizontal_bars(bars(shown) if shown is not None else every, title, direction, maximum=maximum)
+        return ChartBlock(key, title, svg, header, [(bar.label, bar.text) for bar in every], every, top)
+
+    people = _("Participants")
     kinds = [(kind.label, count) for kind, count in report.headline.sessions_by_kind.items()]
-    blocks.append(block("kinds", _("Sessions by kind"), kinds, (_("Kind"), _("Sessions"))))
     regions = [(region.label, count) for region, count in report.by_region if count or region.value != "other"]
-    blocks.append(block("regions", _("Participants by region"), regions, (_("Region"), participants)))
     countries = [(country_name(code, language), count) for code, count in report.by_country]
     shown = countries[:TOP_COUNTRIES]
     if len(countries) > TOP_COUNTRIES:
         shown.append((_("Other countries"), sum(count for _label, count in countries[TOP_COUNTRIES:])))
-    title = _("Participants by country")
-    blocks.append(ChartBlock(
-        "countries", title,
-        horizontal_bars([Bar(label, value, number(value)) for label, value in shown], title, direction),
-        (_("Country"), participants), [(label, number(value)) for label, value in countries]))
-    associations = [(a.code if a else _("No association"), count) for a, count in report.by_association]
-    full_names = [(localized(a, "name", language) if a else _("No association"), count)
-                  for a, count in report.by_association]
-    title = _("Participants by association")
-    blocks.append(ChartBlock(
-        "associations", title,
-        horizontal_bars([Bar(label, value, number(value)) for label, value in associations], title, direction),
-        (_("Association"), participants), [(label, number(value)) for label, value in full_names]))
+    associations = [(localized(a, "name", language) if a else _("No association"), count)
+                    for a, count in report.by_association]
+    association_codes = [(a.code if a else _("No association"), count) for a, count in report.by_association]
     genders = [(gender.label, count) for gender, count in report.by_gender]
-    blocks.append(block("genders", _("Participants by gender"), genders, (_("Gender"), participants)))
+    blocks = [
+        block("kinds", _("Sessions by kind"), (_("Kind"), _("Sessions")), kinds),
+        block("regions", _("Participants by region"), (_("Region"), people), regions),
+        block("countries", _("Participants by country"), (_("Country"), people), countries, shown),
+        block("associations", _("Participants by association"), (_("Association"), people), associations,
+              association_codes),
+        block("genders", _("Participants by gender"), (_("Gender"), people), genders),
+    ]
     title = _("Sessions per year")
-    years = [(str(year), sessions) for year, sessions, _people in report.per_year]
     blocks.append(ChartBlock(
-        "years", title,
-        vertical_bars([Bar(label, value, number(value)) for label, value in years], title, direction),
-        (_("Year"), _("Sessions"), participants),
-        [(str(year), number(sessions), number(people)) for year, sessions, people in report.per_year]))
+        "years", title, vertical_bars(bars((str(year), sessions) for year, sessions, _n in report.per_year),
+                                      title, direction),
+        (_("Year"), _("Sessions"), people),
+        [(str(year), number(sessions), number(n)) for year, sessions, n in report.per_year]))
     rated = [row for row in report.sessions if row.attendance.counted]
     title = _("Attendance rate per session")
-    blocks.append(ChartBlock(
-        "attendance", title,
-        horizontal_bars([Bar(row.session.code, row.attendance.percent, f"{row.attendance.percent} %")
-                         for row in rated], title, direction, maximum=100),
-        (_("Session"), _("Attendance rate")),
-        [(row.session.code, f"{row.attendance.percent} %") for row in rated]))
+    rates = [Bar(row.session.code, row.attendance.percent, f"{row.attendance.percent} %") for row in rated]
+    blocks.append(ChartBlock("attendance", title, horizontal_bars(rates, title, direction, maximum=100),
+                             (_("Session"), _("Attendance rate")), [(bar.label, bar.text) for bar in rates],
+                             rates, 100))
     return blocks

@@ -7,7 +7,7 @@ from centre.errors import DomainError, error_page
 from centre.i18n import centre_zone, current_language, text_direction
 from centre.reports import bp
 from centre.reports import services
-from centre.reports.charts import report_charts
+from centre.reports.charts import bar_svg, report_charts
 from centre.reports.forms import PeriodForm, ReportForm
 
 
@@ -51,6 +51,6 @@ def activity_pdf():
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
         pdf = render_pdf("pdf/activity_report.html", report=report, language=language, direction=direction,
-                         charts=report_charts(report, language, direction))
+                         charts=report_charts(report, language, direction), bar_svg=bar_svg)
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
