@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 480  #: of the view box; the chart scales to its container
+WIDTH = 360  #: of the view box; the chart scales to its container (a phone's width, about)
 ROW = 26  #: height of a horizontal bar's row
 LABEL = 150  #: room for the labels of horizontal bars
-VALUE = 56  #: room for the value written after a bar
-LABEL_CHARS = 24  #: longer labels are shortened (the table beside the chart has them in full)
+VALUE = 40  #: room for the value written after a bar
+LABEL_CHARS = 18  #: longer labels are shortened (the table beside the chart has them in full)
 COLOURS = ("#0f4c5c", "#3a7d8c", "#b7791f", "#6b4c9a", "#2f855a", "#9b2c2c")
 _ids = itertools.count(1)
 
@@ -46,7 +46,7 @@ def _open(title: str, width: float, height: float, direction: str) -> tuple[str,
     chart_id = f"chart-{next(_ids)}"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{direction}" role="img" '
             f'aria-labelledby="{chart_id}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}" direction="{direction}" font-size="12" '
+            f'width="{width:.0f}" height="{height:.0f}" direction="{direction}" font-size="14" '
             f'font-family="Amiri, DejaVu Serif, serif">'
             f'<title id="{chart_id}">{escape(title)}</title>')
     return chart_id, head
@@ -96,9 +96,9 @@ def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: s
     its label below and its value above."""
     rtl = direction == "rtl"
     ordered = list(reversed(bars)) if rtl else list(bars)
-    height, base, top_room = 200, 170, 22
+    height, base, top_room = 200, 168, 22
     step = WIDTH / max(len(ordered), 1)
-    width = min(step * 0.62, 48)
+    width = min(step * 0.62, 40)
     maximum = max((bar.value for bar in bars), default=0) or 1
     _, svg = _open(title, WIDTH, height, direction)
     parts = [svg, f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#8792a2" stroke-width="1"/>']
