@@ -130,12 +130,15 @@ class ChartBlock:
 
 #: The country chart shows this many countries; the others are added up on one bar.
 TOP_COUNTRIES = 12
+#: The attendance chart shows the latest sessions, this many at most (its table lists them all).
+LATEST_SESSIONS = 30
 
 
 def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     """The charts of a report (services.Report), labelled in `language`, read in `direction`."""
     from babel.numbers import format_decimal
     from flask_babel import gettext as _
+    from flask_babel import ngettext
 
     from centre.i18n import FORMAT_LOCALES, country_name, localized
 
@@ -180,9 +183,11 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
         (_("Year"), _("Sessions"), people),
         [(str(year), number(sessions), number(n)) for year, sessions, n in report.per_year]))
     rated = [row for row in report.sessions if row.attendance.counted]
-    title = _("Attendance rate per session")
     rates = [Bar(row.session.code, row.attendance.percent, f"{row.attendance.percent} %") for row in rated]
-    blocks.append(ChartBlock("attendance", title, horizontal_bars(rates, title, direction, maximum=100),
+    latest = rates[-LATEST_SESSIONS:]
+    title = _("Attendance rate per session") if len(latest) == len(rates) else ngettext(
+        "Attendance rate of the latest session", "Attendance rate of the latest %(num)d sessions", len(latest))
+    blocks.append(ChartBlock("attendance", title, horizontal_bars(latest, title, direction, maximum=100),
                              (_("Session"), _("Attendance rate")), [(bar.label, bar.text) for bar in rates],
                              rates, 100))
     return blocks

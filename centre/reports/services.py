@@ -166,12 +166,20 @@ def _counted_sessions(period: Period):
                    TrainingSession.start_on.between(period.start, period.end))
 
 
-def _participants(period: Period, *columns):
-    """SELECT columns FROM the period's participants (accepted registrations of counted sessions)."""
+def _accepted(period: Period, *columns):
+    """SELECT columns FROM the period's accepted registrations (of counted sessions).
+
+    The sessions come in as a sub-query (session_id IN …) rather than a join, so that the
+    database looks registrations up by session through its index instead of reading them all.
+    """
+    counted = sa.select(TrainingSession.id).where(_counted_sessions(period))
     return (sa.select(*columns).select_from(Registration)
-            .join(TrainingSession, TrainingSession.id == Registration.session_id)
-            .join(Trainee, Trainee.id == Registration.trainee_id)
-            .where(_counted_sessions(period), Registration.status == RegistrationStatus.ACCEPTED))
+            .where(Registration.session_id.in_(counted), Registration.status == RegistrationStatus.ACCEPTED))
+
+
+def _participants(period: Period, *columns):
+    """SELECT columns FROM the period's participants: their accepted registrations and trainees."""
+    return _accepted(period, *columns).join(Trainee, Trainee.id == Registration.trainee_id)
 
 
 # Headline figures.
@@ -188,7 +196,7 @@ def headline(period: Period, now: datetime | None = None,
         sa.func.count(sa.distinct(Trainee.nationality)), sa.func.count(sa.distinct(Trainee.institution_id)),
     )).one()
     certified = db.session.scalar(
-        _participants(period, sa.func.count(sa.distinct(Certificate.registration_id)))
+        _accepted(period, sa.func.count(sa.distinct(Certificate.registration_id)))
         .join(Certificate, Certificate.registration_id == Registration.id)
         .where(Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None), Certificate.sha256 != ""))
     if attendance is None:
@@ -205,35 +213,45 @@ def headline(period: Period, now: datetime | None = None,
 
 def attendance_by_session(period: Period, now: datetime | None = None) -> dict[int, AttendanceFigures]:
     """Each counted session's attendance figures (all its participants' slots added up), in
-    three queries; the same figures as attendance.services.total(session_figures(...))."""
+    four queries; the same figures as attendance.services.total(session_figures(...))."""
     now = now or utcnow()
-    completed = TrainingSession.status == SessionStatus.COMPLETED
     sessions = db.session.execute(
-        sa.select(TrainingSession.id, TrainingSession.excused_left_out, sa.func.count(Slot.id),
-                  sa.func.coalesce(sa.func.sum(sa.case(
-                      (sa.and_(Slot.id.is_not(None), sa.or_(completed, Slot.ends_at <= now)), 1), else_=0)), 0))
+        sa.select(TrainingSession.id, TrainingSession.status, TrainingSession.excused_left_out,
+                  sa.func.count(Slot.id), sa.func.coalesce(sa.func.sum(sa.case((Slot.ends_at <= now, 1), else_=0)), 0))
         .outerjoin(Slot, Slot.session_id == TrainingSession.id)
         .where(_counted_sessions(period))
-        .group_by(TrainingSession.id, TrainingSession.excused_left_out)).all()
+        .group_by(TrainingSession.id, TrainingSession.status, TrainingSession.excused_left_out)).all()
     accepted = dict(db.session.execute(
-        _participants(period, Registration.session_id, sa.func.count(Registration.id))
+        _accepted(period, Registration.session_id, sa.func.count(Registration.id))
         .group_by(Registration.session_id)).all())
+    # One row per session with a count per mark (grouped by session alone, in the order the
+    # sessions are read: no sorting of the marks), rather than a row per session and mark.
     marks: dict[int, Counter] = {}
-    marked_ended: Counter = Counter()
-    for session_id, status, count, ended in db.session.execute(
-        _participants(period, Registration.session_id, AttendanceMark.status, sa.func.count(AttendanceMark.id),
-                      sa.func.sum(sa.case((sa.or_(completed, Slot.ends_at <= now), 1), else_=0)))
+    for session_id, *counts in db.session.execute(
+        _accepted(period, Registration.session_id,
+                  *(sa.func.sum(sa.case((AttendanceMark.status == status, 1), else_=0)) for status in MarkStatus))
         .join(AttendanceMark, AttendanceMark.registration_id == Registration.id)
-        .join(Slot, sa.and_(Slot.id == AttendanceMark.slot_id, Slot.session_id == Registration.session_id))
-        .group_by(Registration.session_id, AttendanceMark.status)
+        .group_by(Registration.session_id)
     ):
-        marks.setdefault(session_id, Counter())[MarkStatus(status)] += count
-        marked_ended[session_id] += ended or 0
+        marks[session_id] = Counter(dict(zip(MarkStatus, (count or 0 for count in counts))))
+    # Which marks are on slots already ended matters only for sessions under way (every slot of a
+    # completed one counts): looking slots up for those alone keeps the big count above cheap.
+    under_way = sa.select(TrainingSession.id).where(_counted_sessions(period),
+                                                    TrainingSession.status == SessionStatus.IN_PROGRESS)
+    marked_ended = Counter(dict(db.session.execute(
+        sa.select(Registration.session_id, sa.func.count(AttendanceMark.id)).select_from(Registration)
+        .join(AttendanceMark, AttendanceMark.registration_id == Registration.id)
+        .join(Slot, Slot.id == AttendanceMark.slot_id)
+        .where(Registration.session_id.in_(under_way), Registration.status == RegistrationStatus.ACCEPTED,
+               Slot.ends_at <= now)
+        .group_by(Registration.session_id)).all()))
     figures = {}
-    for session_id, excused_left_out, slots, ended in sessions:
+    for session_id, status, excused_left_out, slots, ended in sessions:
         people = accepted.get(session_id, 0)
         counts = marks.get(session_id, Counter())
         marked = sum(counts.values())
+        if status == SessionStatus.COMPLETED:  # every slot of a completed session counts as ended
+            ended, marked_ended[session_id] = slots, marked
         unmarked_ended = people * ended - marked_ended[session_id]
         held = marked + unmarked_ended
         excused = counts[MarkStatus.EXCUSED]
@@ -302,12 +320,18 @@ def per_year(last_year: int, years: int = YEARS_SHOWN) -> list[tuple[int, int, i
     """(year, sessions, participants) of the `years` years up to `last_year`, oldest first."""
     first = last_year - years + 1
     span = Period(date(first, 1, 1), date(last_year, 12, 31))
-    year = sa.cast(sa.extract("year", TrainingSession.start_on), sa.Integer)
-    sessions = dict(db.session.execute(
-        sa.select(year, sa.func.count(TrainingSession.id)).where(_counted_sessions(span)).group_by(year)).all())
-    participants = dict(db.session.execute(
-        _participants(span, year, sa.func.count(Registration.id)).group_by(year)).all())
-    return [(y, sessions.get(y, 0), participants.get(y, 0)) for y in range(first, last_year + 1)]
+    # Per session, then added up by year here: grouping registrations by the year of their
+    # session in SQL would compute a year for each registration and sort them all.
+    year_of = dict(db.session.execute(
+        sa.select(TrainingSession.id, TrainingSession.start_on).where(_counted_sessions(span))).all())
+    accepted = db.session.execute(_accepted(span, Registration.session_id, sa.func.count(Registration.id))
+                                  .group_by(Registration.session_id)).all()
+    sessions, participants = Counter(), Counter()
+    for start_on in year_of.values():
+        sessions[start_on.year] += 1
+    for session_id, count in accepted:
+        participants[year_of[session_id].year] += count
+    return [(y, sessions[y], participants[y]) for y in range(first, last_year + 1)]
 
 
 def session_rows(period: Period, attendance: dict[int, AttendanceFigures]) -> list[SessionRow]:
