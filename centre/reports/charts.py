@@ -130,19 +130,20 @@ class ChartBlock:
 
 #: The country chart shows this many countries; the others are added up on one bar.
 TOP_COUNTRIES = 12
-#: The attendance chart shows the latest sessions, this many at most (its table lists them all).
+#: The attendance chart (and its table) shows the latest sessions, this many at most; the PDF lists all.
 LATEST_SESSIONS = 30
 
 
 def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     """The charts of a report (services.Report), labelled in `language`, read in `direction`."""
+    from babel import Locale
     from babel.numbers import format_decimal
     from flask_babel import gettext as _
     from flask_babel import ngettext
 
     from centre.i18n import FORMAT_LOCALES, country_name, localized
 
-    locale = FORMAT_LOCALES.get(language, language)
+    locale = Locale.parse(FORMAT_LOCALES.get(language, language))  # once, not for every figure
 
     def number(value) -> str:
         return format_decimal(value, locale=locale)
@@ -188,6 +189,6 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     title = _("Attendance rate per session") if len(latest) == len(rates) else ngettext(
         "Attendance rate of the latest session", "Attendance rate of the latest %(num)d sessions", len(latest))
     blocks.append(ChartBlock("attendance", title, horizontal_bars(latest, title, direction, maximum=100),
-                             (_("Session"), _("Attendance rate")), [(bar.label, bar.text) for bar in rates],
+                             (_("Session"), _("Attendance rate")), [(bar.label, bar.text) for bar in latest],
                              rates, 100))
     return blocks

@@ -11,6 +11,10 @@ from centre.reports.charts import bar_svg, report_charts
 from centre.reports.forms import PeriodForm, ReportForm
 
 
+#: The dashboard lists the period's latest sessions, this many at most; the activity report lists all.
+DASHBOARD_SESSIONS = 50
+
+
 def _today():
     return datetime.now(centre_zone()).date()
 
@@ -28,6 +32,7 @@ def index():
     language = current_language()
     report = services.activity_report(form.period(_today()), language=language)
     return render_template("reports/index.html", form=form, report=report,
+                           sessions=report.sessions[-DASHBOARD_SESSIONS:],
                            charts=report_charts(report, language, text_direction(language)))
 
 

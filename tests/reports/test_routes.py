@@ -102,6 +102,18 @@ def test_the_period_filter_changes_the_figures(client, login_as, activity):
     assert figure(html, "participants") == "2"
 
 
+def test_a_long_period_lists_the_latest_sessions_on_the_page(client, login_as, activity, monkeypatch):
+    from centre.reports import routes
+
+    monkeypatch.setattr(routes, "DASHBOARD_SESSIONS", 1)
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    html = client.get("/reports/", query_string=YEAR).get_data(as_text=True)
+    assert re.search(r"The 1 latest of the period(&#39;|')s 2 sessions; the activity report lists them all\.", html)
+    table = html.split("Sessions of the period")[-1]
+    assert "R-2026-B" in table and "R-2026-A" not in table.split("Experts mobilised")[0]
+
+
 def test_a_report_language_other_than_french_or_arabic_is_refused(client, login_as):
     login_as("coordinator")
     assert client.get("/reports/activity.pdf", query_string={"language": "en"}).status_code == 400
