@@ -188,6 +188,7 @@ def _participants(period: Period, *columns):
 def headline(period: Period, now: datetime | None = None,
              attendance: dict[int, AttendanceFigures] | None = None,
              experts: tuple[dict, dict] | None = None) -> Headline:
+    """The period's headline figures; attendance and expert work are computed unless given."""
     kinds = dict(db.session.execute(
         sa.select(TrainingSession.kind, sa.func.count(TrainingSession.id))
         .where(_counted_sessions(period)).group_by(TrainingSession.kind)).all())
