@@ -183,3 +183,18 @@ def test_charts_escape_their_text_and_mirror_in_right_to_left():
     assert 'x="50.00"' in str(bar_svg(Bar("a", 1, "1"), 2, "rtl"))
     columns = str(vertical_bars([Bar("2025", 1, "1"), Bar("2026", 2, "2")], "t", "rtl"))
     assert columns.index(">2026<") < columns.index(">2025<")  # the first year drawn on the right, last
+
+
+@pytest.mark.parametrize("value", ["", " ", "\u200f", "abc\x00def", "😀", "x" * 10_000, "2026-02-30", "0000-00-00",
+                                   "31/12/2026", "-1", "99999999999999999999", "<script>alert(1)</script>",
+                                   "' OR '1'='1", "9999-12-31", "0001-01-01"])
+def test_hostile_periods_never_answer_500(client, login_as, value):
+    login_as("coordinator")
+    for name in ("from", "to"):
+        response = client.get("/reports/", query_string={name: value})
+        assert response.status_code in (200, 400), (name, value)
+        if response.status_code == 400:
+            response = client.get("/reports/activity.pdf", query_string={name: value})
+            assert response.status_code == 400, (name, value)
+    response = client.get("/reports/activity.pdf", query_string={"language": value, "from": "x"})
+    assert response.status_code == 400
