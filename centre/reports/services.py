@@ -215,13 +215,24 @@ def headline(period: Period, now: datetime | None = None,
 def attendance_by_session(period: Period, now: datetime | None = None) -> dict[int, AttendanceFigures]:
     """Each counted session's attendance figures (all its participants' slots added up), in
     four queries; the same figures as attendance.services.total(session_figures(...))."""
+    return {session_id: figures for session_id, (_start, figures) in _attendance(period, now).items()}
+
+
+def _within(attendance: dict[int, tuple[date, AttendanceFigures]], period: Period) -> dict[int, AttendanceFigures]:
+    return {session_id: figures for session_id, (start, figures) in attendance.items()
+            if period.start <= start <= period.end}
+
+
+def _attendance(period: Period, now: datetime | None) -> dict[int, tuple[date, AttendanceFigures]]:
+    """{session id: (first day, attendance figures)}, for attendance_by_session()."""
     now = now or utcnow()
     sessions = db.session.execute(
-        sa.select(TrainingSession.id, TrainingSession.status, TrainingSession.excused_left_out,
+        sa.select(TrainingSession.id, TrainingSession.start_on, TrainingSession.status, TrainingSession.excused_left_out,
                   sa.func.count(Slot.id), sa.func.coalesce(sa.func.sum(sa.case((Slot.ends_at <= now, 1), else_=0)), 0))
         .outerjoin(Slot, Slot.session_id == TrainingSession.id)
         .where(_counted_sessions(period))
-        .group_by(TrainingSession.id, TrainingSession.status, TrainingSession.excused_left_out)).all()
+        .group_by(TrainingSession.id, TrainingSession.start_on, TrainingSession.status,
+                  TrainingSession.excused_left_out)).all()
     accepted = dict(db.session.execute(
         _accepted(period, Registration.session_id, sa.func.count(Registration.id))
         .group_by(Registration.session_id)).all())
@@ -247,7 +258,7 @@ def attendance_by_session(period: Period, now: datetime | None = None) -> dict[i
                Slot.ends_at <= now)
         .group_by(Registration.session_id)).all()))
     figures = {}
-    for session_id, status, excused_left_out, slots, ended in sessions:
+    for session_id, start_on, status, excused_left_out, slots, ended in sessions:
         people = accepted.get(session_id, 0)
         counts = marks.get(session_id, Counter())
         marked = sum(counts.values())
@@ -256,7 +267,7 @@ def attendance_by_session(period: Period, now: datetime | None = None) -> dict[i
         unmarked_ended = people * ended - marked_ended[session_id]
         held = marked + unmarked_ended
         excused = counts[MarkStatus.EXCUSED]
-        figures[session_id] = AttendanceFigures(
+        figures[session_id] = start_on, AttendanceFigures(
             slots=people * slots, present=counts[MarkStatus.PRESENT] + counts[MarkStatus.LATE],
             excused=excused, counted=held - (excused if excused_left_out else 0), late=counts[MarkStatus.LATE],
             absent=counts[MarkStatus.ABSENT] + unmarked_ended, pending=people * slots - held)
@@ -362,13 +373,20 @@ def activity_report(period: Period, now: datetime | None = None, language: str |
                     years: int = YEARS_SHOWN) -> Report:
     """Every figure of the dashboard and of the activity report, in a fixed number of queries."""
     now = now or utcnow()
-    attendance = attendance_by_session(period, now)
+    # When this period and the one before overlap or touch (a year, ten years), the attendance
+    # of both comes from one pass over the marks rather than two over the overlap.
+    previous = period.previous
+    if (period.start - previous.end).days <= 1:
+        both = _attendance(Period(previous.start, period.end), now)
+    else:
+        both = {**_attendance(previous, now), **_attendance(period, now)}
+    attendance = _within(both, period)
     work = expert_work(period)
     countries = by_country(period, language)
     return Report(
         period=period,
         headline=headline(period, now, attendance=attendance, experts=work),
-        previous=headline(period.previous, now),
+        previous=headline(previous, now, attendance=_within(both, previous)),
         sessions=session_rows(period, attendance),
         by_country=countries,
         by_region=by_region(countries),

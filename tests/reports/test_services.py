@@ -57,6 +57,11 @@ def test_last_years_headline_and_the_change(app, activity):
     # Attendance 77.27 % against 75 %: +2.27 points.
     assert report.change("attendance").delta == pytest.approx(100 * 17 / 22 - 75)
     assert services.Change(3, 0).percent is None
+    # A period that does not touch the one before (March to June): the same figures.
+    with app.app_context():
+        spring = services.activity_report(Period(date(2026, 3, 1), date(2026, 6, 30)), language="en", years=3)
+    assert (spring.headline.attendance.present, spring.headline.attendance.counted) == (17, 22)
+    assert (spring.previous.attendance.present, spring.previous.attendance.counted) == (6, 8)
 
 
 def test_breakdowns_match_the_hand_count(app, activity):
