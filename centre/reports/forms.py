@@ -38,15 +38,16 @@ class PeriodForm(FlaskForm):
                 raise ValidationError(_l("A period spans twenty years at most."))
 
     def period(self, today: date) -> Period:
-        """The period asked for (call validate() first): a missing end is the start's year end
-        (or this year's), a missing start the end's year start (or this year's)."""
+        """The period asked for (call validate() first): this calendar year when no date is
+        given; without an end, to the end of the start's year; without a start, from the start
+        of the end's year."""
         start, end = self.date_from.data, self.date_to.data
         if start is None and end is None:
             return Period.year_of(today)
         if start is None:
             start = date(end.year, 1, 1)
         if end is None:
-            end = max(start, date(start.year, 12, 31))
+            end = date(start.year, 12, 31)
         return Period(start, end)
 
 
