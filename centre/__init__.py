@@ -79,11 +79,12 @@ def register_blueprints(app):
     from centre.main import bp as main_bp
     from centre.public import bp as public_bp
     from centre.registrations import bp as registrations_bp
+    from centre.reports import bp as reports_bp
     from centre.reviews import bp as reviews_bp
     from centre.sessions import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
-               attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp):
+               attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp, reports_bp):
         app.register_blueprint(bp)
 
 

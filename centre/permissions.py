@@ -114,6 +114,9 @@ ACCESS: dict[str, frozenset] = {
     "exports.session_registrations": STAFF,
     "exports.session_attendance": STAFF,
     "exports.session_certificates": STAFF,
+    # reports: the dashboard and the activity report
+    "reports.index": STAFF,
+    "reports.activity_pdf": STAFF,
 }
 
 

@@ -115,6 +115,8 @@ EXPECTED = {
     "exports.session_registrations": STAFF,
     "exports.session_attendance": STAFF,
     "exports.session_certificates": STAFF,
+    "reports.index": STAFF,
+    "reports.activity_pdf": STAFF,
 }
 
 

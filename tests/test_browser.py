@@ -108,7 +108,7 @@ def test_no_page_breaks_the_content_security_policy(world, live_server, browser)
     coordinator.sign_in(world["accounts"]["coordinator"])
     for path in ("/sessions/", "/sessions/new", f"/sessions/{session_id}",
                  f"/registrations/session/{session_id}", f"/attendance/session/{session_id}",
-                 f"/certificates/session/{session_id}", "/exports/"):
+                 f"/certificates/session/{session_id}", "/exports/", "/reports/"):
         coordinator.visit(path)
 
     trainee = Watcher(browser, live_server)

@@ -36,7 +36,7 @@ def dashboard():
     if current_user.role == Role.TRAINEE:
         return redirect(url_for("registrations.mine"))
     if current_user.is_staff:
-        return redirect(url_for("sessions.index"))
+        return redirect(url_for("reports.index"))  # the centre's figures, and the way to everything else
     return redirect(url_for("reviews.mine"))  # the expert's work is their reviews
 
 

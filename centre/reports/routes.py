@@ -1,0 +1,61 @@
+from datetime import datetime
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+
+from centre.errors import DomainError, error_page
+from centre.i18n import centre_zone, current_language, text_direction
+from centre.reports import bp
+from centre.reports import services
+from centre.reports.charts import bar_svg, report_charts
+from centre.reports.forms import PeriodForm, ReportForm
+
+
+#: The dashboard lists the period's latest sessions, this many at most; the activity report lists all.
+DASHBOARD_SESSIONS = 50
+
+
+def _today():
+    return datetime.now(centre_zone()).date()
+
+
+def _errors(form) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+@bp.route("/")
+def index():
+    """The dashboard: the period's figures against the year before, charts and their tables."""
+    form = PeriodForm(request.args)
+    if not form.validate():
+        return render_template("reports/index.html", form=form, report=None), 400
+    language = current_language()
+    report = services.activity_report(form.period(_today()), language=language)
+    return render_template("reports/index.html", form=form, report=report,
+                           sessions=report.sessions[-DASHBOARD_SESSIONS:],
+                           charts=report_charts(report, language, text_direction(language)))
+
+
+@bp.route("/activity.pdf")
+def activity_pdf():
+    """The activity report of a period, in French or Arabic whatever the viewer's language."""
+    from centre.pdf import render_pdf, require_arabic_font
+
+    form = ReportForm(request.args)
+    if not form.validate():
+        return error_page(400, " ".join(_errors(form)))
+    language = form.language.data or "fr"
+    period = form.period(_today())
+    try:
+        if language == "ar":
+            require_arabic_font()
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("reports.index", **{"from": period.start.isoformat(), "to": period.end.isoformat()}))
+    with force_locale(language):
+        report = services.activity_report(period, language=language)
+        direction = text_direction(language)
+        pdf = render_pdf("pdf/activity_report.html", report=report, language=language, direction=direction,
+                         charts=report_charts(report, language, direction), bar_svg=bar_svg)
+    name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,0 +1,200 @@
+"""The dashboard page and the activity report PDF: wiring, languages, bad input and queries."""
+import re
+import subprocess
+from datetime import date
+
+import pytest
+
+from centre.extensions import db
+from centre.models import SessionStatus
+from centre.reports.charts import LABEL, WIDTH, Bar, bar_svg, horizontal_bars, vertical_bars
+
+YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
+CHARTS = 7  #: kinds, regions, countries, associations, genders, years, attendance per session
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def loose(text: str) -> str:
+    """Text without spaces and without lam: WeasyPrint 70 drops or splits some of Amiri's lam
+    glyphs in the text layer (as tests/attendance notes)."""
+    return "".join(ch for ch in text if not ch.isspace() and ch != "\u0644")
+
+
+def figure(html: str, key: str) -> str:
+    match = re.search(rf'figure-{key}">.*?<dd class="figure-value">([^<]*)</dd>', html, re.S)
+    assert match, key
+    return match[1]
+
+
+@pytest.mark.parametrize("language, direction", [("fr", "ltr"), ("ar", "rtl"), ("en", "ltr")])
+def test_dashboard_shows_the_figures_and_charts_in_each_language(client, login_as, activity, language, direction):
+    login_as("coordinator")
+    client.set_cookie("centre_lang", language)
+    response = client.get("/reports/", query_string=YEAR)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<html lang="{language}" dir="{direction}">' in html
+    # The hand count of conftest.py: 2 sessions, 6 participants, 4 countries, 3 certified, 77 %.
+    assert [figure(html, key) for key in ("sessions", "participants", "countries", "institutions", "certified")] == \
+        ["2", "6", "4", "3", "3"]
+    assert figure(html, "attendance").replace("\xa0", " ").startswith("77.3" if language == "en" else "77,3")  # ar_MA writes a decimal comma too
+    # Each chart: an image with a title, and a real table with a caption beside it.
+    assert html.count('role="img"') == html.count('<table class="chart-table">') == CHARTS
+    assert len(re.findall(r'<svg [^>]*aria-labelledby="(chart-\d+)"[^>]*>\s*<title id="\1">', html)) == CHARTS
+    assert html.count("<caption>") >= CHARTS
+    assert f'class="chart chart-{direction}"' in html
+    # The Content-Security-Policy forbids inline styles and scripts.
+    assert " style=" not in html and "<script" not in html
+    assert "R-2026-A" in html and "R-2026-B" in html and "R-2025-A" not in html
+
+
+def test_arabic_charts_are_mirrored(client, login_as, activity):
+    login_as("admin")
+    client.set_cookie("centre_lang", "ar")
+    html = client.get("/reports/", query_string=YEAR).get_data(as_text=True)
+    axis = WIDTH - LABEL  # the bars grow leftwards from an axis on the right, labels beyond it
+    assert f'<line x1="{axis}"' in html and f'<line x1="{LABEL}"' not in html
+    assert 'direction="rtl"' in html
+    # The columns by year: oldest on the right, so the last label drawn is the first year.
+    years = re.search(r'<title id="[^"]+">[^<]*</title>(.*?)</svg>', html.split('chart-years')[1], re.S)[1]
+    labels = re.findall(r'class="label">(\d{4})<', years)
+    assert labels == sorted(labels, reverse=True) and labels[0] == "2026"
+
+
+def test_staff_land_on_the_dashboard_and_find_it_in_the_navigation(client, login_as):
+    login_as("coordinator")
+    assert client.get("/dashboard").headers["Location"] == "/reports/"
+    assert 'href="/reports/"' in client.get("/sessions/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"from": "2026-13-01"}, "Not a valid date value."),
+    ({"from": "2026-05-01", "to": "2026-01-01"}, "The end of the period cannot be before its start."),
+    ({"from": "1990-01-01", "to": "2026-01-01"}, "Choose a date between 2000 and 2100."),
+    ({"from": "2001-01-01", "to": "2026-01-01"}, "A period spans twenty years at most."),
+    ({"to": "not a date"}, "Not a valid date value."),
+])
+def test_a_bad_period_is_refused_with_a_message(client, login_as, query, message):
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    response = client.get("/reports/", query_string=query)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'class="figures"' not in html
+    response = client.get("/reports/activity.pdf", query_string=query)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_the_period_filter_changes_the_figures(client, login_as, activity):
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    html = client.get("/reports/", query_string={"from": "2026-05-01", "to": "2026-12-31"}).get_data(as_text=True)
+    # Only S2 (June): T3, T4, T6 — against nothing from May to December 2025.
+    assert figure(html, "sessions") == "1" and figure(html, "participants") == "3"
+    assert "R-2026-B" in html and "R-2026-A" not in html
+    # A start alone runs to the end of its year.
+    html = client.get("/reports/", query_string={"from": "2025-01-01"}).get_data(as_text=True)
+    assert figure(html, "participants") == "2"
+
+
+def test_a_long_period_lists_the_latest_sessions_on_the_page(client, login_as, activity, monkeypatch):
+    from centre.reports import routes
+
+    monkeypatch.setattr(routes, "DASHBOARD_SESSIONS", 1)
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    html = client.get("/reports/", query_string=YEAR).get_data(as_text=True)
+    assert re.search(r"The 1 latest of the period(&#39;|')s 2 sessions; the activity report lists them all\.", html)
+    table = html.split("Sessions of the period")[-1]
+    assert "R-2026-B" in table and "R-2026-A" not in table.split("Experts mobilised")[0]
+
+
+def test_a_report_language_other_than_french_or_arabic_is_refused(client, login_as):
+    login_as("coordinator")
+    assert client.get("/reports/activity.pdf", query_string={"language": "en"}).status_code == 400
+
+
+@pytest.mark.parametrize("page_language", ["fr", "ar"])
+def test_activity_report_in_french_and_in_arabic_whatever_the_page_language(client, login_as, activity,
+                                                                          page_language):
+    login_as("coordinator")
+    client.set_cookie("centre_lang", page_language)
+    dashboard = client.get("/reports/", query_string=YEAR).get_data(as_text=True)
+    assert "/reports/activity.pdf?language=fr&amp;from=2026-01-01&amp;to=2026-12-31" in dashboard
+    assert "/reports/activity.pdf?language=ar&amp;from=2026-01-01&amp;to=2026-12-31" in dashboard
+
+    french = client.get("/reports/activity.pdf", query_string={**YEAR, "language": "fr"})
+    assert french.status_code == 200 and french.mimetype == "application/pdf"
+    assert french.data.startswith(b"%PDF")
+    text = pdf_text(french.data)
+    assert "Institution du Médiateur du Royaume" in text
+    # The sessions table: code, title, dates and participants of each session held.
+    assert "R-2026-A" in text and "R-2026-B" in text and "R-2025-A" not in text and "R-2026-X" not in text
+    assert "Gestion des plaintes" in text and "تدبير الشكايات" not in text
+    assert "2 au 3 mars 2026" in text
+    assert "Sénégal" in text and "Maroc" in text  # the country chart's labels, in French
+
+    arabic = client.get("/reports/activity.pdf", query_string={**YEAR, "language": "ar"})
+    assert arabic.status_code == 200 and arabic.data.startswith(b"%PDF")
+    text = pdf_text(arabic.data)
+    assert loose("مؤسسة وسيط المملكة") in loose(text)
+    assert "R-2026-A" in text and "R-2026-B" in text
+    assert loose("تدبير الشكايات") in loose(text) and "Gestion des plaintes" not in text
+    assert loose("السنغال") in loose(text) and loose("المغرب") in loose(text)  # the country chart's labels, as text
+    assert "2026" in text and "Expert" in text  # the trainers' Latin names, isolated
+
+
+def test_dashboard_queries_do_not_grow_with_rows(app, client, login_as, count_queries, create_session,
+                                                 create_registration, mark_all):
+    from centre.sessions.services import change_status
+
+    login_as("coordinator")
+
+    def add(sessions, people):
+        with app.app_context():
+            for _ in range(sessions):
+                s = create_session(SessionStatus.IN_PROGRESS, start_on=date(2026, 3, 2), end_on=date(2026, 3, 3))
+                for _ in range(people):
+                    mark_all(create_registration(s), 2)
+                change_status(s, SessionStatus.COMPLETED)
+            db.session.commit()
+
+    add(1, 2)
+    few = count_queries(lambda: client.get("/reports/", query_string=YEAR))
+    add(4, 5)
+    many = count_queries(lambda: client.get("/reports/", query_string=YEAR))
+    assert many == few
+
+
+def test_charts_escape_their_text_and_mirror_in_right_to_left():
+    bars = [Bar("<b>AOM & co</b>", 3, "3"), Bar("ARAB", 1, "1")]
+    ltr = str(horizontal_bars(bars, 'Title "x" <y>'))
+    assert "<b>" not in ltr and "&lt;b&gt;AOM &amp; co&lt;/b&gt;" in ltr
+    assert "<title id=" in ltr and "Title &#34;x&#34; &lt;y&gt;" in ltr
+    rtl = str(horizontal_bars(bars, "t", "rtl"))
+    first = re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', rtl)
+    assert float(first[1]) + float(first[2]) == pytest.approx(WIDTH - LABEL)  # the bar ends on the right axis
+    assert re.search(r'<rect x="([\d.]+)"', ltr)[1] == str(LABEL)  # and starts on the left one
+    assert 'x="0.00"' in str(bar_svg(Bar("a", 1, "1"), 2, "ltr"))
+    assert 'x="50.00"' in str(bar_svg(Bar("a", 1, "1"), 2, "rtl"))
+    columns = str(vertical_bars([Bar("2025", 1, "1"), Bar("2026", 2, "2")], "t", "rtl"))
+    assert columns.index(">2026<") < columns.index(">2025<")  # the first year drawn on the right, last
+
+
+@pytest.mark.parametrize("value", ["", " ", "\u200f", "abc\x00def", "😀", "x" * 10_000, "2026-02-30", "0000-00-00",
+                                   "31/12/2026", "-1", "99999999999999999999", "<script>alert(1)</script>",
+                                   "' OR '1'='1", "9999-12-31", "0001-01-01"])
+def test_hostile_periods_never_answer_500(client, login_as, value):
+    login_as("coordinator")
+    for name in ("from", "to"):
+        response = client.get("/reports/", query_string={name: value})
+        assert response.status_code in (200, 400), (name, value)
+        if response.status_code == 400:
+            response = client.get("/reports/activity.pdf", query_string={name: value})
+            assert response.status_code == 400, (name, value)
+    response = client.get("/reports/activity.pdf", query_string={"language": value, "from": "x"})
+    assert response.status_code == 400
