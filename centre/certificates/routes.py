@@ -8,6 +8,7 @@ from centre.certificates import bp
 from centre.certificates import services
 from centre.certificates.forms import BulkIssueForm, IssueForm, ReplaceForm, RevokeForm, SignatoryForm
 from centre.errors import DomainError
+from centre.forms import options
 from centre.extensions import db
 from centre.models import DocumentLanguage
 from centre.permissions import get_certificate, get_registration, get_signatory, get_training_session
@@ -23,10 +24,17 @@ def index(session_id):
     rows = []
     for registration in registrations:
         eligible, reason = eligibility(registration, all_figures[registration.id])
+        certificates = issued.get(registration.id, [])
+        # A trainee holds at most one valid certificate per language: offer the languages left,
+        # the trainee's preference first.
+        valid = {c.language for c in certificates if c.state == "valid"}
+        left = [language for language in DocumentLanguage if language not in valid]
+        preferred = registration.trainee.certificate_language
         form = IssueForm(prefix=f"r{registration.id}",
-                         language=registration.trainee.certificate_language.value)
-        rows.append((registration, all_figures[registration.id], eligible, reason, form,
-                     issued.get(registration.id, [])))
+                         language=(preferred if preferred in left or not left else left[0]).value)
+        form.language.choices = options((language.value, language.label) for language in left)
+        rows.append((registration, all_figures[registration.id], eligible, reason, form, certificates,
+                     bool(valid), bool(left)))
     return render_template("certificates/index.html", s=training_session, rows=rows,
                            bulk_form=BulkIssueForm(), revoke_form=RevokeForm(), replace_form=ReplaceForm(),
                            status=services.bulk_status(training_session))

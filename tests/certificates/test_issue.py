@@ -257,3 +257,29 @@ def test_bulk_page_cli_export_zip_and_email(app, client, login_as, runner, compl
             assert archive.read(name) == download == (tmp_path / "out" / name).read_bytes()
     with app.app_context():
         assert sequences() == [1, 2, 3, 4]
+
+
+def test_certificates_page_offers_only_the_languages_not_yet_issued(app, client, login_as, completed):
+    """After a French certificate, the row offers Arabic and bilingual, as another language; once
+    every language is issued, it says so instead of offering a button the service would refuse."""
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    with app.app_context():
+        training_session = completed(eligible=1)
+        session_id = training_session.id
+        registration = accepted_registrations(training_session)[0]
+        issue_certificate(registration, DocumentLanguage.FR, None)
+        db.session.commit()
+        prefix = f"r{registration.id}-language"
+    page = client.get(f"/certificates/session/{session_id}").get_data(as_text=True)
+    select = re.search(rf'<select[^>]*name="{prefix}"[^>]*>(.*?)</select>', page, re.S)[1]
+    assert re.findall(r'value="(\w+)"', select) == ["ar", "bilingual"]
+    assert "Issue in another language" in page and "Issue the certificate<" not in page
+    with app.app_context():
+        registration = db.session.get(Registration, registration.id)
+        for language in (DocumentLanguage.AR, DocumentLanguage.BILINGUAL):
+            issue_certificate(registration, language, None)
+        db.session.commit()
+    page = client.get(f"/certificates/session/{session_id}").get_data(as_text=True)
+    assert f'name="{prefix}"' not in page
+    assert "Issued in every language." in page
