@@ -38,6 +38,7 @@ from centre.demo import ASSOCIATIONS, DEMO_PASSWORD, EXPERTS, INSTITUTIONS, STAF
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
+    Agreement,
     Association,
     AttendanceMark,
     AuditEntry,
@@ -284,8 +285,13 @@ class _Writer:
                 db.session.add(associations[code])
         for country, name_fr, name_ar, name_en, kind, codes in INSTITUTIONS:
             if country not in existing:
-                institution = Institution(name_fr=name_fr, name_ar=name_ar, name_en=name_en, country=country,
-                                          kind=kind, associations=[associations[c] for c in codes])
+                signed_on = date(self.today.year - self.rng.randrange(1, 12), self.rng.randrange(1, 13), 15)
+                institution = Institution(
+                    name_fr=name_fr, name_ar=name_ar, name_en=name_en, country=country, kind=kind,
+                    associations=[associations[c] for c in codes],
+                    agreements=[Agreement(title="Convention de coopération et de partenariat", signed_on=signed_on,
+                                          ends_on=signed_on.replace(year=signed_on.year + 5)
+                                          if self.rng.random() < 0.5 else None)])
                 db.session.add(institution)
                 db.session.flush()
                 existing[country] = institution.id
