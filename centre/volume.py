@@ -367,7 +367,7 @@ class _Writer:
             return S.CANCELLED if self.rng.random() < 0.03 else S.COMPLETED
         if start <= self.today:
             return S.IN_PROGRESS
-        for limit, status in ((28, S.CLOSED), (120, S.OPEN), (160, S.APPROVED), (220, S.IN_REVIEW)):
+        for limit, status in ((10, S.CLOSED), (120, S.OPEN), (160, S.APPROVED), (220, S.IN_REVIEW)):
             if days <= limit:
                 return status
         return S.DRAFT
@@ -403,7 +403,7 @@ class _Writer:
             "programme_en": "\n".join(f"Day {d + 1}: {theme[2]}" for d in range(days)),
             "venue_fr": venue[0], "venue_ar": venue[1], "venue_en": venue[2],
             "start_on": start, "end_on": end, "capacity": self.size, "institution_quota": quota,
-            "registration_deadline": start - timedelta(days=21),
+            "registration_deadline": start - timedelta(days=7),
             "languages": rng.choice(["fr,ar", "fr,ar", "ar,fr", "fr", "fr,ar,en"]),
             "attendance_threshold": rng.choice([80, 80, 80, 75, 70]),
             "excused_left_out": rng.random() < 0.1, "created_at": created_at,
@@ -418,7 +418,7 @@ class _Writer:
         self._trainers(session_id, start, end)
         self._reviews(session_id, code, start, submitted=2 if S.APPROVED in reached else len(reached))
         when = {S.IN_REVIEW: start - timedelta(days=150), S.APPROVED: start - timedelta(days=100),
-                S.OPEN: start - timedelta(days=90), S.CLOSED: start - timedelta(days=20),
+                S.OPEN: start - timedelta(days=90), S.CLOSED: start - timedelta(days=7),
                 S.IN_PROGRESS: start, S.COMPLETED: end + timedelta(days=1)}
         previous = S.DRAFT
         for target in reached:
