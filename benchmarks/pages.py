@@ -129,7 +129,7 @@ def find_ids() -> dict[str, dict]:
     import sqlalchemy as sa
 
     from centre.extensions import db
-    from centre.models import (Agreement, Certificate, Expert, Registration, RegistrationStatus, Review,
+    from centre.models import (Agreement, Certificate, Registration, RegistrationStatus, Review,
                                SessionStatus, Slot, Trainee, TrainingSession)
 
     completed = db.session.scalars(

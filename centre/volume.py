@@ -55,7 +55,6 @@ from centre.models import (
     SessionKind,
     SessionStatus,
     Slot,
-    SlotPart,
     Trainee,
     Trainer,
     TrainingSession,

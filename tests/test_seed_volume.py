@@ -4,7 +4,6 @@ import hashlib
 from collections import Counter
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
