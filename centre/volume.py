@@ -338,8 +338,9 @@ class _Writer:
         self.rows = rows
         numbers = Counter()
         for n in range(count):
-            # Spread over weeks 2 to 50: two sessions a week at a hundred a year.
-            week = 2 + n * 48 // count
+            # Spread over weeks 2 to 50 (two a week at a hundred a year): in late November the last
+            # ones are still open for registration.
+            week = 2 + n * 49 // count
             monday = date.fromisocalendar(year, week, 1)
             start = monday + timedelta(days=self.rng.choice([0, 0, 0, 1, 2]))
             numbers[year] += 1
