@@ -1,4 +1,4 @@
-"""flask commands: create-user, seed-demo, backup, restore."""
+"""flask commands: create-user, seed-demo, seed-volume, backup, restore."""
 from pathlib import Path
 
 import click
@@ -61,6 +61,41 @@ def seed_demo_command(if_empty):
     )
     _echo_logins(created["logins"])
     click.echo("Every demo trainee signs in with the same password.")
+
+
+@click.command("seed-volume")
+@click.option("--years", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Years of activity, ending in the current year.")
+@click.option("--sessions-per-year", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--trainees-per-session", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--no-certificates", is_flag=True, help="Skip the last year's certificates (PDFs, the slow part).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random generator.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Pretend today is this date (default: today in the centre's time zone).")
+@click.option("--allow-non-empty", is_flag=True, help="Add to a database that already has sessions or trainees.")
+@with_appcontext
+def seed_volume_command(years, sessions_per_year, trainees_per_session, no_certificates, seed, today,
+                        allow_non_empty):
+    """Fill the database with years of realistic activity, to measure the pages at scale."""
+    import time
+
+    from centre.volume import is_empty, seed_volume
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Volume data is made up and shares the demo password: not loaded in production.")
+    if not allow_non_empty and not is_empty():
+        raise click.ClickException("The database already has sessions or trainees; "
+                                   "use --allow-non-empty to add volume data to it anyway.")
+    started = time.perf_counter()
+    volume = seed_volume(years, sessions_per_year, trainees_per_session, seed=seed,
+                         certificates=not no_certificates, today=today.date() if today else None,
+                         progress=click.echo)
+    counts = volume.counts
+    click.echo(f"Volume data loaded in {time.perf_counter() - started:.0f} s: "
+               f"{counts['training_session']} sessions, {counts['slot']} slots, {counts['trainee']} trainees, "
+               f"{counts['registration']} registrations, {counts['attendance_mark']} attendance marks, "
+               f"{counts['review']} reviews, {counts['audit_entry']} audit entries, "
+               f"{counts['certificate']} certificates.")
 
 
 def _echo_logins(logins):
@@ -243,5 +278,6 @@ def register_commands(app):
     app.cli.add_command(certificates_group)
     app.cli.add_command(reviews_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_volume_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

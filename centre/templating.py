@@ -6,6 +6,7 @@ from flask_login import current_user
 from centre import i18n
 from centre.mail import absolute_url
 from centre.models import Role, SessionStatus
+from centre.pagination import page_url
 
 
 #: How the session page's history names each kind of change.
@@ -41,6 +42,7 @@ def register_template_helpers(app):
         date_range=i18n.format_date_range,
         status_label=lambda value: SessionStatus(value).label,
         absolute_url=absolute_url,
+        page_url=page_url,
         history_label=lambda action: HISTORY_LABELS.get(action, action),
     )
     app.jinja_env.filters.update(

@@ -9,6 +9,7 @@ from centre.i18n import localized
 from centre.institutions import bp
 from centre.institutions import services
 from centre.institutions.forms import AgreementForm, ConfirmForm, InstitutionFilterForm, InstitutionForm
+from centre.pagination import requested_page
 from centre.permissions import get_agreement, get_institution
 
 
@@ -47,10 +48,11 @@ def detail(institution_id):
 
 
 def render_detail(institution, agreement_form=None, status=200):
+    page, trainees = services.trainees_and_sessions(institution, requested_page())
     return render_template(
         "institutions/detail.html", institution=institution, today=services.today(),
         agreement_form=agreement_form or AgreementForm(formdata=None),
-        trainees=services.trainees_and_sessions(institution), history=audit.history(institution),
+        trainees=trainees, trainees_page=page, history=audit.history(institution),
         action_labels=services.ACTION_LABELS,
     ), status
 

@@ -205,16 +205,18 @@ def remove_agreement(agreement: Agreement, actor: User | None = None) -> None:
 # What the partner's page shows
 
 
-def trainees_and_sessions(institution: Institution) -> list[tuple[Trainee, list[Registration]]]:
-    """The partner's trainees, each with their accepted registrations and sessions: two queries."""
-    trainees = db.session.scalars(
+def trainees_and_sessions(institution: Institution, page: int = 1):
+    """A page of the partner's trainees, each with their accepted registrations and sessions:
+    three queries whatever the number of trainees. Returns (Page, [(trainee, registrations)])."""
+    from centre.pagination import paginate
+
+    trainees = paginate(
         sa.select(Trainee).where(Trainee.institution_id == institution.id)
-        .order_by(Trainee.family_name, Trainee.given_name, Trainee.id)
-    ).all()
+        .order_by(Trainee.family_name, Trainee.given_name, Trainee.id), page)
     registrations = db.session.scalars(
         sa.select(Registration)
-        .join(Registration.trainee).join(Registration.training_session)
-        .where(Trainee.institution_id == institution.id,
+        .join(Registration.training_session)
+        .where(Registration.trainee_id.in_([t.id for t in trainees.items]),
                Registration.status == RegistrationStatus.ACCEPTED)
         .options(contains_eager(Registration.training_session))
         .order_by(TrainingSession.start_on)
@@ -222,4 +224,4 @@ def trainees_and_sessions(institution: Institution) -> list[tuple[Trainee, list[
     by_trainee = defaultdict(list)
     for registration in registrations:
         by_trainee[registration.trainee_id].append(registration)
-    return [(trainee, by_trainee[trainee.id]) for trainee in trainees]
+    return trainees, [(trainee, by_trainee[trainee.id]) for trainee in trainees.items]

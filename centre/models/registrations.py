@@ -72,7 +72,7 @@ class Trainee(db.Model):
     full_name_ar: Mapped[str] = mapped_column(sa.String(200), default="")  #: Arabic script
     gender: Mapped[Gender] = mapped_column(enum_column(Gender, "gender"))
     nationality: Mapped[str] = mapped_column(sa.String(2))  #: ISO 3166-1 alpha-2
-    institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institution.id"))
+    institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institution.id"), index=True)
     institution_other: Mapped[str] = mapped_column(sa.String(300), default="")  #: not a partner yet
     position: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  #: lower-cased

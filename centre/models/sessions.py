@@ -154,6 +154,6 @@ class Trainer(db.Model):
     days: Mapped[float] = mapped_column(sa.Numeric(5, 1), default=1)  #: expert working days
 
     training_session: Mapped[TrainingSession] = relationship(back_populates="trainers")
-    expert: Mapped[Expert] = relationship()
+    expert: Mapped[Expert] = relationship(lazy="joined")  #: a trainer is always shown by name
 
     __table_args__ = (sa.CheckConstraint("days >= 0", name="days_not_negative"),)

@@ -10,6 +10,7 @@ from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import Expert, SessionStatus, SlotPart
+from centre.pagination import paginate, requested_page
 from centre.permissions import get_slot, get_trainer, get_training_session
 from centre.reviews import services as reviews
 from centre.reviews.forms import AssignForm, ReviewRecordForm
@@ -30,7 +31,8 @@ from centre.sessions.forms import (
 def index():
     form = FilterForm(request.args)
     form.validate()
-    return render_template("sessions/index.html", sessions=services.list_sessions(**form.filters()), form=form)
+    page = paginate(services.sessions_query(**form.filters()), requested_page())
+    return render_template("sessions/index.html", sessions=page.items, page=page, form=form)
 
 
 @bp.route("/calendar")

@@ -304,8 +304,8 @@ def lock_session(session_id: int) -> TrainingSession:
     ).scalar_one()
 
 
-def list_sessions(*, year: int | None = None, status: S | None = None, kind=None,
-                  association_id: int | None = None, institution_id: int | None = None) -> list[TrainingSession]:
+def sessions_query(*, year: int | None = None, status: S | None = None, kind=None,
+                   association_id: int | None = None, institution_id: int | None = None) -> sa.Select:
     """Sessions, latest first, filtered; a partner or association filter keeps the sessions
     that trainees of that partner (or of its members) registered for."""
     from centre.models import Registration, Trainee, institution_association
@@ -326,7 +326,11 @@ def list_sessions(*, year: int | None = None, status: S | None = None, kind=None
                 institution_association, institution_association.c.institution_id == Trainee.institution_id
             ).where(institution_association.c.association_id == association_id)
         query = query.where(TrainingSession.id.in_(participants))
-    return db.session.scalars(query).all()
+    return query
+
+
+def list_sessions(**filters) -> list[TrainingSession]:
+    return db.session.scalars(sessions_query(**filters)).all()
 
 
 def month_calendar(year: int, month: int) -> list[list[tuple[date, list[TrainingSession]]]]:

@@ -136,5 +136,18 @@ def test_partner_page_lists_trainees_with_their_accepted_sessions(
     create_trainee()  # another partner's
     accepted = create_registration(create_session(), trainee=first)
     create_registration(create_session(), trainee=first, status=RegistrationStatus.REJECTED)
-    listed = trainees_and_sessions(institution)
+    page, listed = trainees_and_sessions(institution)
     assert listed == [(first, [accepted]), (second, [])]
+    assert (page.number, page.pages, page.total) == (1, 1, 2)
+
+
+def test_partner_page_lists_its_trainees_a_page_at_a_time(ctx, create_institution, create_trainee):
+    from centre.pagination import PER_PAGE
+
+    institution = create_institution()
+    trainees = [create_trainee(institution=institution, family_name=f"T{n:03d}") for n in range(PER_PAGE + 3)]
+    first_page, listed = trainees_and_sessions(institution)
+    assert [t for t, _ in listed] == trainees[:PER_PAGE] and first_page.has_next
+    last_page, listed = trainees_and_sessions(institution, page=99)  # past the end: the last page
+    assert [t for t, _ in listed] == trainees[PER_PAGE:]
+    assert (last_page.number, last_page.pages, last_page.has_next) == (2, 2, False)

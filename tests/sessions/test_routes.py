@@ -162,3 +162,23 @@ def test_coordinator_assigns_an_expert(app, client, login_as, create_session, cr
         assert db.session.get(Expert, expert_id) is not None
 
 
+
+
+def test_sessions_list_is_shown_a_page_at_a_time_in_arabic_too(app, client, login_as, create_session, monkeypatch):
+    import centre.pagination
+
+    monkeypatch.setattr(centre.pagination, "PER_PAGE", 2)
+    with app.app_context():
+        codes = [create_session(SessionStatus.DRAFT).code for _ in range(5)]
+        db.session.commit()
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "ar")
+    first = client.get("/sessions/?kind=").get_data(as_text=True)
+    assert 'dir="rtl"' in first and 'class="pager"' in first
+    assert 'rel="next" href="/sessions/?kind=&amp;page=2"' in first and 'rel="prev"' not in first
+    last = client.get("/sessions/?page=3").get_data(as_text=True)
+    assert 'rel="prev" href="/sessions/?page=2"' in last and 'rel="next"' not in last
+    shown = [code for page in (1, 2, 3) for code in codes
+             if code in client.get(f"/sessions/?page={page}").get_data(as_text=True)]
+    assert sorted(shown) == sorted(codes)
+    assert client.get("/sessions/?page=0").status_code == client.get("/sessions/?page=99").status_code == 200

@@ -1,0 +1,301 @@
+"""Every coordinator page on one year of activity against ten years.
+
+Builds two databases with `flask seed-volume` (1 and 10 years; SQLite files in a temporary
+folder, or databases on a PostgreSQL server), then, signed in as a coordinator through Flask's
+test client, GETs every page a coordinator may GET — found in the app's url_map and
+centre/permissions.ACCESS, so pages added later are measured too — with its URL parameters
+filled from the data: the most recent completed session and one in the middle of the history,
+the host institution (the partner with the most trainees), the expert with the most reviews,
+an accepted registration and a certificate of that session.
+
+    .venv/bin/python benchmarks/pages.py                        # builds both, ~1 min without PDFs
+    .venv/bin/python benchmarks/pages.py --no-certificates --keep /tmp/pages   # keep the files
+    .venv/bin/python benchmarks/pages.py --reuse /tmp/pages     # measure again, no rebuild
+    .venv/bin/python benchmarks/pages.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+Each page is requested once to warm up, then R times (--runs, 7) alternating between the two
+databases, so that a noisy machine weighs on both alike. Prints, per page, the SQL statements
+of one request (before_cursor_execute) and the median and p90 times on each database, and the
+ratio of the medians; then the /healthz baseline measured the same way. A page is flagged when
+its statement count differs between the databases (queries that grow with rows) or when its
+ratio exceeds --max-ratio (3) while its 10-year median is above --floor-ms (10 ms: below that a
+ratio is noise). On a busy machine a few slow runs can push one median up, so the ratio of the
+best times must exceed --max-ratio too (a page that really grows is slower in every run). The
+exit code is 1 if any page is flagged or answers with a 5xx.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.load import percentile  # noqa: E402
+
+#: Downloads that render a document at every request, not pages: left out unless --downloads.
+SLOW_DOWNLOADS = {
+    "attendance.sign_in_sheet": "renders a PDF sign-in sheet (WeasyPrint) at each request, 1.5-4 s "
+                                "on both databases",
+}
+YEARS = (1, 10)
+#: Arguments that an endpoint names like another but fills with something else.
+ARGUMENT_SOURCES = {"public.verify": {"code": "verification_code"}}
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def flask(url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "CENTRE_ENV": "development", "FLASK_DEBUG": "0"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
+
+
+def database_urls(args, folder: Path) -> dict[int, str]:
+    if not args.database_url:
+        return {years: f"sqlite:///{folder}/volume-{years}y.sqlite3" for years in YEARS}
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    server = make_url(args.database_url)
+    urls = {years: server.set(database=f"centre_pages_{years}y").render_as_string(hide_password=False)
+            for years in YEARS}
+    if not args.reuse:
+        engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for years in YEARS:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS centre_pages_{years}y WITH (FORCE)")
+                connection.exec_driver_sql(f"CREATE DATABASE centre_pages_{years}y")
+        engine.dispose()
+    return urls
+
+
+def build(url: str, years: int, args) -> float:
+    started = time.perf_counter()
+    flask(url, "db", "upgrade")
+    seed = ["seed-volume", "--years", str(years), "--sessions-per-year", str(args.sessions_per_year),
+            "--trainees-per-session", str(args.trainees_per_session), "--seed", str(args.seed)]
+    flask(url, *seed, *(["--no-certificates"] if args.no_certificates else []))
+    return time.perf_counter() - started
+
+
+class Site:
+    """One database: its app, a coordinator's test client, the ids to fill URLs with, a statement counter."""
+
+    def __init__(self, url: str):
+        import sqlalchemy as sa
+
+        from centre import create_app
+        from centre.demo import DEMO_PASSWORD, STAFF_ACCOUNTS
+        from centre.extensions import db
+        from centre.models import Role
+
+        self.app = create_app("development", SQLALCHEMY_DATABASE_URI=url, DEBUG=False)
+        self.app.logger.disabled = True
+        import logging
+
+        logging.getLogger("centre.request").disabled = True
+        self.client = self.app.test_client()
+        email = next(e for e, role, _ in STAFF_ACCOUNTS if role == Role.COORDINATOR)
+        token = CSRF_RE.search(self.client.get("/login").get_data(as_text=True))[1]
+        response = self.client.post("/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, "the coordinator could not sign in"
+        self.statements = 0
+        with self.app.app_context():
+            self.ids = find_ids()
+            self.dialect = db.engine.dialect.name
+            sa.event.listen(db.engine, "before_cursor_execute", self._count)
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK")):
+            self.statements += 1
+
+    def get(self, path: str) -> tuple[float, int, int]:
+        """(seconds, statements, status) of one GET."""
+        self.statements = 0
+        started = time.perf_counter()
+        response = self.client.get(path)
+        response.get_data()
+        return time.perf_counter() - started, self.statements, response.status_code
+
+
+def find_ids() -> dict[str, dict]:
+    """Ids to fill URLs with, under a label: {label: {argument: value}}."""
+    import sqlalchemy as sa
+
+    from centre.extensions import db
+    from centre.models import (Agreement, Certificate, Registration, RegistrationStatus, Review,
+                               SessionStatus, Slot, Trainee, TrainingSession)
+
+    completed = db.session.scalars(
+        sa.select(TrainingSession.id).where(TrainingSession.status == SessionStatus.COMPLETED)
+        .order_by(TrainingSession.start_on)).all()
+    institution_id = db.session.scalar(
+        sa.select(Trainee.institution_id).where(Trainee.institution_id.is_not(None))
+        .group_by(Trainee.institution_id).order_by(sa.func.count().desc()).limit(1))
+    common = {
+        "institution_id": institution_id,
+        "agreement_id": db.session.scalar(sa.select(Agreement.id).where(Agreement.institution_id == institution_id)),
+        "expert_id": db.session.scalar(sa.select(Review.expert_id).group_by(Review.expert_id)
+                                       .order_by(sa.func.count().desc()).limit(1)),
+        "fmt": "csv",
+    }
+    # The catalogue's pages take the code of the next session (the latest of all if none is open).
+    common["code"] = (db.session.scalar(sa.select(TrainingSession.code)
+                                        .where(TrainingSession.status == SessionStatus.OPEN)
+                                        .order_by(TrainingSession.start_on))
+                      or db.session.scalar(sa.select(TrainingSession.code)
+                                           .order_by(TrainingSession.start_on.desc())))
+    labels = {}
+    for label, session_id in (("recent", completed[-1]), ("middle", completed[len(completed) // 2])):
+        ids = {**common, "session_id": session_id,
+               "slot_id": db.session.scalar(sa.select(Slot.id).where(Slot.session_id == session_id)),
+               "registration_id": db.session.scalar(sa.select(Registration.id).where(
+                   Registration.session_id == session_id, Registration.status == RegistrationStatus.ACCEPTED))}
+        certificate = db.session.execute(sa.select(Certificate.id, Certificate.verification_code).join(Registration)
+                                         .where(Registration.session_id == session_id)).first()
+        if certificate:
+            ids["certificate_id"] = certificate.id
+            ids["verification_code"] = certificate.verification_code
+        labels[label] = {k: v for k, v in ids.items() if v is not None}
+    return labels
+
+
+def coordinator_pages(app, downloads: bool):
+    """(endpoint, rule) of every GET a coordinator may make, and (endpoint, why) of those left out."""
+    from centre.models import Role
+    from centre.permissions import ACCESS
+
+    pages, left_out = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        if Role.COORDINATOR not in ACCESS.get(rule.endpoint, ()):
+            continue
+        if rule.endpoint in SLOW_DOWNLOADS and not downloads:
+            left_out.append((rule.rule, SLOW_DOWNLOADS[rule.endpoint]))
+            continue
+        pages.append(rule)
+    return pages, left_out
+
+
+def build_paths(rule, sites) -> list[tuple[str, list[str]]]:
+    """(label, [path on each site]) for a rule: once per session when it takes one; [] if not fillable."""
+    arguments = set(rule.arguments)
+    labels = ["recent", "middle"] if "session_id" in arguments else ["recent"]
+    result = []
+    for label in labels:
+        paths = []
+        for site in sites:
+            sources = {name: ARGUMENT_SOURCES.get(rule.endpoint, {}).get(name, name) for name in arguments}
+            ids = site.ids[label]
+            if not set(sources.values()) <= ids.keys():
+                return []
+            with site.app.test_request_context():
+                paths.append(rule.build({name: ids[source] for name, source in sources.items()},
+                                        append_unknown=False)[1])
+        result.append((f"{rule.rule} [{label}]" if len(labels) > 1 else rule.rule, paths))
+    return result
+
+
+def measure(sites, paths, runs: int):
+    """Statements and timings of one page on each site, runs interleaved between sites."""
+    for site, path in zip(sites, paths):
+        site.get(path)  # warm-up: templates compiled, caches filled
+    times = [[] for _ in sites]
+    statements, statuses = [0] * len(sites), [0] * len(sites)
+    for _ in range(runs):
+        for i, (site, path) in enumerate(zip(sites, paths)):
+            seconds, statements[i], statuses[i] = site.get(path)
+            times[i].append(seconds * 1000)
+    return statements, statuses, times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed requests per page and database (default 7)")
+    parser.add_argument("--sessions-per-year", type=int, default=100)
+    parser.add_argument("--trainees-per-session", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-certificates", action="store_true", help="build without the PDFs (much faster)")
+    parser.add_argument("--database-url", help="a PostgreSQL server (any database on it): the benchmark "
+                        "creates centre_pages_1y and centre_pages_10y there, dropping them first")
+    parser.add_argument("--keep", metavar="DIR", help="build the SQLite files in DIR and keep them")
+    parser.add_argument("--reuse", metavar="DIR", nargs="?", const="", help="measure databases built "
+                        "before (the SQLite files in DIR, or the PostgreSQL databases) instead of building")
+    parser.add_argument("--downloads", action="store_true", help="also time " + ", ".join(SLOW_DOWNLOADS))
+    parser.add_argument("--max-ratio", type=float, default=3.0)
+    parser.add_argument("--floor-ms", type=float, default=10.0)
+    parser.add_argument("--only", help="measure only the pages whose rule contains this text")
+    args = parser.parse_args()
+
+    folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="centre-pages-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    urls = database_urls(args, folder)
+    if args.reuse is None:
+        for years in YEARS:
+            print(f"building {years} year(s) of activity …", flush=True)
+            print(f"built {years} year(s) in {build(urls[years], years, args):.0f} s", flush=True)
+    try:
+        return report(args, urls)
+    finally:
+        if not (args.keep or args.reuse is not None or args.database_url):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(args, urls) -> int:
+    sites = [Site(urls[years]) for years in YEARS]
+    pages, left_out = coordinator_pages(sites[0].app, args.downloads)
+    print(f"\n{len(pages)} coordinator GET routes; database {sites[0].dialect}; "
+          f"{args.runs} runs each; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    header = (f"{'page':<58} {'q 1y':>5} {'q 10y':>5} {'med 1y':>8} {'med 10y':>8} {'p90 1y':>8} "
+              f"{'p90 10y':>8} {'ratio':>6}  flags")
+    print(header)
+    print("-" * len(header))
+    failed, skipped = [], []
+    for rule in pages:
+        if args.only and args.only not in rule.rule:
+            continue
+        variants = build_paths(rule, sites)
+        if not variants:
+            skipped.append((rule.rule, "no value in the data for " + ", ".join(sorted(rule.arguments))))
+            continue
+        for label, paths in variants:
+            statements, statuses, times = measure(sites, paths, args.runs)
+            medians = [statistics.median(t) for t in times]
+            p90s = [percentile(t, 90) for t in times]
+            ratio = medians[1] / medians[0] if medians[0] else float("inf")
+            flags = []
+            if statements[0] != statements[1]:
+                flags.append("QUERIES")
+            best_ratio = min(times[1]) / min(times[0]) if min(times[0]) else float("inf")
+            if ratio > args.max_ratio and best_ratio > args.max_ratio and medians[1] > args.floor_ms:
+                flags.append("SLOW")
+            if any(s >= 500 for s in statuses):
+                flags.append(f"HTTP {max(statuses)}")
+            elif any(s != 200 for s in statuses):
+                flags.append(f"(http {'/'.join(map(str, statuses))})")
+            if any(f.isupper() for f in flags):
+                failed.append(label)
+            print(f"{label:<58} {statements[0]:>5} {statements[1]:>5} {medians[0]:>8.1f} {medians[1]:>8.1f} "
+                  f"{p90s[0]:>8.1f} {p90s[1]:>8.1f} {ratio:>6.2f}  {' '.join(flags)}", flush=True)
+    statements, _, times = measure(sites, ["/healthz", "/healthz"], args.runs)
+    print(f"{'baseline /healthz':<58} {statements[0]:>5} {statements[1]:>5} {statistics.median(times[0]):>8.1f} "
+          f"{statistics.median(times[1]):>8.1f} {percentile(times[0], 90):>8.1f} {percentile(times[1], 90):>8.1f}")
+    for rule, why in left_out:
+        print(f"left out: {rule}: {why} (--downloads times it)")
+    for rule, why in skipped:
+        print(f"skipped: {rule}: {why}")
+    if failed:
+        print(f"\n{len(failed)} page(s) flagged: {', '.join(failed)}")
+        return 1
+    print("\nevery page within the targets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
