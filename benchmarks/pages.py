@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,9 @@ SLOW_DOWNLOADS = {
 YEARS = (1, 10)
 #: Arguments that an endpoint names like another but fills with something else.
 ARGUMENT_SOURCES = {"public.verify": {"code": "verification_code"}}
+#: Exports of a period are measured on this year (the default period of the dashboard too).
+PERIOD_ENDPOINTS = {"exports.registrations", "exports.certificates"}
+PERIOD_QUERY = f"?from={date.today().year}-01-01&to={date.today().year}-12-31"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -142,7 +146,6 @@ def find_ids() -> dict[str, dict]:
         "agreement_id": db.session.scalar(sa.select(Agreement.id).where(Agreement.institution_id == institution_id)),
         "expert_id": db.session.scalar(sa.select(Review.expert_id).group_by(Review.expert_id)
                                        .order_by(sa.func.count().desc()).limit(1)),
-        "fmt": "csv",
     }
     # The catalogue's pages take the code of the next session (the latest of all if none is open).
     common["code"] = (db.session.scalar(sa.select(TrainingSession.code)
@@ -184,21 +187,26 @@ def coordinator_pages(app, downloads: bool):
 
 
 def build_paths(rule, sites) -> list[tuple[str, list[str]]]:
-    """(label, [path on each site]) for a rule: once per session when it takes one; [] if not fillable."""
+    """(label, [path on each site]) for a rule: once per session when it takes one, once per format
+    for an export; [] if not fillable. The period exports get this year as their period."""
     arguments = set(rule.arguments)
     labels = ["recent", "middle"] if "session_id" in arguments else ["recent"]
+    formats = ["csv", "xlsx"] if "fmt" in arguments else [None]
+    query = PERIOD_QUERY if rule.endpoint in PERIOD_ENDPOINTS else ""
     result = []
     for label in labels:
-        paths = []
-        for site in sites:
-            sources = {name: ARGUMENT_SOURCES.get(rule.endpoint, {}).get(name, name) for name in arguments}
-            ids = site.ids[label]
-            if not set(sources.values()) <= ids.keys():
-                return []
-            with site.app.test_request_context():
-                paths.append(rule.build({name: ids[source] for name, source in sources.items()},
-                                        append_unknown=False)[1])
-        result.append((f"{rule.rule} [{label}]" if len(labels) > 1 else rule.rule, paths))
+        for fmt in formats:
+            paths = []
+            for site in sites:
+                sources = {name: ARGUMENT_SOURCES.get(rule.endpoint, {}).get(name, name) for name in arguments}
+                ids = {**site.ids[label], **({"fmt": fmt} if fmt else {})}
+                if not set(sources.values()) <= ids.keys():
+                    return []
+                with site.app.test_request_context():
+                    paths.append(rule.build({name: ids[source] for name, source in sources.items()},
+                                            append_unknown=False)[1] + query)
+            name = rule.rule.replace("<fmt>", fmt) if fmt else rule.rule
+            result.append((f"{name} [{label}]" if len(labels) > 1 else name, paths))
     return result
 
 
