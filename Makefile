@@ -53,7 +53,7 @@ test: setup
 
 # The translation cycle: extract the strings, merge them into the catalogues, compile.
 extract: $(VENV)/.installed
-	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output \
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output --ignore-dirs ".* __pycache__" \
 		--project=Centre -o translations/messages.pot .
 
 update: extract

@@ -24,11 +24,21 @@ def catalogue(language):
 def extracted(tmp_path_factory):
     """The strings the code uses now, extracted as `make extract` does."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-k", "_lp:1c,2", "-k", "lazy_pgettext:1c,2",
-                    "-o", str(pot), "."], cwd=ROOT, check=True)
+    run = subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                          "-k", "_l", "-k", "lazy_gettext", "-k", "_lp:1c,2", "-k", "lazy_pgettext:1c,2",
+                          "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
+                         cwd=ROOT, check=True, capture_output=True, text=True)
     with open(pot, "rb") as f:
-        return read_po(f)
+        catalogue = read_po(f)
+    catalogue.files_read = set(re.findall(r"^extracting messages from (\S+)", run.stdout + run.stderr, re.M))
+    return catalogue
+
+
+def test_extraction_reads_every_template_and_module(extracted):
+    """Babel skips folders named _* unless told otherwise: templates/_macros was never read."""
+    sources = [p.relative_to(ROOT).as_posix() for pattern in ("templates/**/*.html", "templates/**/*.txt",
+                                                               "centre/**/*.py") for p in ROOT.glob(pattern)]
+    assert sources and not set(sources) - extracted.files_read, sorted(set(sources) - extracted.files_read)
 
 
 @pytest.mark.parametrize("language", ["fr", "ar", "en"])
