@@ -198,3 +198,15 @@ def test_hostile_periods_never_answer_500(client, login_as, value):
             assert response.status_code == 400, (name, value)
     response = client.get("/reports/activity.pdf", query_string={"language": value, "from": "x"})
     assert response.status_code == 400
+
+
+def test_changes_read_left_to_right_and_a_word_keeps_its_side_in_arabic(client, login_as, activity):
+    """"-34 (-1 %)" is one left-to-right run in every language; in "+0,4 نقطة" only the signed number
+    is, so that the word stays to its left on an Arabic page rather than jumping before the number."""
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "ar")
+    html = client.get("/reports/", query_string=YEAR).get_data(as_text=True)
+    participants = re.search(r'figure-participants">.*?<dd class="figure-change">\s*(.*?)\s*<span', html, re.S)[1]
+    assert re.fullmatch(r'<bdi dir="ltr">\+?\d+( \(\+?\d+ %\))?</bdi>', participants), participants
+    attendance = re.search(r'figure-attendance">.*?<dd class="figure-change">\s*(.*?)\s*<span', html, re.S)[1]
+    assert re.fullmatch(r'<bdi dir="ltr">[+-]?[\d,]+</bdi> نقطة', attendance), attendance
