@@ -70,18 +70,19 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from centre.attendance import bp as attendance_bp
-    from centre.auth import bp as auth_bp
-    from centre.certificates import bp as certificates_bp
-    from centre.experts import bp as experts_bp
-    from centre.exports import bp as exports_bp
-    from centre.institutions import bp as institutions_bp
-    from centre.main import bp as main_bp
-    from centre.public import bp as public_bp
-    from centre.registrations import bp as registrations_bp
-    from centre.reports import bp as reports_bp
-    from centre.reviews import bp as reviews_bp
-    from centre.sessions import bp as sessions_bp
+    # Each area's routes module adds its views to the blueprint it exports.
+    from centre.attendance.routes import bp as attendance_bp
+    from centre.auth.routes import bp as auth_bp
+    from centre.certificates.routes import bp as certificates_bp
+    from centre.experts.routes import bp as experts_bp
+    from centre.exports.routes import bp as exports_bp
+    from centre.institutions.routes import bp as institutions_bp
+    from centre.main.routes import bp as main_bp
+    from centre.public.routes import bp as public_bp
+    from centre.registrations.routes import bp as registrations_bp
+    from centre.reports.routes import bp as reports_bp
+    from centre.reviews.routes import bp as reviews_bp
+    from centre.sessions.routes import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
                attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp, reports_bp):

@@ -32,7 +32,7 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | Non
     """Run `action` (a service call) as the request's one write.
 
     success: the message flashed after the commit, or a function of the action's result
-    that returns it. field: a form field whose errors receive the refusal instead of a flash.
+    that returns it (or None, to flash nothing). field: a form field whose errors receive the refusal instead of a flash.
     """
     try:
         result = action()
@@ -44,6 +44,7 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | Non
             flash(str(error), "error")
         return Outcome(False, error=error)
     db.session.commit()
-    if success is not None:
-        flash(str(success(result) if callable(success) else success), "success")
+    message = success(result) if callable(success) else success
+    if message is not None:
+        flash(str(message), "success")
     return Outcome(True, result)

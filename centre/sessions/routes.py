@@ -5,15 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from centre import audit
-from centre.errors import DomainError
+from centre.clock import today
 from centre.extensions import db
+from centre.forms import ConfirmForm
 from centre.i18n import current_language
 from centre.models import Expert, SessionStatus, SlotPart
 from centre.pagination import paginate, requested_page
 from centre.permissions import get_slot, get_trainer, get_training_session
-from centre.reviews import services as reviews
-from centre.reviews.forms import AssignForm, ReviewRecordForm
 from centre.sessions import bp
 from centre.sessions import services
 from centre.sessions.forms import (
@@ -25,6 +23,8 @@ from centre.sessions.forms import (
     TrainerForm,
     TransitionForm,
 )
+from centre.sessions.pages import render_detail
+from centre.web import perform
 
 
 @bp.route("/")
@@ -41,7 +41,7 @@ def calendar():
         year, month = map(int, request.args.get("month", "").split("-"))
         first = date(year, month, 1)
     except ValueError:
-        first = date.today().replace(day=1)
+        first = today().replace(day=1)
     previous = (first.replace(day=1) - date.resolution).replace(day=1)
     following = (first.replace(day=28) + 4 * date.resolution).replace(day=1)
     return render_template("sessions/calendar.html", first=first, previous=previous, following=following,
@@ -52,17 +52,12 @@ def calendar():
 def create():
     form = SessionForm()
     if form.validate_on_submit():
-        try:
-            training_session = services.create_session(current_user, **form.session_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(ngettext("Session %(code)s is created with %(num)d slot.",
-                           "Session %(code)s is created with %(num)d slots.",
-                           len(training_session.slots), code=training_session.code), "success")
-            return redirect(url_for("sessions.detail", session_id=training_session.id))
+        done = perform(lambda: services.create_session(current_user, **form.session_fields()), field=form.code,
+                       success=lambda created: ngettext("Session %(code)s is created with %(num)d slot.",
+                                                        "Session %(code)s is created with %(num)d slots.",
+                                                        len(created.slots), code=created.code))
+        if done:
+            return redirect(url_for("sessions.detail", session_id=done.result.id))
     return render_template("sessions/form.html", form=form, s=None), 400 if form.errors else 200
 
 
@@ -73,15 +68,8 @@ def edit(session_id):
     if request.method == "GET":
         form.load(training_session)
     elif form.validate_on_submit():
-        try:
-            changed = services.update_session(training_session, current_user, **form.session_fields())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            if changed:
-                flash(_("The session is saved."), "success")
+        if perform(lambda: services.update_session(training_session, current_user, **form.session_fields()),
+                   success=lambda changed: _("The session is saved.") if changed else None):
             return redirect(url_for("sessions.detail", session_id=session_id))
     status = 400 if request.method == "POST" else 200
     return render_template("sessions/form.html", form=form, s=training_session), status
@@ -92,38 +80,18 @@ def duplicate(session_id):
     source = get_training_session(session_id)
     form = DuplicateForm()
     if form.validate_on_submit():
-        try:
-            copy = services.duplicate_session(source, current_user, code=form.code.data.strip(),
-                                              start_on=form.start_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Session %(code)s is a copy of %(source)s, as a draft.", code=copy.code, source=source.code),
-                  "success")
-            return redirect(url_for("sessions.detail", session_id=copy.id))
+        done = perform(lambda: services.duplicate_session(source, current_user, code=form.code.data.strip(),
+                                                          start_on=form.start_on.data), field=form.code,
+                       success=lambda copy: _("Session %(code)s is a copy of %(source)s, as a draft.",
+                                              code=copy.code, source=source.code))
+        if done:
+            return redirect(url_for("sessions.detail", session_id=done.result.id))
     return render_template("sessions/duplicate.html", form=form, s=source), 400 if form.errors else 200
 
 
 @bp.route("/<int:session_id>")
 def detail(session_id):
     return render_detail(get_training_session(session_id))
-
-
-def render_detail(training_session, status=200, **forms):
-    return render_template(
-        "sessions/detail.html", s=training_session,
-        transitions=services.allowed_transitions(training_session),
-        action_labels=services.ACTION_LABELS, summary=reviews.summary(training_session),
-        needs_override=reviews.needs_override(training_session),
-        review_form=forms.get("review_form") or ReviewRecordForm(),
-        assign_form=forms.get("assign_form") or AssignForm(),
-        trainer_form=forms.get("trainer_form") or TrainerForm(),
-        transition_form=forms.get("transition_form") or TransitionForm(),
-        warnings=services.conflicts(training_session),
-        history=audit.history(training_session),
-    ), status
 
 
 @bp.route("/<int:session_id>/status/<target>", methods=["POST"])
@@ -136,15 +104,11 @@ def transition(session_id, target):
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_status(training_session, target, current_user, reason=form.reason.data or "",
-                               override_reason=form.override_reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not perform(lambda: services.change_status(training_session, target, current_user,
+                                                  reason=form.reason.data or "",
+                                                  override_reason=form.override_reason.data or ""),
+                   success=_("The session is now: %(status)s.", status=target.label)):
         return render_detail(get_training_session(session_id), 409, transition_form=form)
-    db.session.commit()
-    flash(_("The session is now: %(status)s.", status=target.label), "success")
     return redirect(url_for("sessions.detail", session_id=session_id))
 
 
@@ -155,15 +119,10 @@ def slots(session_id):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                services.add_slot(training_session, current_user, day=form.day.data,
-                                  part=SlotPart(form.part.data), starts=form.starts.data, ends=form.ends.data)
-            except DomainError as error:
-                db.session.rollback()
-                form.day.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(_("The slot is added."), "success")
+            if perform(lambda: services.add_slot(training_session, current_user, day=form.day.data,
+                                                 part=SlotPart(form.part.data), starts=form.starts.data,
+                                                 ends=form.ends.data),
+                       success=_("The slot is added."), field=form.day):
                 return redirect(url_for("sessions.slots", session_id=session_id))
         status = 400
     return render_template("sessions/slots.html", s=training_session, form=form,
@@ -177,14 +136,8 @@ def slot_change(slot_id):
     if not form.validate_on_submit():
         flash(_("Give the start and end hours."), "error")
     else:
-        try:
-            services.change_slot(slot, current_user, starts=form.starts.data, ends=form.ends.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The slot's hours are changed."), "success")
+        perform(lambda: services.change_slot(slot, current_user, starts=form.starts.data, ends=form.ends.data),
+                success=_("The slot's hours are changed."))
     return redirect(url_for("sessions.slots", session_id=slot.session_id))
 
 
@@ -192,16 +145,9 @@ def slot_change(slot_id):
 def slot_remove(slot_id):
     slot = get_slot(slot_id)
     session_id = slot.session_id
-    if not TransitionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_slot(slot, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The slot is removed."), "success")
+    perform(lambda: services.remove_slot(slot, current_user), success=_("The slot is removed."))
     return redirect(url_for("sessions.slots", session_id=session_id))
 
 
@@ -211,14 +157,8 @@ def trainer_set(session_id):
     form = TrainerForm()
     if form.validate_on_submit():
         expert = db.get_or_404(Expert, form.expert_id.data)
-        try:
-            services.set_trainer(training_session, expert, form.days.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            form.days.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("%(name)s teaches this session.", name=expert.name), "success")
+        if perform(lambda: services.set_trainer(training_session, expert, form.days.data, current_user),
+                   success=_("%(name)s teaches this session.", name=expert.name), field=form.days):
             return redirect(url_for("sessions.detail", session_id=session_id))
     return render_detail(training_session, 400, trainer_form=form)
 
@@ -227,15 +167,9 @@ def trainer_set(session_id):
 def trainer_remove(session_id, expert_id):
     training_session = get_training_session(session_id)
     trainer = get_trainer(session_id, expert_id)
-    if not TransitionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_trainer(training_session, trainer, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    perform(lambda: services.remove_trainer(training_session, trainer, current_user))
     return redirect(url_for("sessions.detail", session_id=session_id))
 
 
