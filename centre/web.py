@@ -28,11 +28,12 @@ class Outcome:
 
 
 def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | None = None,
-            field=None) -> Outcome:
+            field=None, show_error: bool = True) -> Outcome:
     """Run `action` (a service call) as the request's one write.
 
     success: the message flashed after the commit, or a function of the action's result
-    that returns it (or None, to flash nothing). field: a form field whose errors receive the refusal instead of a flash.
+    that returns it (or None, to flash nothing). field: a form field whose errors receive the
+    refusal instead of a flash. show_error=False: the caller shows `outcome.error` itself.
     """
     try:
         result = action()
@@ -40,7 +41,7 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | Non
         db.session.rollback()
         if field is not None:
             field.errors.append(str(error))
-        else:
+        elif show_error:
             flash(str(error), "error")
         return Outcome(False, error=error)
     db.session.commit()

@@ -7,12 +7,12 @@ from centre.attendance import bp
 from centre.attendance import services
 from centre.attendance.forms import CheckInForm, GridForm, MarkForm, ReasonForm
 from centre.errors import DomainError
-from centre.extensions import db
 from centre.i18n import format_datetime
 from centre.models import MarkStatus, SessionStatus
 from centre.models.types import utcnow
 from centre.permissions import get_slot, get_training_session
 from centre.registrations.services import accepted_registrations
+from centre.web import perform
 
 
 def session_rate_text(totals) -> str:
@@ -43,16 +43,14 @@ def grid(session_id):
     if cells is None:
         abort(400)
     marks, notes = cells
-    try:
-        changed = services.save_marks(training_session, marks, current_user, notes=notes,
-                                      reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not perform(lambda: services.save_marks(training_session, marks, current_user, notes=notes,
+                                               reason=form.reason.data or ""), success=_marks_saved):
         return _grid_page(training_session, form, 409)
-    db.session.commit()
-    flash(ngettext("%(num)d mark saved.", "%(num)d marks saved.", changed), "success")
     return redirect(url_for("attendance.grid", session_id=session_id))
+
+
+def _marks_saved(changed: int) -> str:
+    return ngettext("%(num)d mark saved.", "%(num)d marks saved.", changed)
 
 
 def mark_json(mark, figures) -> dict:
@@ -82,13 +80,12 @@ def save_mark(session_id):
         return jsonify(error=str(errors[0]) if errors else _("The request could not be understood.")), 400
     key = form.registration_id.data, form.slot_id.data
     marks = {key: MarkStatus(form.status.data)} if form.status.data else {}
-    try:
-        changed = services.save_marks(training_session, marks, current_user,
-                                      notes={key: form.note.data or ""}, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        return jsonify(error=str(error)), 409
-    db.session.commit()
+    done = perform(lambda: services.save_marks(training_session, marks, current_user,
+                                               notes={key: form.note.data or ""}, reason=form.reason.data or ""),
+                   show_error=False)
+    if not done:
+        return jsonify(error=str(done.error)), 409
+    changed = done.result
     mark = services.marks_of(training_session, [key]).get(key)
     all_figures = services.session_figures(
         training_session, sorted(services.accepted_registration_ids(training_session)))
@@ -104,15 +101,8 @@ def everyone_present(session_id, slot_id):
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        changed = services.mark_everyone_present(training_session, slot, current_user,
-                                                 reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(ngettext("%(num)d mark saved.", "%(num)d marks saved.", changed), "success")
+    perform(lambda: services.mark_everyone_present(training_session, slot, current_user,
+                                                   reason=form.reason.data or ""), success=_marks_saved)
     return redirect(url_for("attendance.grid", session_id=session_id))
 
 
@@ -172,16 +162,20 @@ def check_in(slot_id, code):
     """A trainee scanned the room's QR code: confirm, and be marked present (or late)."""
     slot = get_slot(slot_id)
     form = CheckInForm()
-    try:
-        if form.validate_on_submit():
-            mark = services.check_in(slot, code, current_user)
-            db.session.commit()
-            flash(_("You are checked in: %(status)s.", status=mark.status.label), "success")
+    if form.validate_on_submit():
+        done = perform(lambda: services.check_in(slot, code, current_user), show_error=False,
+                       success=lambda mark: _("You are checked in: %(status)s.", status=mark.status.label))
+        if done:
             return redirect(url_for("registrations.mine"))
-        if request.method == "POST":
-            abort(400)
-        services.checkin_registration(slot, code, current_user)
-    except DomainError as error:
-        db.session.rollback()
+        error = done.error
+    elif request.method == "POST":
+        abort(400)
+    else:
+        try:  # only reads: is this trainee expected in this slot, with this code?
+            services.checkin_registration(slot, code, current_user)
+            error = None
+        except DomainError as refused:
+            error = refused
+    if error is not None:
         return render_template("attendance/check_in.html", slot=slot, form=None, error=str(error)), 409
     return render_template("attendance/check_in.html", slot=slot, form=form, error=None)

@@ -6,13 +6,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from centre.certificates.services import certificates_by_registration
-from centre.errors import DomainError
-from centre.extensions import db
+from centre.forms import ConfirmForm
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
+from centre.web import perform
 
 
 @bp.route("/session/<int:session_id>")
@@ -39,14 +39,8 @@ def decide(registration_id, decision):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.decide(registration, decision, current_user, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s: %(status)s.", name=registration.trainee.name, status=decision.label), "success")
+    if perform(lambda: services.decide(registration, decision, current_user, reason=form.reason.data or ""),
+               success=_("%(name)s: %(status)s.", name=registration.trainee.name, status=decision.label)):
         _notify_decisions([registration])
     return redirect(url_for("registrations.index", session_id=registration.session_id))
 
@@ -62,14 +56,11 @@ def decide_many(session_id):
             flash(str(error), "error")
         return back
     decision = RegistrationStatus(form.decision.data)
-    try:
-        decided, refused = services.decide_many(training_session, form.registration_ids.data, decision,
-                                                current_user, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    done = perform(lambda: services.decide_many(training_session, form.registration_ids.data, decision,
+                                                current_user, reason=form.reason.data or ""))
+    if not done:
         return back
-    db.session.commit()
+    decided, refused = done.result
     if decided:
         flash(ngettext("%(num)d registration: %(status)s.", "%(num)d registrations: %(status)s.",
                        len(decided), status=decision.label), "success")
@@ -93,26 +84,19 @@ def mine():
     certificates = certificates_by_registration(registrations)
     letters = services.letters_by_registration(registrations)
     return render_template("registrations/mine.html", registrations=registrations, trainee=trainee,
-                           certificates=certificates, letters=letters, form=DecisionForm())
+                           certificates=certificates, letters=letters)
 
 
 @bp.route("/<int:registration_id>/cancel", methods=["POST"])
 def cancel(registration_id):
     registration = get_registration(registration_id)
-    if not DecisionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        promoted = services.cancel(registration, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The registration is cancelled."), "success")
-        if promoted:
-            if current_user.is_staff:
-                flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
-            services.notify_decision(promoted)
+    done = perform(lambda: services.cancel(registration, current_user), success=_("The registration is cancelled."))
+    if done and (promoted := done.result):
+        if current_user.is_staff:
+            flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
+        services.notify_decision(promoted)
     if current_user.is_staff:
         return redirect(url_for("registrations.index", session_id=registration.session_id))
     return redirect(url_for("registrations.mine"))
@@ -121,20 +105,17 @@ def cancel(registration_id):
 @bp.route("/confirm/<token>")
 def confirm_email(token):
     """The link e-mailed at registration: it proves the address (anyone holding it may follow it)."""
-    try:
-        services.confirm_email(token)
-    except DomainError as error:
-        db.session.rollback()
-        return render_template("registrations/confirm_invalid.html", message=str(error)), 410
-    db.session.commit()
-    flash(_("Your e-mail address is confirmed. The centre can now decide your registration."), "success")
+    done = perform(lambda: services.confirm_email(token), show_error=False,
+                   success=_("Your e-mail address is confirmed. The centre can now decide your registration."))
+    if not done:
+        return render_template("registrations/confirm_invalid.html", message=str(done.error)), 410
     return redirect(url_for("registrations.mine"))
 
 
 @bp.route("/confirm/again", methods=["POST"])
 def resend_confirmation():
     trainee = get_own_trainee()
-    if not DecisionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     registration = next((r for r in services.registrations_of_trainee(current_user) if r.is_live), None)
     if trainee.is_email_confirmed or registration is None:
@@ -150,14 +131,11 @@ def resend_confirmation():
 def letter(registration_id):
     """The visa invitation letter, generated once and served as stored."""
     registration = get_registration(registration_id)
-    try:
-        stored = services.invitation_letter(registration, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    done = perform(lambda: services.invitation_letter(registration, current_user))
+    if not done:
         return redirect(url_for("registrations.index", session_id=registration.session_id)
                         if current_user.is_staff else url_for("registrations.mine")), 303
-    db.session.commit()
+    stored = done.result
     name = f"invitation-{registration.training_session.code}-{registration.id}.pdf"
     return Response(stored.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
@@ -166,17 +144,10 @@ def letter(registration_id):
 @bp.route("/<int:registration_id>/letter/regenerate", methods=["POST"])
 def regenerate_letter(registration_id):
     registration = get_registration(registration_id)
-    if not DecisionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.invitation_letter(registration, current_user, regenerate=True)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The invitation letter of %(name)s is generated again.", name=registration.trainee.name),
-              "success")
+    perform(lambda: services.invitation_letter(registration, current_user, regenerate=True),
+            success=_("The invitation letter of %(name)s is generated again.", name=registration.trainee.name))
     return redirect(url_for("registrations.index", session_id=registration.session_id))
 
 
@@ -189,18 +160,11 @@ def import_list(session_id):
         upload = form.file.data
         with upload.stream:
             data = upload.stream.read(imports.max_bytes() + 1)
-        try:
-            table = imports.read_table(upload.filename or "", data)
-            report = imports.import_trainees(training_session, table, current_user,
-                                             skip_errors=form.skip_errors.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.file.errors.append(str(error))
-        else:
-            if report.written:
-                db.session.commit()
-            else:
-                db.session.rollback()
+        # A report with errors and nothing written commits nothing: import_trainees writes only
+        # once every row passed (or the bad ones are skipped).
+        report = perform(lambda: imports.import_trainees(
+            training_session, imports.read_table(upload.filename or "", data), current_user,
+            skip_errors=form.skip_errors.data), field=form.file).result
     status = 200 if report is not None and report.written else 400
     return render_template("registrations/import.html", s=training_session, form=form, report=report), status
 
