@@ -51,14 +51,14 @@ def test_refusal_rolls_back_everything_the_request_wrote_and_flashes_the_reason(
     assert _institutions(app) == []
 
 
-def test_refusal_goes_next_to_the_field_when_one_is_given(app):
+def test_refusal_goes_next_to_the_field_when_its_errors_are_given(app):
     def refuse():
         raise DomainError(_l("Refused."))
 
     with app.test_request_context("/", method="POST"):
         form = DateForm(meta={"csrf": False})
         form.validate()
-        assert not perform(refuse, field=form.day)
+        assert not perform(refuse, errors=form.day.errors)
         assert form.day.errors == ["Refused."]
         assert get_flashed_messages() == []
 

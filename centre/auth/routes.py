@@ -7,13 +7,15 @@ from flask_login import login_user, logout_user
 
 from centre.auth import bp
 from centre.auth import services
-from centre.auth.forms import ConfirmForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignInLinkForm
+from centre.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignInLinkForm
 from centre.auth.services import SignInLocked, authenticate
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.forms import ConfirmForm
 from centre.i18n import current_language, format_time
 from centre.models.types import utcnow
 from centre.permissions import safe_next_url
+from centre.web import perform
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,16 +63,10 @@ def sign_in_link():
     """A trainee who forgot their password asks for a sign-in link by e-mail."""
     form = SignInLinkForm()
     if form.validate_on_submit():
-        try:
-            services.send_sign_in_link(form.email.data, current_language())
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            # The same answer whether or not the account exists: the page tells nobody who is registered.
-            flash(_("If a trainee account uses this address, a sign-in link is on its way. It works once, "
-                    "for one hour."), "info")
+        # The same answer whether or not the account exists: the page tells nobody who is registered.
+        if perform(lambda: services.send_sign_in_link(form.email.data, current_language()), errors=form.email.errors,
+                   success=_("If a trainee account uses this address, a sign-in link is on its way. It works "
+                             "once, for one hour."), category="info"):
             return redirect(url_for("auth.login"))
     return render_template("auth/sign_in_link.html", form=form), 400 if form.errors else 200
 
@@ -80,17 +76,21 @@ def sign_in_with_link(token):
     """GET shows a button, POST signs in: mail scanners that open links do not use them up."""
     form = ConfirmForm()
     try:
-        user = services.user_from_sign_in_token(token)
-        if form.validate_on_submit():
-            user = services.sign_in_with_link(token)
-            login_user(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s.", name=user.full_name or user.email), "success")
-            return redirect(url_for("registrations.mine"))
+        user = services.user_from_sign_in_token(token)  # only reads: is the link still good?
     except DomainError as error:
-        db.session.rollback()
         return render_template("auth/sign_in_link_invalid.html", message=str(error)), 410
+    if form.validate_on_submit():
+        done = perform(lambda: _sign_in(services.sign_in_with_link(token)), show_error=False,
+                       success=lambda user: _("Welcome, %(name)s.", name=user.full_name or user.email))
+        if not done:
+            return render_template("auth/sign_in_link_invalid.html", message=str(done.error)), 410
+        return redirect(url_for("registrations.mine"))
     return render_template("auth/sign_in_with_link.html", form=form, user=user)
+
+
+def _sign_in(user):
+    login_user(user)
+    return user
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -98,16 +98,10 @@ def forgot_password():
     """Any account: ask for a link that lets you choose a new password."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.send_password_reset(form.email.data, current_language())
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            # The same answer whether or not the account exists.
-            flash(_("If an account uses this address, a link to choose a new password is on its way. "
-                    "It works once, for one hour."), "info")
+        # The same answer whether or not the account exists.
+        if perform(lambda: services.send_password_reset(form.email.data, current_language()), errors=form.email.errors,
+                   success=_("If an account uses this address, a link to choose a new password is on its way. "
+                             "It works once, for one hour."), category="info"):
             return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
 
@@ -119,10 +113,7 @@ def reset_password(token):
         user = services.user_from_reset_token(token)
     except DomainError as error:
         return render_template("auth/reset_password_invalid.html", message=str(error)), 410
-    if form.validate_on_submit():
-        user = services.reset_password(token, form.password.data)
-        login_user(user)
-        db.session.commit()
-        flash(_("Your new password is saved; you are signed in."), "success")
+    if form.validate_on_submit() and perform(lambda: _sign_in(services.reset_password(token, form.password.data)),
+                                             success=_("Your new password is saved; you are signed in.")):
         return redirect(url_for("main.dashboard"))
     return render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200

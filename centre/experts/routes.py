@@ -1,14 +1,13 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from centre import audit
-from centre.errors import DomainError
 from centre.experts import bp
 from centre.experts import services
 from centre.experts.forms import AcceptInvitationForm, ExpertFilterForm, ExpertForm, InviteForm
-from centre.extensions import db
 from centre.permissions import get_expert
+from centre.web import perform
 
 
 @bp.route("/")
@@ -25,15 +24,11 @@ def index():
 def create():
     form = ExpertForm()
     if form.validate_on_submit():
-        try:
-            expert = services.create_expert(current_user, **form.expert_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The expert %(name)s is added.", name=expert.name), "success")
-            return redirect(url_for("experts.detail", expert_id=expert.id))
+        done = perform(lambda: services.create_expert(current_user, **form.expert_fields()),
+                       success=lambda expert: _("The expert %(name)s is added.", name=expert.name),
+                       errors=form.form_errors)
+        if done:
+            return redirect(url_for("experts.detail", expert_id=done.result.id))
     return render_template("experts/form.html", form=form, expert=None), 400 if form.errors else 200
 
 
@@ -54,14 +49,9 @@ def edit(expert_id):
     expert = get_expert(expert_id)
     form = ExpertForm(obj=expert)
     if form.validate_on_submit():
-        try:
-            services.update_expert(expert, current_user, **form.expert_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The expert %(name)s is saved.", name=expert.name), "success")
+        if perform(lambda: services.update_expert(expert, current_user, **form.expert_fields()),
+                   success=lambda _result: _("The expert %(name)s is saved.", name=expert.name),
+                   errors=form.form_errors):
             return redirect(url_for("experts.detail", expert_id=expert.id))
     return render_template("experts/form.html", form=form, expert=expert), 400 if form.errors else 200
 
@@ -72,14 +62,9 @@ def invite(expert_id):
     form = InviteForm()
     if not form.validate_on_submit():
         return render_detail(expert, invite_form=form, status=400)
-    try:
-        user = services.invite_expert(expert, current_user, language=form.language.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not perform(lambda: services.invite_expert(expert, current_user, language=form.language.data),
+                   success=lambda user: _("The invitation is sent to %(email)s.", email=user.email)):
         return render_detail(get_expert(expert_id), invite_form=form, status=409)
-    db.session.commit()
-    flash(_("The invitation is sent to %(email)s.", email=user.email), "success")
     return redirect(url_for("experts.detail", expert_id=expert_id))
 
 
@@ -92,17 +77,16 @@ def accept_invitation(token):
         return render_template("experts/invitation_invalid.html", message=str(error)), error.status
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
-            expert = services.accept_invitation(token, form.password.data)
-        except services.InvitationError as error:
-            db.session.rollback()
-            return render_template("experts/invitation_invalid.html", message=str(error)), error.status
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(str(error))
-        else:
-            login_user(expert.user)
-            db.session.commit()
-            flash(_("Your account is ready. Welcome, %(name)s.", name=expert.name), "success")
+        done = perform(lambda: _sign_in(services.accept_invitation(token, form.password.data)), show_error=False,
+                       success=lambda expert: _("Your account is ready. Welcome, %(name)s.", name=expert.name))
+        if done:
             return redirect(url_for("main.dashboard"))
+        if isinstance(done.error, services.InvitationError):
+            return render_template("experts/invitation_invalid.html", message=str(done.error)), done.error.status
+        form.password.errors.append(str(done.error))
     return render_template("experts/accept.html", form=form, expert=expert), 400 if form.errors else 200
+
+
+def _sign_in(expert):
+    login_user(expert.user)
+    return expert

@@ -67,6 +67,3 @@ class InstitutionFilterForm(FlaskForm):
         return {"search": self.q.data or "", "country": self.country.data, "kind": self.kind.data,
                 "association_id": int(self.association.data) if self.association.data else None}
 
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token (removing an agreement)."""

@@ -1,16 +1,16 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre import audit
-from centre.errors import DomainError
-from centre.extensions import db
+from centre.forms import ConfirmForm
 from centre.i18n import localized
 from centre.institutions import bp
 from centre.institutions import services
-from centre.institutions.forms import AgreementForm, ConfirmForm, InstitutionFilterForm, InstitutionForm
+from centre.institutions.forms import AgreementForm, InstitutionFilterForm, InstitutionForm
 from centre.pagination import requested_page
 from centre.permissions import get_agreement, get_institution
+from centre.web import perform
 
 
 @bp.route("/")
@@ -30,15 +30,11 @@ def index():
 def create():
     form = InstitutionForm()
     if form.validate_on_submit():
-        try:
-            institution = services.create_institution(current_user, **form.institution_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The partner %(name)s is added.", name=localized(institution, "name")), "success")
-            return redirect(url_for("institutions.detail", institution_id=institution.id))
+        done = perform(lambda: services.create_institution(current_user, **form.institution_fields()),
+                       success=lambda added: _("The partner %(name)s is added.", name=localized(added, "name")),
+                       errors=form.form_errors)
+        if done:
+            return redirect(url_for("institutions.detail", institution_id=done.result.id))
     return render_template("institutions/form.html", form=form, institution=None), 400 if form.errors else 200
 
 
@@ -62,14 +58,9 @@ def edit(institution_id):
     institution = get_institution(institution_id)
     form = InstitutionForm(institution=institution)
     if form.validate_on_submit():
-        try:
-            services.update_institution(institution, current_user, **form.institution_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The partner %(name)s is saved.", name=localized(institution, "name")), "success")
+        if perform(lambda: services.update_institution(institution, current_user, **form.institution_fields()),
+                   success=lambda _result: _("The partner %(name)s is saved.", name=localized(institution, "name")),
+                   errors=form.form_errors):
             return redirect(url_for("institutions.detail", institution_id=institution.id))
     return render_template("institutions/form.html", form=form, institution=institution), \
         400 if form.errors else 200
@@ -80,14 +71,8 @@ def add_agreement(institution_id):
     institution = get_institution(institution_id)
     form = AgreementForm()
     if form.validate_on_submit():
-        try:
-            services.add_agreement(institution, current_user, **form.agreement_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The agreement is added."), "success")
+        if perform(lambda: services.add_agreement(institution, current_user, **form.agreement_fields()),
+                   success=_("The agreement is added."), errors=form.form_errors):
             return redirect(url_for("institutions.detail", institution_id=institution.id, _anchor="agreements"))
     return render_detail(get_institution(institution_id), agreement_form=form, status=400)
 
@@ -97,14 +82,8 @@ def edit_agreement(institution_id, agreement_id):
     agreement = get_agreement(institution_id, agreement_id)
     form = AgreementForm(obj=agreement)
     if form.validate_on_submit():
-        try:
-            services.update_agreement(agreement, current_user, **form.agreement_fields())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The agreement is saved."), "success")
+        if perform(lambda: services.update_agreement(agreement, current_user, **form.agreement_fields()),
+                   success=_("The agreement is saved."), errors=form.form_errors):
             return redirect(url_for("institutions.detail", institution_id=institution_id, _anchor="agreements"))
     return render_template("institutions/agreement_form.html", form=form, agreement=agreement,
                            institution=agreement.institution), 400 if form.errors else 200
@@ -115,7 +94,5 @@ def remove_agreement(institution_id, agreement_id):
     agreement = get_agreement(institution_id, agreement_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.remove_agreement(agreement, current_user)
-    db.session.commit()
-    flash(_("The agreement is removed."), "success")
+    perform(lambda: services.remove_agreement(agreement, current_user), success=_("The agreement is removed."))
     return redirect(url_for("institutions.detail", institution_id=institution_id, _anchor="agreements"))

@@ -5,15 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from centre.certificates.services import allow_verification, find_by_code, normalize_code, printed_dates
-from centre.errors import DomainError
-from centre.i18n import current_language
 from centre.extensions import db
+from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
 from centre.public import bp
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
 from centre.registrations.forms import NewTraineeForm, RegistrationForm
 from centre.sessions.services import calendar_feed
+from centre.web import perform
 
 
 @bp.route("/catalogue")
@@ -42,26 +42,24 @@ def register(code):
     form = RegistrationForm() if trainee else NewTraineeForm()
     duplicate = False
     if form.validate_on_submit():
-        try:
-            if trainee is None:
-                trainee = registrations.create_trainee_account(
-                    form.password.data, locale=current_language(), **form.trainee_fields())
-            registration = registrations.register(
-                training_session, trainee, arrival_on=form.arrival_on.data,
+        def submit():
+            account = trainee or registrations.create_trainee_account(
+                form.password.data, locale=current_language(), **form.trainee_fields())
+            return registrations.register(
+                training_session, account, arrival_on=form.arrival_on.data,
                 departure_on=form.departure_on.data, needs_visa_letter=form.needs_visa_letter.data)
-        except registrations.AccountExists as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        except registrations.DuplicateRegistration:
-            db.session.rollback()
+
+        done = perform(submit, show_error=False)
+        if isinstance(done.error, registrations.AccountExists):
+            form.email.errors.append(str(done.error))
+        elif isinstance(done.error, registrations.DuplicateRegistration):
             duplicate = True
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        elif done.error is not None:
+            flash(str(done.error), "error")
         else:
-            db.session.commit()
+            registration = done.result
             if not current_user.is_authenticated:
-                login_user(trainee.user)
+                login_user(registration.trainee.user)
             if registration.status == RegistrationStatus.WAITLISTED:
                 flash(_("The session is full: your registration is on the waiting list. You will be told "
                         "by e-mail if a place becomes free."), "info")

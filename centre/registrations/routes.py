@@ -164,7 +164,7 @@ def import_list(session_id):
         # once every row passed (or the bad ones are skipped).
         report = perform(lambda: imports.import_trainees(
             training_session, imports.read_table(upload.filename or "", data), current_user,
-            skip_errors=form.skip_errors.data), field=form.file).result
+            skip_errors=form.skip_errors.data), errors=form.file.errors).result
     status = 200 if report is not None and report.written else 400
     return render_template("registrations/import.html", s=training_session, form=form, report=report), status
 

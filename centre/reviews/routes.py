@@ -20,7 +20,7 @@ def record(session_id):
     if form.validate_on_submit():
         expert = db.get_or_404(Expert, form.expert_id.data)
         if perform(lambda: services.record_review(training_session, expert, current_user, **form.answers()),
-                   success=_("The review of %(name)s is recorded.", name=expert.name), field=form.expert_id):
+                   success=_("The review of %(name)s is recorded.", name=expert.name), errors=form.expert_id.errors):
             return redirect(url_for("sessions.detail", session_id=session_id))
     return render_detail(training_session, 400, review_form=form)
 
@@ -32,7 +32,7 @@ def assign(session_id):
     if form.validate_on_submit():
         expert = db.get_or_404(Expert, form.expert_id.data)
         if perform(lambda: services.assign_reviewer(training_session, expert, current_user,
-                                                    due_on=form.due_on.data), field=form.expert_id):
+                                                    due_on=form.due_on.data), errors=form.expert_id.errors):
             if expert.user is None:
                 flash(_("%(name)s is assigned. They have no account yet: invite them, or record "
                         "the review they hand in.", name=expert.name), "warning")

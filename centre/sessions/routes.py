@@ -52,7 +52,7 @@ def calendar():
 def create():
     form = SessionForm()
     if form.validate_on_submit():
-        done = perform(lambda: services.create_session(current_user, **form.session_fields()), field=form.code,
+        done = perform(lambda: services.create_session(current_user, **form.session_fields()), errors=form.code.errors,
                        success=lambda created: ngettext("Session %(code)s is created with %(num)d slot.",
                                                         "Session %(code)s is created with %(num)d slots.",
                                                         len(created.slots), code=created.code))
@@ -81,7 +81,7 @@ def duplicate(session_id):
     form = DuplicateForm()
     if form.validate_on_submit():
         done = perform(lambda: services.duplicate_session(source, current_user, code=form.code.data.strip(),
-                                                          start_on=form.start_on.data), field=form.code,
+                                                          start_on=form.start_on.data), errors=form.code.errors,
                        success=lambda copy: _("Session %(code)s is a copy of %(source)s, as a draft.",
                                               code=copy.code, source=source.code))
         if done:
@@ -122,7 +122,7 @@ def slots(session_id):
             if perform(lambda: services.add_slot(training_session, current_user, day=form.day.data,
                                                  part=SlotPart(form.part.data), starts=form.starts.data,
                                                  ends=form.ends.data),
-                       success=_("The slot is added."), field=form.day):
+                       success=_("The slot is added."), errors=form.day.errors):
                 return redirect(url_for("sessions.slots", session_id=session_id))
         status = 400
     return render_template("sessions/slots.html", s=training_session, form=form,
@@ -158,7 +158,7 @@ def trainer_set(session_id):
     if form.validate_on_submit():
         expert = db.get_or_404(Expert, form.expert_id.data)
         if perform(lambda: services.set_trainer(training_session, expert, form.days.data, current_user),
-                   success=_("%(name)s teaches this session.", name=expert.name), field=form.days):
+                   success=_("%(name)s teaches this session.", name=expert.name), errors=form.days.errors):
             return redirect(url_for("sessions.detail", session_id=session_id))
     return render_detail(training_session, 400, trainer_form=form)
 
