@@ -9,10 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash
+from flask import abort, flash
 
 from centre.errors import DomainError
 from centre.extensions import db
+
+
+def enum_or_404(enum_cls, value):
+    """The member of `enum_cls` an address names (a status, a decision), else 404."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        abort(404)
 
 
 @dataclass(frozen=True)

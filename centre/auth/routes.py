@@ -61,14 +61,18 @@ def logout():
 @bp.route("/login/link", methods=["GET", "POST"])
 def sign_in_link():
     """A trainee who forgot their password asks for a sign-in link by e-mail."""
-    form = SignInLinkForm()
-    if form.validate_on_submit():
-        # The same answer whether or not the account exists: the page tells nobody who is registered.
-        if perform(lambda: services.send_sign_in_link(form.email.data, current_language()), errors=form.email.errors,
-                   success=_("If a trainee account uses this address, a sign-in link is on its way. It works "
-                             "once, for one hour."), category="info"):
-            return redirect(url_for("auth.login"))
-    return render_template("auth/sign_in_link.html", form=form), 400 if form.errors else 200
+    return _send_link(SignInLinkForm(), services.send_sign_in_link, "auth/sign_in_link.html",
+                      _("If a trainee account uses this address, a sign-in link is on its way. It works "
+                        "once, for one hour."))
+
+
+def _send_link(form, send, template, answer):
+    """Mail a link to the address typed, with the same answer whether or not an account has it:
+    the page tells nobody who is registered."""
+    if form.validate_on_submit() and perform(lambda: send(form.email.data, current_language()),
+                                             errors=form.email.errors, success=answer, category="info"):
+        return redirect(url_for("auth.login"))
+    return render_template(template, form=form), 400 if form.errors else 200
 
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
@@ -96,14 +100,9 @@ def _sign_in(user):
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Any account: ask for a link that lets you choose a new password."""
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        # The same answer whether or not the account exists.
-        if perform(lambda: services.send_password_reset(form.email.data, current_language()), errors=form.email.errors,
-                   success=_("If an account uses this address, a link to choose a new password is on its way. "
-                             "It works once, for one hour."), category="info"):
-            return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+    return _send_link(ForgotPasswordForm(), services.send_password_reset, "auth/forgot_password.html",
+                      _("If an account uses this address, a link to choose a new password is on its way. "
+                        "It works once, for one hour."))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

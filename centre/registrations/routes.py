@@ -12,7 +12,7 @@ from centre.permissions import get_own_trainee, get_registration, get_training_s
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
-from centre.web import perform
+from centre.web import enum_or_404, perform
 
 
 @bp.route("/session/<int:session_id>")
@@ -32,10 +32,7 @@ def index(session_id):
 @bp.route("/<int:registration_id>/decide/<decision>", methods=["POST"])
 def decide(registration_id, decision):
     registration = get_registration(registration_id)
-    try:
-        decision = RegistrationStatus(decision)
-    except ValueError:
-        abort(404)
+    decision = enum_or_404(RegistrationStatus, decision)
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)

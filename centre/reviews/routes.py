@@ -3,9 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.clock import today
-from centre.extensions import db
-from centre.models import Expert
-from centre.permissions import get_review, get_training_session
+from centre.permissions import get_expert, get_review, get_training_session
 from centre.reviews import bp
 from centre.reviews import services
 from centre.reviews.forms import AssignForm, ConflictForm, ReviewForm, ReviewRecordForm
@@ -18,7 +16,7 @@ def record(session_id):
     training_session = get_training_session(session_id)
     form = ReviewRecordForm()
     if form.validate_on_submit():
-        expert = db.get_or_404(Expert, form.expert_id.data)
+        expert = get_expert(form.expert_id.data)
         if perform(lambda: services.record_review(training_session, expert, current_user, **form.answers()),
                    success=_("The review of %(name)s is recorded.", name=expert.name), errors=form.expert_id.errors):
             return redirect(url_for("sessions.detail", session_id=session_id))
@@ -30,7 +28,7 @@ def assign(session_id):
     training_session = get_training_session(session_id)
     form = AssignForm()
     if form.validate_on_submit():
-        expert = db.get_or_404(Expert, form.expert_id.data)
+        expert = get_expert(form.expert_id.data)
         if perform(lambda: services.assign_reviewer(training_session, expert, current_user,
                                                     due_on=form.due_on.data), errors=form.expert_id.errors):
             if expert.user is None:

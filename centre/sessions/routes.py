@@ -6,12 +6,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from centre.clock import today
-from centre.extensions import db
 from centre.forms import ConfirmForm
 from centre.i18n import current_language
-from centre.models import Expert, SessionStatus, SlotPart
+from centre.models import SessionStatus, SlotPart
 from centre.pagination import paginate, requested_page
-from centre.permissions import get_slot, get_trainer, get_training_session
+from centre.permissions import get_expert, get_slot, get_trainer, get_training_session
 from centre.sessions import bp
 from centre.sessions import services
 from centre.sessions.forms import (
@@ -24,7 +23,7 @@ from centre.sessions.forms import (
     TransitionForm,
 )
 from centre.sessions.pages import render_detail
-from centre.web import perform
+from centre.web import enum_or_404, perform
 
 
 @bp.route("/")
@@ -97,10 +96,7 @@ def detail(session_id):
 @bp.route("/<int:session_id>/status/<target>", methods=["POST"])
 def transition(session_id, target):
     training_session = get_training_session(session_id)
-    try:
-        target = SessionStatus(target)
-    except ValueError:
-        abort(404)
+    target = enum_or_404(SessionStatus, target)
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -156,7 +152,7 @@ def trainer_set(session_id):
     training_session = get_training_session(session_id)
     form = TrainerForm()
     if form.validate_on_submit():
-        expert = db.get_or_404(Expert, form.expert_id.data)
+        expert = get_expert(form.expert_id.data)
         if perform(lambda: services.set_trainer(training_session, expert, form.days.data, current_user),
                    success=_("%(name)s teaches this session.", name=expert.name), errors=form.days.errors):
             return redirect(url_for("sessions.detail", session_id=session_id))
