@@ -15,13 +15,13 @@ from flask import Response, abort, current_app, make_response, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from centre.clock import today
 from centre.errors import error_page
 from centre.exports import bp
 from centre.exports import services, writers
 from centre.exports.forms import PeriodForm
 from centre.extensions import db
 from centre.i18n import current_language
-from centre.institutions.services import today
 from centre.permissions import get_training_session
 
 
@@ -62,7 +62,7 @@ def _period_export(kind: str, fmt: str, make_table):
     form = PeriodForm(request.args)
     if not form.validate():
         return render_template("exports/index.html", form=form), 400
-    start, end, language = form.start.data, form.end.data, form.language.data
+    start, end, language = form.date_from.data, form.date_to.data, form.language.data
     # The house does not audit downloads (the certificates' ZIP is not), but these files take
     # trainees' personal data out of the application: who took which, and when, is kept.
     services.record_export(kind, current_user._get_current_object(), format=fmt, language=language,

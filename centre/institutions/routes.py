@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre import audit
+from centre.clock import today
 from centre.forms import ConfirmForm
 from centre.i18n import localized
 from centre.institutions import bp
@@ -21,7 +22,7 @@ def index():
     return render_template(
         "institutions/index.html", form=form, institutions=institutions,
         trainees=services.trainee_counts(institutions),
-        in_force=services.agreements_in_force(institutions, services.today()),
+        in_force=services.agreements_in_force(institutions, today()),
         filtered=any(request.args.values()),
     ), 200 if valid else 400
 
@@ -46,7 +47,7 @@ def detail(institution_id):
 def render_detail(institution, agreement_form=None, status=200):
     page, trainees = services.trainees_and_sessions(institution, requested_page())
     return render_template(
-        "institutions/detail.html", institution=institution, today=services.today(),
+        "institutions/detail.html", institution=institution, today=today(),
         agreement_form=agreement_form or AgreementForm(formdata=None),
         trainees=trainees, trainees_page=page, history=audit.history(institution),
         action_labels=services.ACTION_LABELS,

@@ -1,16 +1,17 @@
 """Partner institutions: names, country, kind, association memberships, agreements, and the
 trainees they sent."""
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
 from centre import audit
+from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import centre_zone, is_country, localized
+from centre.i18n import is_country, localized
 from centre.models import (
     Agreement,
     Association,
@@ -33,11 +34,6 @@ ACTION_LABELS = {
     "agreement_edit": _l("Agreement edited"),
     "agreement_remove": _l("Agreement removed"),
 }
-
-
-def today() -> date:
-    """Today in the centre's time zone: the day agreements are in force or expired on."""
-    return datetime.now(centre_zone()).date()
 
 
 # Partners

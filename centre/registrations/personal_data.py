@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from centre import audit
+from centre import audit, clock
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
@@ -76,7 +76,7 @@ def export(trainee: Trainee) -> dict:
 def trainees_to_anonymise(years: int, today: date | None = None) -> list[Trainee]:
     """Trainees not yet anonymised whose last session ended more than `years` years ago (or who
     never registered and were created that long ago)."""
-    today = today or datetime.now(centre_zone()).date()
+    today = today or clock.today()
     try:
         cutoff = today.replace(year=today.year - years)
     except ValueError:  # 29 February

@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
+from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import centre_zone
 from centre.models import (
     LIVE_STATUSES,
     Registration,
@@ -118,8 +118,7 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
     training_session = lock_session(training_session.id)
     if training_session.status != SessionStatus.OPEN:
         raise DomainError(_l("This session does not take registrations."))
-    today = datetime.now(centre_zone()).date()
-    if training_session.registration_deadline and today > training_session.registration_deadline:
+    if training_session.registration_deadline and today() > training_session.registration_deadline:
         raise DomainError(_l("The registration deadline has passed."))
     duplicate = db.session.scalar(
         live_registrations(training_session.id).join(Trainee).where(
@@ -400,7 +399,7 @@ def invitation_letter(registration: Registration, actor: User | None = None, *,
                          institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
                          centre_name=current_app.config["CENTRE_NAMES"]["fr"],
                          place=current_app.config["CERTIFICATE_PLACES"]["fr"],
-                         today=datetime.now(centre_zone()).date())
+                         today=today())
     action = "generate_letter" if letter is None else "regenerate_letter"
     if letter is None:
         letter = InvitationLetter(registration=registration)

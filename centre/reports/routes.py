@@ -1,10 +1,9 @@
-from datetime import datetime
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 
+from centre.clock import today
 from centre.errors import DomainError, error_page
-from centre.i18n import centre_zone, current_language, text_direction
+from centre.i18n import current_language, text_direction
 from centre.reports import bp
 from centre.reports import services
 from centre.reports.charts import bar_svg, report_charts
@@ -13,10 +12,6 @@ from centre.reports.forms import PeriodForm, ReportForm
 
 #: The dashboard lists the period's latest sessions, this many at most; the activity report lists all.
 DASHBOARD_SESSIONS = 50
-
-
-def _today():
-    return datetime.now(centre_zone()).date()
 
 
 def _errors(form) -> list[str]:
@@ -30,7 +25,7 @@ def index():
     if not form.validate():
         return render_template("reports/index.html", form=form, report=None), 400
     language = current_language()
-    report = services.activity_report(form.period(_today()), language=language)
+    report = services.activity_report(form.period(today()), language=language)
     return render_template("reports/index.html", form=form, report=report,
                            sessions=report.sessions[-DASHBOARD_SESSIONS:],
                            charts=report_charts(report, language, text_direction(language)))
@@ -45,7 +40,7 @@ def activity_pdf():
     if not form.validate():
         return error_page(400, " ".join(_errors(form)))
     language = form.language.data or "fr"
-    period = form.period(_today())
+    period = form.period(today())
     try:
         if language == "ar":
             require_arabic_font()

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from centre import audit, mail
+from centre.clock import local_date, today
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import centre_zone
 from centre.models import Expert, Recommendation, Review, SessionStatus, TrainingSession, User
 from centre.models.types import utcnow
 
@@ -34,8 +34,7 @@ def assign_reviewer(training_session: TrainingSession, expert: Expert, actor: Us
     if db.session.scalar(sa.select(Review.id).where(Review.session_id == training_session.id,
                                                     Review.expert_id == expert.id)):
         raise DomainError(_l("%(name)s is already assigned to this session."), name=expert.name)
-    today = datetime.now(centre_zone()).date()
-    if due_on and due_on < today:
+    if due_on and due_on < today():
         raise DomainError(_l("The due date is already past."))
     review = Review(training_session=training_session, expert=expert, due_on=due_on, assigned_by=actor)
     db.session.add(review)
@@ -159,10 +158,10 @@ def is_overdue(review: Review, today: date) -> bool:
 def remind_overdue(now: datetime | None = None) -> list[Review]:
     """E-mail each expert whose review is overdue, at most once a day; returns those reminded."""
     now = now or utcnow()
-    today = now.astimezone(centre_zone()).date()
+    day = local_date(now)
     candidates = db.session.scalars(
         sa.select(Review).join(TrainingSession)
-        .where(Review.submitted_at.is_(None), Review.has_conflict.is_(False), Review.due_on < today,
+        .where(Review.submitted_at.is_(None), Review.has_conflict.is_(False), Review.due_on < day,
                TrainingSession.status == SessionStatus.IN_REVIEW)
         .options(sa.orm.joinedload(Review.expert).joinedload(Expert.user))
     ).unique().all()

@@ -222,7 +222,11 @@ def test_unknown_language_is_refused_in_words(staff, centre_data):
     ("", "This field is required."),
     ("?from=2026-13-01&to=2026-12-31", "Not a valid date value."),
     ("?from=2026-01-01&to=yesterday", "Not a valid date value."),
-    ("?from=2026-12-31&to=2026-01-01", "The end of the period comes before its start."),
+    ("?from=2026-12-31&to=2026-01-01", "The end of the period cannot be before its start."),
+    # The same bounds and words as the dashboard's period (one period form for both).
+    ("?from=1990-01-01&to=2026-12-31", "Choose a date between 2000 and 2100."),
+    ("?from=2026-01-01&to=9999-12-31", "Choose a date between 2000 and 2100."),
+    ("?from=2001-01-01&to=2026-12-31", "A period spans twenty years at most."),
 ])
 def test_bad_period_shows_the_form_again_with_the_reason(staff, centre_data, query, message):
     for kind in ("registrations", "certificates"):
