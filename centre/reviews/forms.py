@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from centre.forms import options
 from centre.models import Recommendation
@@ -16,9 +16,9 @@ def _expert_options():
 class ReviewForm(FlaskForm):
     """An expert's review of a session's theme and programme."""
 
-    score_relevance = IntegerField(_l("Relevance (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
-    score_methodology = IntegerField(_l("Methodology (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
-    score_audience = IntegerField(_l("Fit for the audience (1–5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    score_relevance = IntegerField(_l("Relevance (1–5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    score_methodology = IntegerField(_l("Methodology (1–5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    score_audience = IntegerField(_l("Fit for the audience (1–5)"), validators=[InputRequired(), NumberRange(1, 5)])
     recommendation = SelectField(_l("Recommendation"), choices=options((r.value, r.label) for r in Recommendation))
     comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=10000)])
 

@@ -13,6 +13,7 @@ from centre.reviews.services import (
     remind_overdue,
     review_gate_problems,
     submit_review,
+    submitted_reviews,
     summary,
 )
 from centre.sessions.services import change_status
@@ -57,10 +58,34 @@ def test_expert_with_declared_conflict_cannot_review_nor_count(in_review, create
     assert "A submitted review from a foreign expert is missing." in review_gate_problems(in_review)
 
 
-def test_scores_go_from_one_to_five(in_review, create_expert):
+@pytest.mark.parametrize("criterion", ["score_relevance", "score_methodology", "score_audience"])
+@pytest.mark.parametrize("score", [-1, 0, 6])
+def test_a_score_outside_one_to_five_is_refused_on_each_criterion(in_review, create_expert, criterion, score):
+    expert = create_expert()
     with pytest.raises(DomainError, match="1 to 5"):
-        record_review(in_review, create_expert(), recommendation=Recommendation.APPROVE,
-                      score_relevance=6, score_methodology=3, score_audience=3)
+        record_review(in_review, expert, recommendation=Recommendation.APPROVE, **{**SCORES, criterion: score})
+    assert submitted_reviews(in_review) == []
+
+
+@pytest.mark.parametrize("criterion", ["score_relevance", "score_methodology", "score_audience"])
+@pytest.mark.parametrize("score", [1, 5])
+def test_the_bounds_one_and_five_are_scores(in_review, create_expert, criterion, score):
+    review = record_review(in_review, create_expert(), recommendation=Recommendation.APPROVE,
+                           **{**SCORES, criterion: score})
+    assert getattr(review, criterion) == score and review.is_submitted
+
+
+@pytest.mark.parametrize("score", [0, 6])
+def test_the_database_refuses_a_score_outside_one_to_five(in_review, create_expert, score):
+    """The CHECK constraint holds whatever code writes the row."""
+    import sqlalchemy as sa
+
+    review = assign_reviewer(in_review, create_expert(), None, due_on=None)
+    db.session.flush()
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.session.begin_nested():
+            db.session.execute(sa.update(type(review)).where(type(review).id == review.id)
+                               .values(score_audience=score))
 
 
 def test_reviews_only_while_in_review(ctx, create_session, create_expert):

@@ -1,5 +1,6 @@
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
@@ -182,3 +183,23 @@ def test_sessions_list_is_shown_a_page_at_a_time_in_arabic_too(app, client, logi
              if code in client.get(f"/sessions/?page={page}").get_data(as_text=True)]
     assert sorted(shown) == sorted(codes)
     assert client.get("/sessions/?page=0").status_code == client.get("/sessions/?page=99").status_code == 200
+
+
+@pytest.mark.parametrize("score", ["0", "6", "-1"])
+def test_a_score_outside_one_to_five_gets_the_range_message_in_the_form(app, client, login_as, create_session,
+                                                                        create_expert, score):
+    session_id, _ = make(app, create_session, SessionStatus.IN_REVIEW)
+    user_id = login_as("expert")
+    with app.app_context():
+        from centre.reviews.services import assign_reviewer
+
+        review_id = assign_reviewer(db.session.get(TrainingSession, session_id), create_expert(user_id=user_id),
+                                    None, due_on=None).id
+        db.session.commit()
+    url = f"/reviews/{review_id}"
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    response = post(client, url, {"score_relevance": "4", "score_methodology": score, "score_audience": "4",
+                                  "recommendation": "approve"}, form_url=url)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Number must be between 1 and 5." in page and "This field is required." not in page
