@@ -3,6 +3,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from centre.extensions import db
 from centre.logs import request_id
 
 
@@ -47,7 +48,5 @@ def register_error_handlers(app):
     def server_error(error):
         app.logger.exception("Server error on %s %s", request.method, request.path,
                              extra={"request_id": request_id()})
-        from centre.extensions import db
-
         db.session.rollback()
         return error_page(500)

@@ -7,7 +7,20 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from centre.extensions import db, login_manager
-from centre.models import Agreement, Certificate, Expert, Institution, Registration, Role, Slot, TrainingSession
+from centre.models import (
+    Agreement,
+    Certificate,
+    Expert,
+    Institution,
+    Registration,
+    Review,
+    Role,
+    Signatory,
+    Slot,
+    Trainee,
+    Trainer,
+    TrainingSession,
+)
 
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
@@ -193,8 +206,6 @@ def get_registration(registration_id: int) -> Registration:
 
 def get_own_trainee():
     """The signed-in trainee's record (403 for an account that has none)."""
-    from centre.models import Trainee
-
     trainee = db.session.scalar(db.select(Trainee).where(Trainee.user_id == current_user.id))
     if trainee is None:
         abort(403)
@@ -209,8 +220,6 @@ def get_certificate(certificate_id: int) -> Certificate:
 
 
 def get_signatory(signatory_id: int):
-    from centre.models import Signatory
-
     return db.get_or_404(Signatory, signatory_id)
 
 
@@ -229,15 +238,11 @@ __all__ = ["ACCESS", "check_access", "current_app"]
 
 
 def get_trainer(session_id: int, expert_id: int):
-    from centre.models import Trainer
-
     return db.get_or_404(Trainer, (session_id, expert_id))
 
 
 def get_review(review_id: int):
     """A review for its expert: another expert's answers 404."""
-    from centre.models import Review
-
     review = db.get_or_404(Review, review_id)
     if current_user.is_staff:
         return review

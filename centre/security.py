@@ -4,6 +4,8 @@ from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from centre.errors import error_page
+
 #: The largest id a route accepts: PostgreSQL's integer, and beyond what SQLite's driver converts.
 MAX_ID = 2**31 - 1
 
@@ -48,8 +50,6 @@ def refuse_nul_characters():
     """before_request: a NUL character is never meaningful in a form, an address or a query,
     and PostgreSQL refuses it in text; say so with a 400 instead of failing later."""
     if any("\x00" in text for text in _texts_sent()):
-        from centre.errors import error_page
-
         return error_page(400, _("What you sent contains a NUL character (U+0000), which is not "
                                  "allowed. Please remove it and try again."))
     return None

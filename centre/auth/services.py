@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import FailedLogin, Role, User
+from centre.models import FailedLogin, Role, Trainee, User
 from centre.models.types import utcnow
 
 
@@ -170,8 +170,6 @@ def user_from_sign_in_token(token: str, *, now: datetime | None = None) -> User:
 
 def sign_in_with_link(token: str) -> User:
     """Sign in through the link, which proves the address as well; the link is used up."""
-    from centre.models import Trainee
-
     user = user_from_sign_in_token(token)
     user.last_login_at = utcnow()
     trainee = db.session.scalar(sa.select(Trainee).where(Trainee.user_id == user.id))

@@ -23,6 +23,7 @@ from centre.models import (
     TrainingSession,
     User,
 )
+from centre.pagination import paginate
 
 NAME_FIELDS = ("name_fr", "name_ar", "name_en")
 
@@ -204,8 +205,6 @@ def remove_agreement(agreement: Agreement, actor: User | None = None) -> None:
 def trainees_and_sessions(institution: Institution, page: int = 1):
     """A page of the partner's trainees, each with their accepted registrations and sessions:
     three queries whatever the number of trainees. Returns (Page, [(trainee, registrations)])."""
-    from centre.pagination import paginate
-
     trainees = paginate(
         sa.select(Trainee).where(Trainee.institution_id == institution.id)
         .order_by(Trainee.family_name, Trainee.given_name, Trainee.id), page)

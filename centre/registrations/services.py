@@ -34,6 +34,8 @@ from centre.models import (
 from centre.models import RegistrationStatus as R
 from centre.models.types import utcnow
 from centre.sessions.services import lock_session
+from centre.i18n import localized
+from centre.pdf import render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +340,6 @@ def notify(registration: Registration, template: str, **context) -> bool:
     if trainee.anonymised_at is not None:
         return False
     language = trainee_language(trainee)
-    from centre.i18n import localized
 
     with force_locale(language):
         title = localized(registration.training_session, "title", language)
@@ -392,7 +393,6 @@ def invitation_letter(registration: Registration, actor: User | None = None, *,
     letter = get_invitation_letter(registration)
     if letter is not None and not regenerate:
         return letter
-    from centre.pdf import render_pdf
 
     with force_locale("fr"):
         pdf = render_pdf("pdf/invitation_letter.html", r=registration, t=trainee, s=registration.training_session,

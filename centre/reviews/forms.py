@@ -5,12 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from centre.forms import options
 from centre.models import Recommendation
-
-
-def _expert_options():
-    from centre.sessions.forms import expert_options
-
-    return expert_options()
+from centre.sessions.forms import expert_options
 
 
 class ReviewForm(FlaskForm):
@@ -40,7 +35,7 @@ class ReviewRecordForm(ReviewForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.expert_id.choices = _expert_options()
+        self.expert_id.choices = expert_options()
 
 
 class AssignForm(FlaskForm):
@@ -49,7 +44,7 @@ class AssignForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.expert_id.choices = _expert_options()
+        self.expert_id.choices = expert_options()
 
 
 class ConflictForm(FlaskForm):

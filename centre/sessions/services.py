@@ -4,13 +4,28 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, Event
 
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import centre_zone, format_day, localized
 from centre.models import SessionStatus as S
-from centre.models import Expert, Slot, SlotPart, Trainer, TrainingSession, User
+from centre.models import (
+    AttendanceMark,
+    Expert,
+    Registration,
+    RegistrationStatus,
+    Review,
+    Slot,
+    SlotPart,
+    Trainee,
+    Trainer,
+    TrainingSession,
+    User,
+    institution_association,
+)
+from centre.reviews.services import review_gate_problems
 
 #: Default hours of the two half-day slots, in the centre's time zone.
 SLOT_HOURS = {
@@ -121,16 +136,12 @@ def duplicate_session(source: TrainingSession, actor: User | None, *, code: str,
 
 
 def _has_marks(training_session: TrainingSession) -> bool:
-    from centre.models import AttendanceMark
-
     return db.session.scalar(
         sa.select(AttendanceMark.id).join(Slot).where(Slot.session_id == training_session.id).limit(1)
     ) is not None
 
 
 def _accepted(training_session: TrainingSession) -> int:
-    from centre.models import Registration, RegistrationStatus
-
     return db.session.scalar(sa.select(sa.func.count(Registration.id)).where(
         Registration.session_id == training_session.id, Registration.status == RegistrationStatus.ACCEPTED))
 
@@ -207,8 +218,6 @@ def change_slot(slot: Slot, actor: User | None, *, starts: time, ends: time) -> 
 
 def remove_slot(slot: Slot, actor: User | None) -> None:
     """Remove a slot; its attendance marks go with it, and the audit log says how many."""
-    from centre.models import AttendanceMark
-
     training_session = slot.training_session
     if training_session.status in FROZEN:
         raise DomainError(_l("A completed or cancelled session can no longer be changed."))
@@ -256,8 +265,6 @@ def transition_problems(training_session: TrainingSession, target: S, *, overrid
         if not training_session.slots:
             problems.append(str(_l("The session has no slots.")))
     elif target == S.APPROVED:
-        from centre.reviews.services import review_gate_problems
-
         problems += review_gate_problems(training_session, override_reason=override_reason)
     elif target == S.OPEN:
         if not training_session.title_ar:
@@ -308,8 +315,6 @@ def sessions_query(*, year: int | None = None, status: S | None = None, kind=Non
                    association_id: int | None = None, institution_id: int | None = None) -> sa.Select:
     """Sessions, latest first, filtered; a partner or association filter keeps the sessions
     that trainees of that partner (or of its members) registered for."""
-    from centre.models import Registration, Trainee, institution_association
-
     query = sa.select(TrainingSession).order_by(TrainingSession.start_on.desc(), TrainingSession.code)
     if year:
         query = query.where(TrainingSession.start_on.between(date(year, 1, 1), date(year, 12, 31)))
@@ -357,8 +362,6 @@ def month_calendar(year: int, month: int) -> list[list[tuple[date, list[Training
 def conflicts(training_session: TrainingSession) -> list[str]:
     """Warnings: the venue booked twice on a slot; an expert reviewing or teaching two
     sessions on the same day."""
-    from centre.models import Review
-
     warnings = []
     others = db.session.scalars(
         sa.select(TrainingSession)
@@ -407,8 +410,6 @@ def conflicts(training_session: TrainingSession) -> list[str]:
 
 def calendar_feed(sessions: list[TrainingSession], *, slots: bool, language: str, url_for_session) -> bytes:
     """An iCalendar (.ics) feed: one all-day event per session, or one event per slot."""
-    from icalendar import Calendar, Event
-
     calendar = Calendar()
     calendar.add("prodid", "-//Centre//Training sessions//EN")
     calendar.add("version", "2.0")
