@@ -5,6 +5,11 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from centre.exports.services import Table
 
 MIMETYPES = {
@@ -62,11 +67,6 @@ def xlsx_bytes(table: Table) -> bytes:
     A write-only workbook keeps memory flat on long exports; every cell holding text is written
     as a string with the same guard as the CSV, so nothing typed by a person becomes a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(table.name))
     sheet.sheet_view.rightToLeft = table.language == "ar"
