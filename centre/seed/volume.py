@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from centre.auth.services import create_user
-from centre.demo import ASSOCIATIONS, DEMO_PASSWORD, EXPERTS, INSTITUTIONS, STAFF_ACCOUNTS
+from centre.seed.demo import ASSOCIATIONS, DEMO_PASSWORD, EXPERTS, INSTITUTIONS, STAFF_ACCOUNTS
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
