@@ -1,27 +1,21 @@
 """Demo data: real partner institutions, fictional people, sessions at every stage of the workflow.
 
-The institutions and their association memberships come from ../shared/notes/partners.md (only
-confirmed memberships; no Arabic name where none was found). The people are fictional. Everything
+The partners, staff accounts and named experts are common.py's; the people are fictional. Everything
 a rule governs goes through the services the app uses, so the rules hold and the audit log tells
 the story; associations, institutions, experts and trainers have no service yet and are rows.
 Session dates are relative to today, so the open session is always ahead and the completed ones
 behind. The caller commits.
 """
-import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from centre import clock
 from centre.attendance.services import eligibility, save_marks
-from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
 from centre.extensions import db
-from centre.i18n import centre_zone
 from centre.models import (
-    Association,
     DocumentLanguage,
     Expert,
     Gender,
-    Institution,
-    InstitutionKind,
     MarkStatus,
     Recommendation,
     RegistrationStatus,
@@ -29,7 +23,6 @@ from centre.models import (
     SessionStatus,
     Trainer,
 )
-from centre.models.types import utcnow
 from centre.registrations.services import (
     accepted_registrations,
     cancel,
@@ -38,81 +31,19 @@ from centre.registrations.services import (
     register,
 )
 from centre.reviews.services import assign_reviewer, record_review
+from centre.seed.common import (
+    ASSOCIATIONS,
+    DEMO_PASSWORD,
+    STAFF_ACCOUNTS,
+    add_partners,
+    email_address,
+    named_experts,
+    staff_users,
+)
 from centre.sessions.services import change_status, create_session
 
-#: One password for every demo account; the CLI prints it with the accounts.
-DEMO_PASSWORD = "demo-centre-2026"
-
-#: The accounts an operator signs in with: (e-mail, role, full name).
-STAFF_ACCOUNTS = [
-    ("admin@centre.example.org", Role.ADMIN, "Rachid Amrani"),
-    ("coordinatrice@centre.example.org", Role.COORDINATOR, "Meryem Chraibi"),
-    ("expert@centre.example.org", Role.EXPERT, "Youssef El Alaoui"),
-]
 DEMO_TRAINEE_EMAIL = "amira.bensalem@tn.example.org"
 
-ASSOCIATIONS = [
-    ("AOM", "Association des Ombudsmans de la Méditerranée",
-     "جمعية الأمبودسمان لحوض البحر الأبيض المتوسط", "Association of Mediterranean Ombudsmen"),
-    ("AOMF", "Association des Ombudsmans et Médiateurs de la Francophonie",
-     "جمعية الأمبودسمان والوسطاء الفرنكفونيين",
-     "Association of Ombudsmen and Mediators of La Francophonie"),
-    ("ARAB", "Organisation arabe des ombudsmans", "المنظمة العربية للأمبودسمان",
-     "Arab Ombudsman Organisation"),
-]
-
-M, O, H = InstitutionKind.MEDIATOR, InstitutionKind.OMBUDSMAN, InstitutionKind.HUMAN_RIGHTS
-
-#: (country, French name, Arabic name or "", English name, kind, confirmed associations).
-#: One institution per country, so the country code is also the key people refer to. The
-#: country the notes add in brackets to some French names is left out: it is a column of its own.
-INSTITUTIONS = [
-    ("MA", "Institution du Médiateur du Royaume", "مؤسسة وسيط المملكة",
-     "Ombudsman Institution of the Kingdom of Morocco", M, ("AOM", "AOMF", "ARAB")),
-    ("TN", "Médiateur administratif", "الموفق الإداري",
-     "Administrative Mediator of Tunisia", M, ("AOM", "ARAB")),
-    ("EG", "Conseil national des droits de l'homme", "المجلس القومي لحقوق الإنسان",
-     "National Council for Human Rights (NCHR)", H, ("AOM", "AOMF", "ARAB")),
-    ("SD", "Bureau des doléances publiques, Ombudsman du Soudan", "ديوان المظالم العامة",
-     "Public Grievances Chamber (Ombudsman of Sudan)", O, ("ARAB",)),
-    ("PS", "Commission indépendante des droits de l'homme, « Diwan Al Madhalim »",
-     "الهيئة المستقلة لحقوق الإنسان \"ديوان المظالم\"",
-     "Independent Commission for Human Rights (ICHR), Palestine", H, ("AOM",)),
-    ("DJ", "Médiateur de la République de Djibouti", "أمين المظالم بجمهورية جيبوتي",
-     "Ombudsman (Médiateur) of the Republic of Djibouti", M, ("AOMF",)),
-    ("SN", "Médiateur de la République du Sénégal", "",
-     "Ombudsman (Médiateur) of the Republic of Senegal", M, ("AOMF",)),
-    ("BF", "Médiateur du Faso", "", "Ombudsman (Médiateur) of Burkina Faso", M, ("AOMF",)),
-    ("BJ", "Médiateur de la République du Bénin", "",
-     "Ombudsman (Médiateur) of the Republic of Benin", M, ("AOMF",)),
-    ("CI", "Médiateur de la République de Côte d'Ivoire", "",
-     "Ombudsman (Médiateur) of Côte d'Ivoire", M, ("AOMF",)),
-    ("ML", "Médiateur de la République du Mali", "",
-     "Ombudsman (Médiateur) of the Republic of Mali", M, ("AOMF",)),
-    ("MG", "Médiature de la République", "",
-     "Ombudsman (Médiature) of the Republic of Madagascar", M, ("AOMF",)),
-    ("FR", "Défenseur des droits", "", "Defender of Rights", O, ("AOM", "AOMF")),
-    ("BE", "Médiateur de la Wallonie et de la Fédération Wallonie-Bruxelles", "",
-     "Ombudsman of Wallonia and the Wallonia-Brussels Federation", M, ("AOMF",)),
-    ("ES", "Défenseur du peuple (Defensor del Pueblo)", "",
-     "Ombudsman of Spain (Defensor del Pueblo)", O, ("AOM",)),
-    ("GR", "Le Médiateur grec (Synigoros tou Politi)", "", "The Greek Ombudsman", O, ("AOM",)),
-]
-
-#: key: (given name, family name, name in Arabic script, nationality, speciality).
-#: National experts work at the host institution, foreign ones at their country's partner.
-EXPERTS = {
-    "alaoui": ("Youssef", "El Alaoui", "يوسف العلوي", "MA",
-               "Instruction des plaintes et enquête administrative"),
-    "benjelloun": ("Latifa", "Benjelloun", "لطيفة بنجلون", "MA", "Médiation institutionnelle"),
-    "sqalli": ("Adil", "Sqalli", "عادل الصقلي", "MA", "Administration numérique et droits des usagers"),
-    "ouazzani": ("Hanane", "Ouazzani", "حنان الوزاني", "MA", "Droits des personnes migrantes"),
-    "dumont": ("Claire", "Dumont", "كلير دومون", "FR",
-               "Accès aux droits et lutte contre les discriminations"),
-    "ndiaye": ("Mamadou", "Ndiaye", "مامادو انجاي", "SN", "Médiation et prévention des conflits"),
-    "bensalah": ("Sonia", "Ben Salah", "سنية بن صالح", "TN", "Médiation administrative"),
-    "lambert": ("Pierre", "Lambert", "بيير لامبير", "BE", "Méthodes d'enquête de l'ombudsman"),
-}
 #: The expert who signs in with the expert demo account.
 EXPERT_ACCOUNT = "alaoui"
 
@@ -298,16 +229,6 @@ SESSIONS = [
 VISA_LETTER_COUNTRIES = {"DJ", "EG", "MG", "SD"}
 
 
-def trainee_email(given_name: str, family_name: str, country: str) -> str:
-    """given.family@<country>.example.org, in plain ASCII."""
-
-    def ascii_part(name):
-        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-        return "".join(ch for ch in plain.lower() if ch.isalnum())
-
-    return f"{ascii_part(given_name)}.{ascii_part(family_name)}@{country.lower()}.example.org"
-
-
 def demo_logins() -> list[dict]:
     """The demo accounts to print: e-mail, role, password."""
     logins = [{"email": email, "role": role.value, "password": DEMO_PASSWORD}
@@ -322,28 +243,12 @@ def _monday_on_or_after(day: date) -> date:
 
 def seed_demo(today: date | None = None) -> dict:
     """Load the demo data into the session (not committed); returns counts and logins."""
-    today = today or datetime.now(centre_zone()).date()
-    users = {role: create_user(email, DEMO_PASSWORD, role, full_name=name)
-             for email, role, name in STAFF_ACCOUNTS}
+    today = today or clock.today()
+    users = staff_users()
     coordinator = users[Role.COORDINATOR]
-
-    associations = {}
-    for code, name_fr, name_ar, name_en in ASSOCIATIONS:
-        associations[code] = Association(code=code, name_fr=name_fr, name_ar=name_ar, name_en=name_en)
-    institutions = {}
-    for country, name_fr, name_ar, name_en, kind, codes in INSTITUTIONS:
-        institutions[country] = Institution(
-            name_fr=name_fr, name_ar=name_ar, name_en=name_en, country=country, kind=kind,
-            associations=[associations[code] for code in codes],
-        )
-    db.session.add_all([*associations.values(), *institutions.values()])
-
-    experts = {}
-    for key, (given, family, name_ar, nationality, speciality) in EXPERTS.items():
-        experts[key] = Expert(given_name=given, family_name=family, full_name_ar=name_ar,
-                              nationality=nationality, speciality=speciality,
-                              institution=institutions[nationality],
-                              email=trainee_email(given, family, nationality))
+    institutions = add_partners()
+    experts = {key: Expert(**fields, institution=institutions[fields["nationality"]])
+               for key, fields in named_experts().items()}
     experts[EXPERT_ACCOUNT].user = users[Role.EXPERT]
     experts[EXPERT_ACCOUNT].email = users[Role.EXPERT].email
     db.session.add_all(experts.values())
@@ -351,14 +256,14 @@ def seed_demo(today: date | None = None) -> dict:
 
     trainees = {}
     for given, family, name_ar, gender, country, position, language, passport in TRAINEES:
-        email = trainee_email(given, family, country)
+        email = email_address(given, family, country)
         trainees[email] = create_trainee_account(
             DEMO_PASSWORD, email=email, given_name=given, family_name=family, full_name_ar=name_ar,
             gender=gender, nationality=country, institution=institutions[country], position=position,
             certificate_language=language, passport_number=passport,
             passport_expires_on=today + timedelta(days=3 * 365) if passport else None,
         )
-        trainees[email].email_confirmed_at = utcnow()  # demo addresses receive no mail
+        trainees[email].email_confirmed_at = clock.utcnow()  # demo addresses receive no mail
 
     counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "certificates": 0}
     sessions = []
@@ -387,7 +292,7 @@ def seed_demo(today: date | None = None) -> dict:
         "counts": {
             "accounts": len(users) + len(trainees),
             "institutions": len(institutions),
-            "associations": len(associations),
+            "associations": len(ASSOCIATIONS),
             "experts": len(experts),
             "sessions": len(sessions),
             "trainees": len(trainees),
