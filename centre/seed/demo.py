@@ -1,12 +1,14 @@
 """Demo data: real partner institutions, fictional people, sessions at every stage of the workflow.
 
-The partners, staff accounts and named experts are common.py's; the people are fictional. Everything
-a rule governs goes through the services the app uses, so the rules hold and the audit log tells
-the story; associations, institutions, experts and trainers have no service yet and are rows.
+The partners, staff accounts and named experts are common.py's, the trainees and sessions
+demo.toml's; the people are fictional. Everything a rule governs goes through the services the
+app uses, so the rules hold and the audit log tells the story; associations, institutions, experts and trainers have no service yet and are rows.
 Session dates are relative to today, so the open session is always ahead and the completed ones
 behind. The caller commits.
 """
+import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 from centre import clock
 from centre.attendance.services import eligibility, save_marks
@@ -31,6 +33,7 @@ from centre.registrations.services import (
     register,
 )
 from centre.reviews.services import assign_reviewer, record_review
+from centre.seed.catalogue import TOPICS
 from centre.seed.common import (
     ASSOCIATIONS,
     DEMO_PASSWORD,
@@ -47,183 +50,29 @@ DEMO_TRAINEE_EMAIL = "amira.bensalem@tn.example.org"
 #: The expert who signs in with the expert demo account.
 EXPERT_ACCOUNT = "alaoui"
 
-F, MALE = Gender.FEMALE, Gender.MALE
-FR, AR, BI = DocumentLanguage.FR, DocumentLanguage.AR, DocumentLanguage.BILINGUAL
+#: The letters of demo.toml's attendance patterns.
+_MARKS = {"P": MarkStatus.PRESENT, "L": MarkStatus.LATE, "E": MarkStatus.EXCUSED, "A": MarkStatus.ABSENT}
 
-#: (given name, family name, name in Arabic script or "", gender, country, position,
-#:  certificate language, passport number or None). The institution is the country's partner;
-#:  the e-mail is given.family@<country>.example.org.
-TRAINEES = [
-    ("Omar", "Lahlou", "عمر لحلو", MALE, "MA", "Chargé de l'instruction des plaintes", AR, None),
-    ("Imane", "Berrada", "إيمان برادة", F, "MA", "Cadre au pôle médiation", FR, None),
-    ("Amira", "Ben Salem", "أميرة بن سالم", F, "TN", "Chargée d'études", BI, "Z4418306"),
-    ("Mehdi", "Trabelsi", "مهدي الطرابلسي", MALE, "TN", "Médiateur régional adjoint", AR, None),
-    ("Mona", "Abdel Rahman", "منى عبد الرحمن", F, "EG", "Chargée des plaintes", AR, "A27730154"),
-    ("Ahmed", "Fathy Soliman", "أحمد فتحي سليمان", MALE, "EG", "Chercheur juriste", AR, None),
-    ("Tarig", "Elsheikh", "طارق الشيخ", MALE, "SD", "Conseiller juridique", AR, "P05186243"),
-    ("Nafisa", "Osman", "نفيسة عثمان", F, "SD", "Chargée de l'accueil des requérants", AR, None),
-    ("Lina", "Khoury", "لينا خوري", F, "PS", "Avocate, unité des plaintes", AR, None),
-    ("Yousef", "Odeh", "يوسف عودة", MALE, "PS", "Chercheur de terrain", AR, None),
-    ("Hodan", "Abdillahi Farah", "", F, "DJ", "Assistante juridique", AR, "D0385172"),
-    ("Ismaël", "Houssein Robleh", "إسماعيل حسين روبله", MALE, "DJ", "Chef de service des requêtes",
-     FR, None),
-    ("Aïssatou", "Diop", "", F, "SN", "Chargée de médiation", FR, "A02814377"),
-    ("Cheikh Tidiane", "Fall", "", MALE, "SN", "Conseiller technique", FR, None),
-    ("Ndeye Fatou", "Sarr", "", F, "SN", "Déléguée régionale", FR, None),
-    ("Salif", "Ouédraogo", "", MALE, "BF", "Délégué régional", FR, "B1162940"),
-    ("Rasmata", "Kaboré", "", F, "BF", "Chargée d'études", FR, None),
-    ("Gildas", "Houngbédji", "", MALE, "BJ", "Chef du service des recours", FR, None),
-    ("Adjoua", "Kouassi", "", F, "CI", "Juriste", FR, None),
-    ("Serge", "Kouamé", "", MALE, "CI", "Chargé de la communication", FR, None),
-    ("Fatoumata", "Traoré", "", F, "ML", "Chargée des requêtes", FR, "AA0671539"),
-    ("Moussa", "Coulibaly", "", MALE, "ML", "Conseiller juridique", FR, None),
-    ("Voahangy", "Rasoanaivo", "", F, "MG", "Chef de division des plaintes", FR, "11AR52274"),
-    ("Julie", "Marchand", "", F, "FR", "Juriste, pôle accès aux droits", FR, None),
-    ("Thomas", "Lemaire", "", MALE, "BE", "Conseiller traitant", FR, None),
-    ("Eleni", "Papadaki", "", F, "GR", "Chargée d'enquêtes", FR, None),
-]
 
-P, L, E, A = MarkStatus.PRESENT, MarkStatus.LATE, MarkStatus.EXCUSED, MarkStatus.ABSENT
-_MARKS = {"P": P, "L": L, "E": E, "A": A}
+def _session_specs(specs: list[dict]) -> list[dict]:
+    """The sessions as read, their statuses and recommendations as enums, their titles the
+    catalogue's topics'."""
+    for spec in specs:
+        spec["status"] = SessionStatus(spec["status"])
+        spec["title"] = TOPICS[spec.pop("topic")][0]
+        spec["theme"] = (spec.pop("theme_fr"), spec.pop("theme_ar"), spec.pop("theme_en"))
+        spec["reviews"] = [(r["expert"], Recommendation(r["recommendation"]), tuple(r["scores"]), r["comments"])
+                           for r in spec.get("reviews", [])]
+    return specs
 
-#: The sessions, oldest first. `offset`: days from today to the Monday on or after which the
-#: session starts. `attendance`: the accepted trainees of a completed session (by e-mail) and
-#: their marks, one letter per slot (Present, Late, Excused, Absent). `registrations`: the
-#: others' outcome: a registration status, with the coordinator's reason after a colon, or
-#: "cancelled" by the trainee.
-SESSIONS = [
-    {
-        "status": SessionStatus.COMPLETED, "offset": -182, "days": 5, "capacity": 25,
-        "threshold": 80, "languages": "fr,ar",
-        "title": ("Techniques de réception et de traitement des plaintes",
-                  "تقنيات تلقي ومعالجة الشكايات",
-                  "Techniques for receiving and handling complaints"),
-        "theme": ("De la réception de la plainte à la réponse motivée : recevabilité, orientation, "
-                  "instruction avec l'administration concernée, délais et suivi des recommandations. "
-                  "Études de cas tirées de la pratique des institutions partenaires.",
-                  "من تلقي الشكاية إلى الجواب المعلل: شروط القبول، والتوجيه، والبحث مع الإدارة المعنية، "
-                  "والآجال، وتتبع تنفيذ التوصيات. دراسة حالات مستقاة من ممارسة المؤسسات الشريكة.",
-                  "From receiving a complaint to a reasoned reply: admissibility, referral, "
-                  "investigation with the administration concerned, time limits and follow-up of "
-                  "recommendations. Case studies from the practice of partner institutions."),
-        "reviews": [("ouazzani", Recommendation.APPROVE, (5, 4, 5),
-                     "Thème central pour les institutions partenaires ; programme équilibré."),
-                    ("dumont", Recommendation.APPROVE_WITH_CHANGES, (5, 4, 4),
-                     "Prévoir une demi-journée d'études de cas sur le suivi des recommandations.")],
-        "trainers": [("benjelloun", 3), ("dumont", 2)],
-        "attendance": {
-            "omar.lahlou@ma.example.org": "PPPPPPPPPP",
-            "aissatou.diop@sn.example.org": "PPPLPPPPPP",
-            "mona.abdelrahman@eg.example.org": "PPPPPPPPEP",
-            "hodan.abdillahifarah@dj.example.org": "PPPPPPPPPP",
-            "lina.khoury@ps.example.org": "PPAPPPPPPP",
-            "salif.ouedraogo@bf.example.org": "PPPPPPLPPP",
-            "gildas.houngbedji@bj.example.org": "PPPPPPPPAA",
-            "fatoumata.traore@ml.example.org": "PPPPPPPPPP",
-            "tarig.elsheikh@sd.example.org": "PPPPPEEAAA",  # 50 %: below the threshold
-        },
-        "registrations": {"rasmata.kabore@bf.example.org": "cancelled"},
-    },
-    {
-        "status": SessionStatus.COMPLETED, "offset": -63, "days": 4, "capacity": 20,
-        "threshold": 75, "languages": "ar,fr",
-        "title": ("Méthodes d'enquête de l'ombudsman",
-                  "مناهج البحث والتحري لدى مؤسسات الأمبودسمان",
-                  "Ombudsman investigation methods"),
-        "theme": ("Conduire une enquête administrative : plan d'enquête, demandes d'information, "
-                  "auditions, visites sur place, appréciation des preuves et rédaction du rapport. "
-                  "Enquêtes d'initiative et enquêtes systémiques.",
-                  "إجراء البحث الإداري: خطة البحث، وطلبات المعلومات، والاستماع، والزيارات الميدانية، "
-                  "وتقدير وسائل الإثبات، وتحرير التقرير. الأبحاث التلقائية والأبحاث حول الاختلالات البنيوية.",
-                  "Conducting an administrative investigation: investigation plan, requests for "
-                  "information, hearings, site visits, weighing evidence and writing the report. "
-                  "Own-initiative and systemic investigations."),
-        "reviews": [("sqalli", Recommendation.APPROVE, (4, 5, 4),
-                     "Programme solide ; les visites sur place gagneraient à être illustrées."),
-                    ("lambert", Recommendation.APPROVE, (5, 5, 4),
-                     "Très adapté aux institutions récentes.")],
-        "trainers": [("alaoui", 2), ("lambert", 2)],
-        "attendance": {
-            DEMO_TRAINEE_EMAIL: "PPPPPPPP",
-            "mehdi.trabelsi@tn.example.org": "PPPPPPLP",
-            "ahmed.fathysoliman@eg.example.org": "PPPPPPPE",
-            "ismael.housseinrobleh@dj.example.org": "PPPPPPPP",
-            "yousef.odeh@ps.example.org": "PLPPPPPP",
-            "nafisa.osman@sd.example.org": "PPPPPPAA",  # 75 %: the threshold exactly
-            "adjoua.kouassi@ci.example.org": "PPPPPPPP",
-            "imane.berrada@ma.example.org": "PPEPPPPP",
-            "voahangy.rasoanaivo@mg.example.org": "PPPPPPPP",
-        },
-    },
-    {
-        "status": SessionStatus.OPEN, "offset": 56, "days": 5, "capacity": 24, "quota": 2,
-        "threshold": 80, "languages": "fr,ar",
-        "title": ("Techniques de médiation institutionnelle", "تقنيات الوساطة المؤسساتية",
-                  "Institutional mediation techniques"),
-        "theme": ("Préparer et conduire une médiation entre l'usager et l'administration : écoute "
-                  "active, reformulation, recherche de solutions en équité, rédaction de l'accord. "
-                  "Jeux de rôle et mises en situation.",
-                  "التحضير للوساطة بين المرتفق والإدارة وإدارتها: الإنصات الفعال، وإعادة الصياغة، "
-                  "والبحث عن حلول منصفة، وتحرير الاتفاق. لعب أدوار ومحاكاة لحالات عملية.",
-                  "Preparing and conducting mediation between users and the administration: active "
-                  "listening, reformulation, seeking fair solutions, drafting the agreement. Role "
-                  "play and simulations."),
-        "reviews": [("alaoui", Recommendation.APPROVE, (5, 4, 5),
-                     "Les mises en situation répondent aux demandes des sessions précédentes."),
-                    ("ndiaye", Recommendation.APPROVE_WITH_CHANGES, (4, 4, 5),
-                     "Ajouter un module sur la médiation en contexte de crise.")],
-        "trainers": [("benjelloun", 3), ("ndiaye", 3)],
-        "registrations": {
-            DEMO_TRAINEE_EMAIL: "accepted",
-            "aissatou.diop@sn.example.org": "accepted",
-            "cheikhtidiane.fall@sn.example.org": "accepted",
-            "ndeyefatou.sarr@sn.example.org":
-                "waitlisted:Quota de deux places par institution atteint.",
-            "serge.kouame@ci.example.org": "accepted",
-            "voahangy.rasoanaivo@mg.example.org": "accepted",
-            "moussa.coulibaly@ml.example.org": "pending",
-            "julie.marchand@fr.example.org": "pending",
-            "thomas.lemaire@be.example.org": "pending",
-            "rasmata.kabore@bf.example.org": "pending",
-            "eleni.papadaki@gr.example.org": "pending",
-        },
-    },
-    {
-        "status": SessionStatus.IN_REVIEW, "offset": 112, "days": 4, "capacity": 20,
-        "threshold": 80, "languages": "fr,ar",
-        "title": ("L'accès aux droits des personnes migrantes", "ولوج الأشخاص المهاجرين إلى الحقوق",
-                  "Access to rights for migrants"),
-        "theme": ("Le rôle de l'ombudsman dans l'accès des personnes migrantes aux services publics : "
-                  "état civil, santé, scolarisation, titres de séjour. Plaintes types, coopération "
-                  "entre institutions des pays d'origine, de transit et d'accueil.",
-                  "دور الأمبودسمان في ولوج الأشخاص المهاجرين إلى المرافق العمومية: الحالة المدنية، "
-                  "والصحة، والتمدرس، وسندات الإقامة. نماذج من الشكايات، والتعاون بين مؤسسات بلدان "
-                  "المنشأ والعبور والاستقبال.",
-                  "The ombudsman's role in migrants' access to public services: civil registration, "
-                  "health, schooling, residence permits. Typical complaints, and cooperation between "
-                  "institutions of countries of origin, transit and destination."),
-        # The foreign expert's review is still awaited, and so is the demo expert's.
-        "reviews": [("ouazzani", Recommendation.APPROVE_WITH_CHANGES, (5, 4, 4),
-                     "Associer une institution d'un pays de transit à l'animation.")],
-        "assigned": [("dumont", 60), ("alaoui", 55)],  # expert, due so many days before the start
-    },
-    {
-        "status": SessionStatus.DRAFT, "offset": 168, "days": 5, "capacity": 30,
-        "threshold": 80, "languages": "fr,ar,en",
-        "title": ("Administration numérique et droits des usagers", "الإدارة الرقمية وحقوق المرتفقين",
-                  "Digital administration and users' rights"),
-        "theme": ("Dématérialisation des démarches et nouvelles formes de plaintes : accessibilité, "
-                  "inclusion numérique, décisions automatisées, protection des données personnelles. "
-                  "Comment l'ombudsman contrôle les services publics en ligne.",
-                  "رقمنة المساطر والأشكال الجديدة للشكايات: الولوجية، والإدماج الرقمي، والقرارات "
-                  "الآلية، وحماية المعطيات الشخصية. كيف يراقب الأمبودسمان المرافق العمومية الرقمية.",
-                  "Online procedures and new kinds of complaints: accessibility, digital inclusion, "
-                  "automated decisions, personal data protection. How the ombudsman oversees online "
-                  "public services."),
-        "reviews": [],
-        "assigned": [("sqalli", 90), ("lambert", 90)],
-    },
-]
+
+_DATA = tomllib.loads(Path(__file__).with_name("demo.toml").read_text(encoding="utf-8"))
+#: (given name, family name, name in Arabic script or "", gender, country, position, certificate
+#:  language, passport number or None), as demo.toml lists them.
+TRAINEES = [(given, family, name_ar, Gender(gender), country, position, DocumentLanguage(language), passport or None)
+            for given, family, name_ar, gender, country, position, language, passport in _DATA["trainees"]]
+#: The sessions, oldest first: demo.toml says what each field means.
+SESSIONS = _session_specs(_DATA["sessions"])
 
 #: Partner countries whose demo trainees ask for a visa letter (when their passport is on file).
 VISA_LETTER_COUNTRIES = {"DJ", "EG", "MG", "SD"}
