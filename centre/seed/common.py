@@ -1,15 +1,13 @@
 """What the demo and the volume data share: the staff accounts, the partners, the named experts,
-people's names in Latin and Arabic script, their e-mail addresses, and a drawn signature."""
-import io
+people's names in Latin and Arabic script, and their e-mail addresses."""
 import random
 import unicodedata
 from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from centre.auth.services import create_user
 from centre.extensions import db
-from centre.models import Agreement, Association, Gender, Institution, InstitutionKind, Role, User
+from centre.models import Agreement, Association, Gender, Institution, InstitutionKind, Role
 
 #: One password for every demo account; the CLI prints it with the accounts.
 DEMO_PASSWORD = "demo-centre-2026"
@@ -141,13 +139,6 @@ def person_name(rng: random.Random, country: str, gender: Gender) -> tuple[str, 
     return given, rng.choice(AFRICA_FAMILY), ""
 
 
-def staff_users(existing: dict[str, User] | None = None) -> dict[Role, User]:
-    """The staff accounts by role; those not in `existing` (by e-mail) are created."""
-    existing = existing or {}
-    return {role: existing.get(email) or create_user(email, DEMO_PASSWORD, role, full_name=name)
-            for email, role, name in STAFF_ACCOUNTS}
-
-
 def add_partners(agreements: Callable[[], list[Agreement]] = list) -> dict[str, Institution]:
     """The associations and partner institutions, each added unless its code or country is
     there; returns the institutions by country (the oldest where a country has several)."""
@@ -173,13 +164,3 @@ def named_experts() -> dict[str, dict]:
                   "speciality": speciality, "email": email_address(given, family, nationality)}
             for key, (given, family, name_ar, nationality, speciality) in EXPERTS.items()}
 
-
-def signature_png() -> bytes:
-    """A signature drawn in a stroke, as a PNG, for the signatory that volume certificates need."""
-    from PIL import Image, ImageDraw  # here, not on top: the CLI loads this module for every command
-
-    image = Image.new("RGB", (600, 200), "white")
-    ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()

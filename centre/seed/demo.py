@@ -12,6 +12,7 @@ from pathlib import Path
 
 from centre import clock
 from centre.attendance.services import eligibility, save_marks
+from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
 from centre.extensions import db
 from centre.models import (
@@ -41,7 +42,6 @@ from centre.seed.common import (
     add_partners,
     email_address,
     named_experts,
-    staff_users,
 )
 from centre.sessions.services import change_status, create_session
 
@@ -93,7 +93,8 @@ def _monday_on_or_after(day: date) -> date:
 def seed_demo(today: date | None = None) -> dict:
     """Load the demo data into the session (not committed); returns counts and logins."""
     today = today or clock.today()
-    users = staff_users()
+    users = {role: create_user(email, DEMO_PASSWORD, role, full_name=name)
+             for email, role, name in STAFF_ACCOUNTS}
     coordinator = users[Role.COORDINATOR]
     institutions = add_partners()
     experts = {key: Expert(**fields, institution=institutions[fields["nationality"]])

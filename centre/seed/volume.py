@@ -27,6 +27,7 @@ writes one per mark), trainees' account creation and e-mail confirmation (volume
 account), and trainer assignments.
 """
 import heapq
+import io
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -37,6 +38,7 @@ import sqlalchemy as sa
 
 from centre import clock
 from centre.attendance.services import MARKING_STATUSES, slot_has_ended
+from centre.auth.services import create_user
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
@@ -73,7 +75,14 @@ from centre.seed.catalogue import (
     VARIANTS,
     VENUES,
 )
-from centre.seed.common import add_partners, email_address, named_experts, person_name, signature_png, staff_users
+from centre.seed.common import (
+    DEMO_PASSWORD,
+    STAFF_ACCOUNTS,
+    add_partners,
+    email_address,
+    named_experts,
+    person_name,
+)
 from centre.sessions.services import MAIN_LINE, holidays_between, slot_times
 
 #: The tables written in bulk, whose ids are chosen here.
@@ -148,7 +157,7 @@ class _Writer:
         self.zone = centre_zone()
         self.now = clock.utcnow()
         self.volume = Volume()
-        self.coordinator = staff_users({u.email: u for u in db.session.scalars(sa.select(User))})[Role.COORDINATOR]
+        self.coordinator = self._staff()
         self.institutions = {country: i.id for country, i in add_partners(self._agreements).items()}
         self.ids = _Ids(BULK_TABLES)
         self.experts = self._experts()
@@ -157,6 +166,14 @@ class _Writer:
         self.codes: set[str] = set(db.session.scalars(sa.select(TrainingSession.code)))
 
     # Reference data, through the ORM: few rows -------------------------------------------------
+
+    def _staff(self) -> User:
+        users = {u.email: u for u in db.session.scalars(sa.select(User))}
+        created = {}
+        for email, role, name in STAFF_ACCOUNTS:
+            created[role] = users.get(email) or create_user(email, DEMO_PASSWORD, role, full_name=name)
+        db.session.flush()
+        return created[Role.COORDINATOR]
 
     def _agreements(self) -> list[Agreement]:
         signed_on = date(self.today.year - self.rng.randrange(1, 12), self.rng.randrange(1, 13), 15)
@@ -514,9 +531,15 @@ def _insert(table, rows: list[dict], batch: int = 5000) -> None:
 
 
 def _add_signatory(actor) -> None:
+    from PIL import Image, ImageDraw
+
     from centre.certificates.services import add_signatory
 
-    add_signatory("Rachid Amrani", "Directeur du centre", signature_png(), actor,
+    image = Image.new("RGB", (600, 200), "white")
+    ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    add_signatory("Rachid Amrani", "Directeur du centre", buffer.getvalue(), actor,
                   name_ar="رشيد العمراني", title_ar="مدير المركز")
 
 
