@@ -93,7 +93,7 @@ class Site:
         import sqlalchemy as sa
 
         from centre import create_app
-        from centre.demo import DEMO_PASSWORD, STAFF_ACCOUNTS
+        from centre.seed.common import DEMO_PASSWORD, STAFF_ACCOUNTS
         from centre.extensions import db
         from centre.models import Role
 

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
-from centre.demo import demo_logins, seed_demo
+from centre.seed.demo import demo_logins, seed_demo
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Role, User
@@ -79,7 +79,7 @@ def seed_volume_command(years, sessions_per_year, trainees_per_session, no_certi
     """Fill the database with years of realistic activity, to measure the pages at scale."""
     import time
 
-    from centre.volume import is_empty, seed_volume
+    from centre.seed.volume import is_empty, seed_volume
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Volume data is made up and shares the demo password: not loaded in production.")

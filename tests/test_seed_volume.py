@@ -116,6 +116,28 @@ def check_certificates(app):
         assert count(Certificate) > 0
 
 
+def test_seed_volume_keeps_capacity_quota_and_the_waiting_list_as_the_services_do(app, runner):
+    """Sessions big enough to fill up, with quotas, withdrawals and waiting lists."""
+    from centre.registrations.services import promote_from_waitlist
+
+    seed(runner, "--no-certificates", "--years", "1", "--sessions-per-year", "30", "--trainees-per-session", "10")
+    check_rules(app)
+    with app.app_context():
+        assert count(Registration, Registration.status == RegistrationStatus.WAITLISTED)
+        assert count(AuditEntry, AuditEntry.entity == "registration", AuditEntry.action == "promote")
+        assert count(TrainingSession, TrainingSession.institution_quota.is_not(None))
+        for training_session in db.session.scalars(sa.select(TrainingSession)):
+            waiting = db.session.scalars(sa.select(Registration).where(
+                Registration.session_id == training_session.id,
+                Registration.status == RegistrationStatus.WAITLISTED).order_by(Registration.waitlist_position)).all()
+            # Positions in the order trainees joined the list, as decide() numbers them.
+            assert len({r.waitlist_position for r in waiting}) == len(waiting)
+            assert [r.decided_at for r in waiting] == sorted(r.decided_at for r in waiting), training_session.code
+            # Nobody on the list fits a free place: a withdrawal promoted them, as cancel() does.
+            assert promote_from_waitlist(training_session, None) is None, training_session.code
+        db.session.rollback()
+
+
 def test_seed_volume_refuses_a_database_with_sessions(app, runner):
     seed(runner, "--no-certificates")
     with app.app_context():

@@ -232,6 +232,12 @@ def check_in(slot: Slot, code: str, user: User, now: datetime | None = None) -> 
 # Figures and eligibility -----------------------------------------------------------------
 
 
+def slot_has_ended(session_status: SessionStatus, ends_at: datetime, now: datetime) -> bool:
+    """Whether a slot counts towards attendance even unmarked: once it has ended, and every slot
+    once the session is completed."""
+    return session_status == SessionStatus.COMPLETED or ends_at <= now
+
+
 def session_figures(training_session: TrainingSession, registration_ids: list[int] | None = None,
                     now: datetime | None = None) -> dict[int, AttendanceFigures]:
     """Attendance figures of each registration of the session, in one query.
@@ -241,8 +247,7 @@ def session_figures(training_session: TrainingSession, registration_ids: list[in
     """
     now = now or utcnow()
     slots = training_session.slots
-    ended = {s.id for s in slots
-             if training_session.status == SessionStatus.COMPLETED or s.ends_at <= now}
+    ended = {s.id for s in slots if slot_has_ended(training_session.status, s.ends_at, now)}
     query = (sa.select(AttendanceMark.registration_id, AttendanceMark.slot_id, AttendanceMark.status)
              .where(AttendanceMark.slot_id.in_([s.id for s in slots])))
     if registration_ids is not None:

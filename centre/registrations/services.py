@@ -8,7 +8,11 @@ confirmed": they may reject it, but not accept it nor put it on the waiting list
 import hashlib
 import logging
 import smtplib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,6 +51,48 @@ DECISIONS = {
     R.PENDING: (R.ACCEPTED, R.WAITLISTED, R.REJECTED),
     R.WAITLISTED: (R.ACCEPTED, R.REJECTED),
 }
+
+
+#: Why one more trainee cannot be accepted.
+FULL = _l("The session is full: every place is taken.")
+QUOTA_REACHED = _l("This institution has reached its quota of places.")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Places:
+    """A session's accepted places, counted in all and by institution: the capacity and quota rule,
+    without the database, so that the services and the volume seed (which writes in bulk) share it."""
+
+    capacity: int
+    quota: int | None = None
+    accepted: int = 0
+    per_institution: Counter = field(default_factory=Counter)
+
+    def refusal(self, institution_id: int | None):
+        """Why a trainee of the institution cannot be accepted now (FULL, QUOTA_REACHED), or None."""
+        if self.accepted >= self.capacity:
+            return FULL
+        if self.quota and institution_id and self.per_institution[institution_id] >= self.quota:
+            return QUOTA_REACHED
+        return None
+
+    def take(self, institution_id: int | None) -> None:
+        self.accepted += 1
+        if institution_id:
+            self.per_institution[institution_id] += 1
+
+    def release(self, institution_id: int | None) -> None:
+        self.accepted -= 1
+        if institution_id:
+            self.per_institution[institution_id] -= 1
+
+
+def first_that_fits(waiting: Iterable[tuple[T, int | None]], places: Places) -> T | None:
+    """The first of (candidate, institution id), in waiting-list order, who fits within capacity
+    and quota: whom a cancellation promotes."""
+    return next((candidate for candidate, institution_id in waiting if places.refusal(institution_id) is None), None)
 
 
 class AccountExists(DomainError):
@@ -91,13 +137,22 @@ def live_registrations(session_id: int):
     )
 
 
-def accepted_count(training_session: TrainingSession, institution_id: int | None = None) -> int:
-    query = sa.select(sa.func.count(Registration.id)).where(
+def accepted_count(training_session: TrainingSession) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Registration.id)).where(
         Registration.session_id == training_session.id, Registration.status == R.ACCEPTED
-    )
-    if institution_id is not None:
-        query = query.join(Trainee).where(Trainee.institution_id == institution_id)
-    return db.session.scalar(query)
+    ))
+
+
+def accepted_places(training_session: TrainingSession) -> Places:
+    """The session's places as taken now, in one query."""
+    per_institution = Counter(dict(db.session.execute(
+        sa.select(Trainee.institution_id, sa.func.count(Registration.id)).join(Trainee)
+        .where(Registration.session_id == training_session.id, Registration.status == R.ACCEPTED)
+        .group_by(Trainee.institution_id)
+    ).all()))
+    accepted = sum(per_institution.values())
+    per_institution.pop(None, None)
+    return Places(training_session.capacity, training_session.institution_quota, accepted, per_institution)
 
 
 def places_left(training_session: TrainingSession) -> int:
@@ -151,11 +206,9 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
 
 
 def _check_room(training_session: TrainingSession, trainee: Trainee) -> None:
-    if accepted_count(training_session) >= training_session.capacity:
-        raise DomainError(_l("The session is full: every place is taken."))
-    quota = training_session.institution_quota
-    if quota and trainee.institution_id and accepted_count(training_session, trainee.institution_id) >= quota:
-        raise DomainError(_l("This institution has reached its quota of places."))
+    refusal = accepted_places(training_session).refusal(trainee.institution_id)
+    if refusal is not None:
+        raise DomainError(refusal)
 
 
 def decide(registration: Registration, decision: RegistrationStatus, actor: User, reason: str = "") -> Registration:
@@ -237,21 +290,18 @@ def promote_from_waitlist(training_session: TrainingSession, actor: User | None)
         .where(Registration.session_id == training_session.id, Registration.status == R.WAITLISTED)
         .order_by(Registration.waitlist_position, Registration.id)
     ).all()
-    for candidate in waiting:
-        if not candidate.trainee.is_email_confirmed:  # joined a full session's list, address not yet proved
-            continue
-        try:
-            _check_room(training_session, candidate.trainee)
-        except DomainError:
-            continue
-        candidate.status = R.ACCEPTED
-        candidate.decided_at = utcnow()
-        candidate.decided_by = actor
-        candidate.waitlist_position = None
-        audit.record(candidate, "promote", from_state=R.WAITLISTED, to_state=R.ACCEPTED, actor=actor)
-        db.session.flush()
-        return candidate
-    return None
+    # Someone who joined a full session's list without proving their address yet is passed over.
+    candidate = first_that_fits(((c, c.trainee.institution_id) for c in waiting if c.trainee.is_email_confirmed),
+                                accepted_places(training_session))
+    if candidate is None:
+        return None
+    candidate.status = R.ACCEPTED
+    candidate.decided_at = utcnow()
+    candidate.decided_by = actor
+    candidate.waitlist_position = None
+    audit.record(candidate, "promote", from_state=R.WAITLISTED, to_state=R.ACCEPTED, actor=actor)
+    db.session.flush()
+    return candidate
 
 
 def registrations_of(training_session: TrainingSession, *, status: RegistrationStatus | None = None,

@@ -45,6 +45,9 @@ TRANSITIONS: dict[S, tuple[S, ...]] = {
     S.CANCELLED: (),
 }
 
+#: The usual path through the workflow, draft to completed; TRANSITIONS allows the detours.
+MAIN_LINE = (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.OPEN, S.CLOSED, S.IN_PROGRESS, S.COMPLETED)
+
 #: The button that takes a session to each status.
 ACTION_LABELS = {
     S.IN_REVIEW: _l("Send to the experts' review"),
@@ -158,25 +161,27 @@ def holidays_between(start_on: date, end_on: date) -> frozenset[date]:
     return frozenset(d for d in days if start_on <= d <= end_on)
 
 
-def build_slots(start_on: date, end_on: date, holidays: frozenset[date] | None = None) -> list[Slot]:
-    """A morning and an afternoon slot for each working day of the range (no weekend, no holiday)."""
+def slot_times(start_on: date, end_on: date,
+               holidays: frozenset[date] | None = None) -> list[tuple[SlotPart, datetime, datetime]]:
+    """(part, start, end) of a morning and an afternoon slot for each working day of the range
+    (no weekend, no holiday), in the centre's time zone."""
     if holidays is None:
         holidays = holidays_between(start_on, end_on)
     zone = centre_zone()
-    slots = []
+    times = []
     day = start_on
     while day <= end_on:
         if day.weekday() < 5 and day not in holidays:
-            for part, (start, end) in SLOT_HOURS.items():
-                slots.append(
-                    Slot(
-                        part=part,
-                        starts_at=datetime.combine(day, start, zone),
-                        ends_at=datetime.combine(day, end, zone),
-                    )
-                )
+            times += [(part, datetime.combine(day, start, zone), datetime.combine(day, end, zone))
+                      for part, (start, end) in SLOT_HOURS.items()]
         day += timedelta(days=1)
-    return slots
+    return times
+
+
+def build_slots(start_on: date, end_on: date, holidays: frozenset[date] | None = None) -> list[Slot]:
+    """The slots of slot_times(), as rows of a session."""
+    return [Slot(part=part, starts_at=starts_at, ends_at=ends_at)
+            for part, starts_at, ends_at in slot_times(start_on, end_on, holidays)]
 
 
 def _check_slot(training_session: TrainingSession, day: date, starts: time, ends: time,

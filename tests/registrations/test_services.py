@@ -1,4 +1,5 @@
 import threading
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -9,10 +10,15 @@ from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Registration, RegistrationStatus as R, SessionStatus
 from centre.registrations.services import (
+    FULL,
+    QUOTA_REACHED,
+    Places,
     accepted_count,
+    accepted_places,
     cancel,
     create_trainee_account,
     decide,
+    first_that_fits,
     register,
 )
 
@@ -109,6 +115,54 @@ def test_cancellation_promotes_the_first_on_the_waiting_list(open_session, creat
     assert promoted == c and c.status == R.ACCEPTED
     assert a.status == R.CANCELLED and a.cancelled_at is not None
     assert d.status == R.WAITLISTED
+
+
+def test_promotion_passes_over_a_waiting_trainee_whose_institution_is_at_its_quota(
+        ctx, create_session, create_trainee, create_institution, coordinator):
+    training_session = create_session(SessionStatus.OPEN, capacity=2, institution_quota=1)
+    institution = create_institution()
+    a, b = register(training_session, create_trainee(institution=institution)), register(training_session, create_trainee())
+    c, d = register(training_session, create_trainee(institution=institution)), register(training_session, create_trainee())
+    decide(a, R.ACCEPTED, coordinator)
+    decide(b, R.ACCEPTED, coordinator)
+    decide(c, R.WAITLISTED, coordinator)
+    decide(d, R.WAITLISTED, coordinator)
+    assert cancel(b, coordinator) == d and c.status == R.WAITLISTED
+
+
+def test_places_refuse_when_full_then_when_the_institution_is_at_its_quota():
+    places = Places(capacity=3, quota=2)
+    assert places.refusal(7) is None
+    places.take(7)
+    places.take(7)
+    assert places.refusal(7) is QUOTA_REACHED
+    assert places.refusal(8) is None and places.refusal(None) is None  # no institution, no quota
+    places.take(None)
+    assert places.refusal(8) is FULL and places.refusal(7) is FULL  # full says more than quota
+    places.release(7)
+    assert places.refusal(7) is None and places.refusal(8) is None
+    assert Places(capacity=3).refusal(7) is None  # no quota set
+
+
+def test_first_that_fits_keeps_the_waiting_list_order_and_skips_who_does_not_fit():
+    places = Places(capacity=3, quota=1, accepted=2, per_institution=Counter({7: 1}))
+    assert first_that_fits([("a", 7), ("b", 8), ("c", None)], places) == "b"
+    assert first_that_fits([("a", 7)], places) is None
+    assert first_that_fits([("a", 8)], Places(capacity=2, accepted=2)) is None
+
+
+def test_accepted_places_counts_the_sessions_accepted_registrations(
+        ctx, create_session, create_trainee, create_institution, coordinator):
+    training_session = create_session(SessionStatus.OPEN, capacity=5, institution_quota=2)
+    institution = create_institution()
+    accepted = [register(training_session, create_trainee(institution=institution)),
+                register(training_session, create_trainee(institution=None))]
+    register(training_session, create_trainee(institution=institution))  # pending: not counted
+    for registration in accepted:
+        decide(registration, R.ACCEPTED, coordinator)
+    places = accepted_places(training_session)
+    assert (places.capacity, places.quota, places.accepted) == (5, 2, 2)
+    assert places.per_institution == Counter({institution.id: 1})
 
 
 def test_cancelling_a_pending_registration_promotes_nobody(open_session, create_trainee, coordinator):
