@@ -109,12 +109,3 @@ def render_pdf_per_page(template: str, titles: list[str], **context) -> list[byt
         pdfs.append(single.write_pdf())
     return pdfs
 
-
-def fast_font_subsetting() -> bool:
-    """Whether WeasyPrint embeds fonts through HarfBuzz's subsetter (libharfbuzz-subset0).
-
-    Without it WeasyPrint silently falls back to fontTools, several times slower per document.
-    """
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
