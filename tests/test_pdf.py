@@ -7,9 +7,9 @@ test watches which of the two subsetters WeasyPrint calls while it writes one of
 import pytest
 from weasyprint.pdf import fonts as weasyprint_fonts
 
-from centre.pdf import arabic_font_installed
+from centre.pdf import RecentPdfs, arabic_font_installed
 
-pytestmark = pytest.mark.skipif(not arabic_font_installed(), reason="needs Debian's fonts-hosny-amiri")
+needs_amiri = pytest.mark.skipif(not arabic_font_installed(), reason="needs Debian's fonts-hosny-amiri")
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def arabic_activity_report(client, login_as) -> bytes:
     return response.data
 
 
+@needs_amiri
 def test_fonts_are_embedded_through_harfbuzz_subsetting(client, login_as, subsetters):
     arabic_activity_report(client, login_as)
     assert subsetters, "no font was subset: the document embeds no font?"
@@ -43,8 +44,22 @@ def test_fonts_are_embedded_through_harfbuzz_subsetting(client, login_as, subset
         "WeasyPrint subset fonts through fontTools (about 7x slower a document): install libharfbuzz-subset0")
 
 
+@needs_amiri
 def test_the_subsetting_check_fails_without_libharfbuzz_subset(client, login_as, subsetters, monkeypatch):
     """What the test above sees on a machine without libharfbuzz-subset0 (WeasyPrint then holds None)."""
     monkeypatch.setattr(weasyprint_fonts, "harfbuzz_subset", None)
     arabic_activity_report(client, login_as)
     assert subsetters and set(subsetters) == {"fontTools"}
+
+
+def test_recent_pdfs_keep_within_their_bytes_dropping_the_least_recently_used():
+    recent = RecentPdfs()
+    keys = [RecentPdfs.key(f"<p>{n}</p>", "p {}") for n in range(3)]
+    recent.put(keys[0], b"a" * 40, limit=100)
+    recent.put(keys[1], b"b" * 40, limit=100)
+    assert recent.get(keys[0]) == b"a" * 40  # now the most recent
+    recent.put(keys[2], b"c" * 40, limit=100)
+    assert recent.get(keys[1]) is None and recent.get(keys[0]) and recent.get(keys[2])
+    recent.put(RecentPdfs.key("big", ""), b"d" * 101, limit=100)
+    assert recent.get(RecentPdfs.key("big", "")) is None
+    assert RecentPdfs.key("<p>x</p>", "a") != RecentPdfs.key("<p>x</p>", "b")
