@@ -68,6 +68,9 @@ class Config:
     # The public verification page: at most this many requests per client address per window.
     VERIFY_RATE_LIMIT = 30
     VERIFY_RATE_WINDOW_SECONDS = 600
+    # Bytes of sign-in sheets and activity reports kept per process for an identical download
+    # (centre/pdf.py RecentPdfs; 0: render every time).
+    PDF_REUSE_BYTES = 32 * 1024 * 1024
 
     def __init__(self):
         env = os.environ.get
@@ -107,6 +110,7 @@ class TestConfig(Config):
     # A lower cost keeps password hashing from dominating the test run.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     CERTIFICATE_WORKERS = 0  # tests that need worker processes ask for them
+    PDF_REUSE_BYTES = 0  # a test sees WeasyPrint at work; the tests of the reuse turn it on
 
     def __init__(self):
         super().__init__()

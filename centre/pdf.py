@@ -5,8 +5,11 @@ them per document makes memory grow with every document. Resources are read only
 the app's own static folder (and data: URLs), never from the network.
 """
 import atexit
+import hashlib
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,15 +79,72 @@ def require_arabic_font() -> None:
                              "the package fonts-hosny-amiri."), family=ARABIC_FONT_FAMILY)
 
 
-def render_pdf(template: str, **context) -> bytes:
+class RecentPdfs:
+    """The PDFs rendered last, under the SHA-256 of the HTML and stylesheet they were made of.
+
+    WeasyPrint turns the same HTML and stylesheet into the same bytes, and the HTML holds
+    everything a document prints (names, slots, dates, headings in the document's languages),
+    so a change of any of it — a registration accepted, a slot moved, a name corrected, a
+    translation — is a new key: an entry is never stale and nothing has to be invalidated.
+    The templates are rendered at every request; only WeasyPrint's seconds are saved. Bounded
+    in bytes (oldest dropped first); per process, as it is only a cache of a pure function.
+    """
+
+    def __init__(self):
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(html: str, stylesheet_source: str) -> str:
+        return hashlib.sha256(f"{len(stylesheet_source)}:{stylesheet_source}{html}".encode()).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            pdf = self._entries.get(key)
+            if pdf is not None:
+                self._entries.move_to_end(key)
+            return pdf
+
+    def put(self, key: str, pdf: bytes, limit: int) -> None:
+        with self._lock:
+            if key in self._entries or len(pdf) > limit:
+                return
+            self._entries[key] = pdf
+            self._size += len(pdf)
+            while self._size > limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+recent_pdfs = RecentPdfs()
+
+
+def render_pdf(template: str, *, reuse: bool = False, **context) -> bytes:
+    """The PDF of a template. reuse=True for documents rendered again and again from the same data
+    (the sign-in sheet, the activity report): the same HTML gives back the bytes made last time.
+    Never for documents that are stored (certificates, letters): they are rendered once anyway."""
     from weasyprint import HTML
 
     html = render_template(template, **context)
-    font_config, stylesheet = _shared_resources(_stylesheet_source())
+    source = _stylesheet_source()
+    limit = current_app.config["PDF_REUSE_BYTES"] if reuse else 0
+    key = RecentPdfs.key(html, source) if limit else None
+    if key and (pdf := recent_pdfs.get(key)) is not None:
+        return pdf
+    font_config, stylesheet = _shared_resources(source)
     fetcher = StaticOnlyFetcher(current_app.static_folder)
     document = HTML(string=html, base_url=Path(current_app.static_folder).as_uri() + "/",
                     url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    pdf = document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    if key:
+        recent_pdfs.put(key, pdf, limit)
+    return pdf
 
 
 def render_pdf_per_page(template: str, titles: list[str], **context) -> list[bytes] | None:
@@ -109,12 +169,3 @@ def render_pdf_per_page(template: str, titles: list[str], **context) -> list[byt
         pdfs.append(single.write_pdf())
     return pdfs
 
-
-def fast_font_subsetting() -> bool:
-    """Whether WeasyPrint embeds fonts through HarfBuzz's subsetter (libharfbuzz-subset0).
-
-    Without it WeasyPrint silently falls back to fontTools, several times slower per document.
-    """
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))

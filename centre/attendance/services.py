@@ -381,6 +381,6 @@ def sign_in_sheet(training_session: TrainingSession, slot: Slot | None = None) -
         .options(sa.orm.contains_eager(Registration.trainee).joinedload(Trainee.institution))
         .order_by(Trainee.family_name, Trainee.given_name)
     ).unique().all()
-    return render_pdf("pdf/sign_in_sheet.html", s=training_session, slots=slots,
+    return render_pdf("pdf/sign_in_sheet.html", reuse=True, s=training_session, slots=slots,
                       registrations=registrations, texts=_sheet_texts(training_session, slots),
                       title=training_session.code)

@@ -42,8 +42,8 @@ def _text(x: float, y: float, content: str, anchor: str, css: str, direction: st
             f'{escape(content)}</text>')
 
 
-def _open(title: str, width: float, height: float, direction: str) -> tuple[str, str]:
-    chart_id = f"chart-{next(_ids)}"
+def _open(title: str, width: float, height: float, direction: str, chart_id: str | None) -> tuple[str, str]:
+    chart_id = chart_id or f"chart-{next(_ids)}"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{direction}" role="img" '
             f'aria-labelledby="{chart_id}" viewBox="0 0 {width:.0f} {height:.0f}" '
             f'width="{width:.0f}" height="{height:.0f}" direction="{direction}" font-size="14" '
@@ -53,14 +53,14 @@ def _open(title: str, width: float, height: float, direction: str) -> tuple[str,
 
 
 def horizontal_bars(bars: list[Bar], title: str, direction: str = "ltr", maximum: float | None = None,
-                    colour: str = COLOURS[0]) -> Markup:
+                    colour: str = COLOURS[0], chart_id: str | None = None) -> Markup:
     """One bar per row, label first (at the start of the reading direction), value after the bar."""
     rtl = direction == "rtl"
     top = max((bar.value for bar in bars), default=0)
     maximum = maximum or top or 1
     height = ROW * max(len(bars), 1) + 8
     room = WIDTH - LABEL - VALUE
-    _, svg = _open(title, WIDTH, height, direction)
+    _, svg = _open(title, WIDTH, height, direction, chart_id)
     parts = [svg]
     # The axis the bars grow from.
     axis = WIDTH - LABEL if rtl else LABEL
@@ -91,7 +91,8 @@ def bar_svg(bar: Bar, maximum: float, direction: str = "ltr", colour: str = COLO
                   f'<rect x="{x:.2f}" y="0" width="{length:.2f}" height="{height}" fill="{colour}"/></svg>')
 
 
-def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: str = COLOURS[0]) -> Markup:
+def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: str = COLOURS[0],
+                  chart_id: str | None = None) -> Markup:
     """Columns in reading order (in right to left, the first column on the right), each with
     its label below and its value above."""
     rtl = direction == "rtl"
@@ -100,7 +101,7 @@ def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: s
     step = WIDTH / max(len(ordered), 1)
     width = min(step * 0.62, 40)
     maximum = max((bar.value for bar in bars), default=0) or 1
-    _, svg = _open(title, WIDTH, height, direction)
+    _, svg = _open(title, WIDTH, height, direction, chart_id)
     parts = [svg, f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#8792a2" stroke-width="1"/>']
     for i, bar in enumerate(ordered):
         centre = step * i + step / 2
@@ -144,6 +145,8 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     from centre.i18n import FORMAT_LOCALES, country_name, localized
 
     locale = Locale.parse(FORMAT_LOCALES.get(language, language))  # once, not for every figure
+    # The charts' ids count from 1 in each report, so that the same report is the same HTML (and PDF).
+    numbers = itertools.count(1)
 
     def number(value) -> str:
         return format_decimal(value, locale=locale)
@@ -155,7 +158,8 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
         """A horizontal chart of `shown` (all the pairs by default); its table and the PDF's list every pair."""
         every = bars(pairs)
         top = maximum or max((bar.value for bar in every), default=0) or 1
-        svg = horizontal_bars(bars(shown) if shown is not None else every, title, direction, maximum=maximum)
+        svg = horizontal_bars(bars(shown) if shown is not None else every, title, direction, maximum=maximum,
+                              chart_id=f"chart-{next(numbers)}")
         return ChartBlock(key, title, svg, header, [(bar.label, bar.text) for bar in every], every, top)
 
     people = _("Participants")
@@ -180,7 +184,7 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     title = _("Sessions per year")
     blocks.append(ChartBlock(
         "years", title, vertical_bars(bars((str(year), sessions) for year, sessions, _n in report.per_year),
-                                      title, direction),
+                                      title, direction, chart_id=f"chart-{next(numbers)}"),
         (_("Year"), _("Sessions"), people),
         [(str(year), number(sessions), number(n)) for year, sessions, n in report.per_year]))
     rated = [row for row in report.sessions if row.attendance.counted]
@@ -188,7 +192,8 @@ def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     latest = rates[-LATEST_SESSIONS:]
     title = _("Attendance rate per session") if len(latest) == len(rates) else ngettext(
         "Attendance rate of the latest session", "Attendance rate of the latest %(num)d sessions", len(latest))
-    blocks.append(ChartBlock("attendance", title, horizontal_bars(latest, title, direction, maximum=100),
+    blocks.append(ChartBlock("attendance", title, horizontal_bars(latest, title, direction, maximum=100,
+                                                                      chart_id=f"chart-{next(numbers)}"),
                              (_("Session"), _("Attendance rate")), [(bar.label, bar.text) for bar in latest],
                              rates, 100))
     return blocks

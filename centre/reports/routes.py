@@ -50,7 +50,7 @@ def activity_pdf():
     with force_locale(language):
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
-        pdf = render_pdf("pdf/activity_report.html", report=report, language=language, direction=direction,
+        pdf = render_pdf("pdf/activity_report.html", reuse=True, report=report, language=language, direction=direction,
                          charts=report_charts(report, language, direction), bar_svg=bar_svg)
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

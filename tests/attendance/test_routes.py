@@ -250,6 +250,38 @@ def test_sign_in_sheet_of_an_unknown_slot_is_not_found(client, grid, query):
     assert client.get(f"{grid['url']}/sign-in-sheet.pdf{query}").status_code == 404
 
 
+def test_sign_in_sheet_downloaded_again_is_reused_until_what_it_prints_changes(app, client, grid, monkeypatch):
+    """The same sheet twice is rendered once; a slot moved or a name corrected renders it anew."""
+    import weasyprint
+
+    from centre.models import Registration, Slot
+    from centre.pdf import recent_pdfs
+
+    app.config["PDF_REUSE_BYTES"] = 16 * 1024 * 1024
+    recent_pdfs.clear()
+    renders = []
+    write_pdf = weasyprint.HTML.write_pdf
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda *a, **k: renders.append(1) or write_pdf(*a, **k))
+    url = f"{grid['url']}/sign-in-sheet.pdf"
+
+    first = client.get(url).data
+    assert client.get(url).data == first and len(renders) == 1
+
+    with app.app_context():
+        db.session.get(Registration, grid["first"]).trainee.family_name = "Zerhouni"
+        db.session.commit()
+    renamed = client.get(url).data
+    assert len(renders) == 2 and "ZERHOUNI" in pdf_text(renamed)
+
+    with app.app_context():
+        slot = db.session.get(Slot, grid["slots"][0])
+        slot.starts_at, slot.ends_at = slot.starts_at + timedelta(minutes=30), slot.ends_at + timedelta(minutes=30)
+        db.session.commit()
+    moved = client.get(url).data
+    assert len(renders) == 3 and moved != renamed
+    assert client.get(url).data == moved and len(renders) == 3
+
+
 # QR check-in -------------------------------------------------------------------------------
 
 

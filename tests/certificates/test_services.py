@@ -9,7 +9,6 @@ from centre.certificates.services import find_by_code, issue_certificate, new_ve
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, Certificate, DocumentLanguage, SessionStatus
-from centre.pdf import fast_font_subsetting
 from centre.sessions.services import change_status
 
 
@@ -133,10 +132,6 @@ def test_missing_arabic_font_is_said_clearly(eligible, monkeypatch, tmp_path):
     registration, = eligible()
     with pytest.raises(DomainError, match="No Arabic font is installed"):
         issue_certificate(registration, DocumentLanguage.AR, None)
-
-
-def test_fonts_are_embedded_through_harfbuzz_subsetting():
-    assert fast_font_subsetting(), "install libharfbuzz-subset0: without it PDFs are ~7x slower"
 
 
 def test_simultaneous_issues_get_distinct_gapless_numbers(app, create_session, create_registration, mark_all):

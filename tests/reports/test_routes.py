@@ -4,6 +4,7 @@ import subprocess
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from centre.extensions import db
 from centre.models import SessionStatus
@@ -210,3 +211,28 @@ def test_changes_read_left_to_right_and_a_word_keeps_its_side_in_arabic(client, 
     assert re.fullmatch(r'<bdi dir="ltr">\+?\d+( \(\+?\d+ %\))?</bdi>', participants), participants
     attendance = re.search(r'figure-attendance">.*?<dd class="figure-change">\s*(.*?)\s*<span', html, re.S)[1]
     assert re.fullmatch(r'<bdi dir="ltr">[+-]?[\d,]+</bdi> نقطة', attendance), attendance
+
+
+def test_activity_report_downloaded_again_is_reused_until_its_figures_change(app, client, login_as, activity,
+                                                                            monkeypatch):
+    """Its HTML is the same from one request to the next (the charts' ids count from 1 in each
+    report), so the PDF rendered last serves it; a session renamed renders it anew."""
+    import weasyprint
+
+    from centre.models import TrainingSession
+    from centre.pdf import recent_pdfs
+
+    app.config["PDF_REUSE_BYTES"] = 16 * 1024 * 1024
+    recent_pdfs.clear()
+    renders = []
+    write_pdf = weasyprint.HTML.write_pdf
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda *a, **k: renders.append(1) or write_pdf(*a, **k))
+    login_as("coordinator")
+    query = {**YEAR, "language": "ar"}
+    first = client.get("/reports/activity.pdf", query_string=query).data
+    assert client.get("/reports/activity.pdf", query_string=query).data == first and len(renders) == 1
+    with app.app_context():
+        training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == "R-2026-A"))
+        training_session.title_ar = "عنوان جديد"
+        db.session.commit()
+    assert client.get("/reports/activity.pdf", query_string=query).data != first and len(renders) == 2
