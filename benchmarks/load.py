@@ -20,8 +20,10 @@ What it does, contacting nothing but 127.0.0.1:
    each signed in once, read the queue of pending registrations and accept them (one POST each,
    or --bulk) and, once the session is full, put the confirmed rest on the waiting list;
    everything stops by itself at --deadline seconds;
-6. prints throughput and latency percentiles, the errors, and the counts read from the
-   database. The exit code is 1 on any error (5xx, connection error, unexpected status),
+6. prints throughput and latency percentiles; the password hash time (median of 7 hashes with
+   the app's own hasher, measured in this process before gunicorn starts) and the burst's
+   registrations/s against the floor `cores / hash time` (the rate if the cores did nothing but
+   hash); the errors, and the counts read from the database. The exit code is 1 on any error (5xx, connection error, unexpected status),
    overbooking, or a registration lost or duplicated.
 
 Gunicorn's JSON log is kept in the temporary folder only while the run lasts; pass --keep to
@@ -43,6 +45,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +117,18 @@ def check_final(counts: dict, *, submitted: int, capacity: int) -> list[str]:
     if by_status != counts["registrations"]:
         problems.append(f"statuses add up to {by_status}, not {counts['registrations']}")
     return problems
+
+
+def hash_floor(cores: int, hash_seconds: float) -> float:
+    """Registrations/s if the cores did nothing but one password hash per registration."""
+    return cores / hash_seconds if hash_seconds > 0 else math.nan
+
+
+def format_hash_floor(registrations_per_s: float, cores: int, hash_seconds: float) -> str:
+    floor = hash_floor(cores, hash_seconds)
+    return (f"hash floor: {cores} cores / {hash_seconds * 1000:.1f} ms = {floor:.1f} registrations/s; "
+            f"measured {registrations_per_s:.1f} registrations/s = {registrations_per_s / floor:.2f}× the floor "
+            f"(target ≥ 0.8×)")
 
 
 GIVEN = ["Amina", "Youssef", "Fatima", "Omar", "Salma", "Karim", "Leïla", "Mamadou", "Aïcha", "Jean-Luc",
@@ -312,7 +327,7 @@ def setup_data(env: dict, capacity: int, run: str) -> dict:
         sys.path.insert(0, str(ROOT))
         from datetime import date, timedelta
 
-        from centre import create_app
+        from centre import create_app, passwords
         from centre.auth.services import create_user
         from centre.extensions import db
         from centre.models import Expert, Institution, Recommendation, Role, SessionStatus
@@ -321,6 +336,10 @@ def setup_data(env: dict, capacity: int, run: str) -> dict:
 
         app = create_app("production")
         with app.app_context():
+            hash_seconds = measure_hash(passwords.hash_password)
+            hasher = passwords.hasher()
+            hash_parameters = (f"Argon2{hasher.type.name.lower()} m={hasher.memory_cost} KiB, t={hasher.time_cost}, "
+                               f"p={hasher.parallelism}")
             password = secrets.token_urlsafe(16)
             coordinator = create_user(f"coordinator.{run}@load.example.org", password, Role.COORDINATOR,
                                       full_name="Load Coordinator")
@@ -352,13 +371,26 @@ def setup_data(env: dict, capacity: int, run: str) -> dict:
             db.session.commit()
             result = {"session_id": training_session.id, "code": training_session.code,
                       "coordinator": coordinator.email, "password": password,
-                      "institution_ids": [i.id for i in institutions]}
+                      "institution_ids": [i.id for i in institutions],
+                      "hash_seconds": hash_seconds, "hash_parameters": hash_parameters}
             db.session.remove()
             db.engine.dispose()
         return result
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def measure_hash(hash_password, count: int = 7) -> float:
+    """The median time of `count` password hashes with the app's own hasher, in seconds (one
+    warm-up first); measured on the idle machine, before gunicorn starts."""
+    hash_password("warm-up password")
+    times = []
+    for n in range(count):
+        start = time.perf_counter()
+        hash_password(f"load-test-password-{n}")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def final_counts(env: dict, session_id: int, run: str) -> dict:
@@ -639,6 +671,9 @@ def main(argv=None) -> int:
           f"{visitor_rps:.1f} visitor requests/s")
     print(f"ratio to the baseline: registration POSTs {registrations_per_s / base['rps']:.3f}, "
           f"all visitor requests {visitor_rps / base['rps']:.3f} (baseline {base['rps']:.1f} req/s)")
+    print(f"password hash: {setup['hash_seconds'] * 1000:.1f} ms median of 7 ({setup['hash_parameters']}), "
+          f"in this process before the run")
+    print(format_hash_floor(registrations_per_s, os.cpu_count() or 1, setup["hash_seconds"]))
     print(f"burst with decisions: {total_elapsed:.1f} s{' (stopped at the deadline)' if timed_out else ''}")
     errors = base_stats.errors + burst.stats.errors
     print(f"\nerrors: {len(errors)}")

@@ -115,11 +115,18 @@ def country_name(code: str, language: str | None = None) -> str:
     return Locale.parse(_babel_locale(language)).territories.get(code, code)
 
 
-def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+def country_choices(language: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country, sorted by name in the language. Kept per language: it took
+    2 ms, and every registration builds the form twice (GET and POST)."""
+    return _country_choices(language or current_language())
+
+
+@functools.cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
     territories = Locale.parse(_babel_locale(language)).territories
     codes = {c for c in territories if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES}
     codes.add("XK")
-    return sorted(((c, country_name(c, language)) for c in codes), key=lambda item: item[1])
+    return tuple(sorted(((c, country_name(c, language)) for c in codes), key=lambda item: item[1]))
 
 
 @functools.cache

@@ -70,3 +70,16 @@ def test_csrf_token_and_free_port():
     assert load.csrf_token('<input type="hidden" name="csrf_token" value="abc.def">') == "abc.def"
     assert load.csrf_token("<p>no form</p>") is None
     assert 0 < load.free_port() < 65536
+
+
+def test_hash_floor_is_cores_over_hash_time_and_the_ratio_is_printed():
+    assert load.hash_floor(2, 0.02) == pytest.approx(100)
+    assert math.isnan(load.hash_floor(2, 0))
+    line = load.format_hash_floor(80, 2, 0.02)
+    assert "100.0 registrations/s" in line and "0.80× the floor" in line
+
+
+def test_measure_hash_is_the_median_of_timed_hashes():
+    calls = []
+    assert load.measure_hash(calls.append, count=5) >= 0
+    assert len(calls) == 6 and calls[0] == "warm-up password" and len(set(calls[1:])) == 5

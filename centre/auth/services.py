@@ -1,5 +1,6 @@
 """Accounts: creating them, signing in (with sign-in links), and locking sign-in after repeated failures."""
 import hashlib
+import logging
 import smtplib
 from datetime import datetime, timedelta
 
@@ -8,11 +9,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from centre import audit
+from centre import audit, passwords
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import FailedLogin, Role, Trainee, User
 from centre.models.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def load_user(user_id: str) -> User | None:
@@ -88,14 +91,20 @@ def sign_in_locked_until(email: str, ip: str, now: datetime) -> datetime | None:
 def authenticate(email: str, password: str, *, ip: str | None, now: datetime) -> User | None:
     """The account, or None for a wrong e-mail or password; raises SignInLocked while sign-in is
     closed for this e-mail or address (the password is then not even checked). Failures and locks
-    go to the audit log."""
+    go to the audit log. A hash older than the current parameters (Werkzeug's scrypt or pbkdf2,
+    Argon2 with other parameters) is replaced on success: not audited, since nothing changes for the person."""
     email = email.strip().lower()[:254]
     ip = (ip or "")[:45]
     until = sign_in_locked_until(email, ip, now)
     if until is not None:
         raise SignInLocked(until)
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is not None and user.is_active and user.check_password(password):
+    # One hash whatever the account (none, inactive, without a password): the time tells nothing.
+    matches = passwords.verify_password(user.password_hash if user is not None else None, password)
+    if user is not None and user.is_active and matches:
+        if passwords.needs_rehash(user.password_hash):
+            user.set_password(password)
+            log.debug("password of user %s rehashed with the current parameters", user.id)
         user.last_login_at = now
         return user
     failure = FailedLogin(at=now, email=email, ip=ip)

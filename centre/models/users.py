@@ -3,12 +3,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from centre import passwords
 from centre.extensions import db
 from centre.models.types import UTCDateTime, enum_column, utcnow
 
@@ -46,11 +45,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Costs one hash even without a password (see `passwords.verify_password`)."""
+        return passwords.verify_password(self.password_hash, password)
 
     @property
     def is_staff(self) -> bool:
