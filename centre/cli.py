@@ -8,10 +8,12 @@ from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
+from centre.certificates.bulk import issue_for_session
+from centre.certificates.delivery import email_certificate, export_session
 from centre.demo import demo_logins, seed_demo
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import Role, User
+from centre.models import DocumentLanguage, Role, User
 from centre.models.types import utcnow
 
 
@@ -236,9 +238,6 @@ def _session_by_code(code):
 @with_appcontext
 def certificates_issue_command(session_code, language, email):
     """Issue the certificates of every eligible trainee of a session (the same work as the page)."""
-    from centre.certificates.services import email_certificate, issue_for_session
-    from centre.models import DocumentLanguage
-
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
         raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
     training_session = _session_by_code(session_code)
@@ -265,8 +264,6 @@ def certificates_issue_command(session_code, language, email):
 @with_appcontext
 def certificates_export_command(session_code, folder):
     """Write the stored PDFs of a session's valid certificates into FOLDER."""
-    from centre.certificates.services import export_session
-
     paths = export_session(_session_by_code(session_code), folder)
     click.echo(f"{len(paths)} certificates written to {folder}.")
 

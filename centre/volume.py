@@ -606,7 +606,8 @@ class _Writer:
         """The year's completed sessions' certificates, through the service (real PDFs), session by session."""
         import time
 
-        from centre.certificates.services import active_signatories, issue_for_session
+        from centre.certificates.bulk import issue_for_session
+        from centre.certificates.signatories import active_signatories
 
         if not active_signatories():
             _add_signatory(self.coordinator)
@@ -661,7 +662,7 @@ def _email(given: str, family: str, country: str, taken: set[str]) -> str:
 def _add_signatory(actor) -> None:
     from PIL import Image, ImageDraw
 
-    from centre.certificates.services import add_signatory
+    from centre.certificates.signatories import add_signatory
 
     image = Image.new("RGB", (600, 200), "white")
     ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)

@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from centre.attendance.services import eligibility, session_figures
 from centre.certificates import bp
-from centre.certificates import services
+from centre.certificates import bulk, delivery, services
+from centre.certificates import signatories as signing  # the module; `signatories` is a view
 from centre.certificates.forms import BulkIssueForm, IssueForm, ReplaceForm, RevokeForm, SignatoryForm
 from centre.errors import DomainError
 from centre.forms import options
@@ -37,7 +38,7 @@ def index(session_id):
                      bool(valid), bool(left)))
     return render_template("certificates/index.html", s=training_session, rows=rows,
                            bulk_form=BulkIssueForm(), revoke_form=RevokeForm(), replace_form=ReplaceForm(),
-                           status=services.bulk_status(training_session))
+                           status=bulk.bulk_status(training_session))
 
 
 @bp.route("/registration/<int:registration_id>/issue", methods=["POST"])
@@ -69,10 +70,10 @@ def issue_all(session_id):
             abort(400)
         language = DocumentLanguage(form.language.data) if form.language.data else None
         try:
-            issued, plan = services.issue_for_session(training_session, language, current_user)
+            issued, plan = bulk.issue_for_session(training_session, language, current_user)
             if form.email.data:
                 for certificate in issued:
-                    services.email_certificate(certificate, current_user)
+                    delivery.email_certificate(certificate, current_user)
                 db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -85,20 +86,20 @@ def issue_all(session_id):
                 return jsonify(issued=len(issued), message=message)
             flash(message, "success")
         return redirect(url_for("certificates.issue_all", session_id=session_id))
-    plan = services.plan_bulk(training_session, None)
+    plan = bulk.plan_bulk(training_session, None)
     return render_template("certificates/issue_all.html", s=training_session, form=form, plan=plan,
-                           status=services.bulk_status(training_session))
+                           status=bulk.bulk_status(training_session))
 
 
 @bp.route("/session/<int:session_id>/status.json")
 def status(session_id):
-    return jsonify(services.bulk_status(get_training_session(session_id)))
+    return jsonify(bulk.bulk_status(get_training_session(session_id)))
 
 
 @bp.route("/session/<int:session_id>/certificates.zip")
 def archive(session_id):
     training_session = get_training_session(session_id)
-    return Response(services.session_archive(training_session), mimetype="application/zip",
+    return Response(delivery.session_archive(training_session), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="certificates-{training_session.code}.zip"'})
 
 
@@ -143,7 +144,7 @@ def replace(certificate_id):
 def email(certificate_id):
     certificate = get_certificate(certificate_id)
     try:
-        services.email_certificate(certificate, current_user)
+        delivery.email_certificate(certificate, current_user)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -173,7 +174,7 @@ def signatories():
     status = 200
     if form.validate_on_submit():
         try:
-            services.add_signatory(form.name_fr.data, form.title_fr.data, form.signature.data.read(),
+            signing.add_signatory(form.name_fr.data, form.title_fr.data, form.signature.data.read(),
                                    current_user, name_ar=form.name_ar.data, title_ar=form.title_ar.data,
                                    position=form.position.data)
         except DomainError as error:
@@ -187,12 +188,12 @@ def signatories():
     elif request.method == "POST":
         status = 400
     return render_template("certificates/signatories.html", form=form,
-                           signatories=services.active_signatories()), status
+                           signatories=signing.active_signatories()), status
 
 
 @bp.route("/signatories/<int:signatory_id>/withdraw", methods=["POST"])
 def withdraw_signatory(signatory_id):
-    services.withdraw_signatory(get_signatory(signatory_id), current_user)
+    signing.withdraw_signatory(get_signatory(signatory_id), current_user)
     db.session.commit()
     flash(_("The signatory is withdrawn: certificates already issued keep their signature."), "success")
     return redirect(url_for("certificates.signatories"))

@@ -58,6 +58,10 @@ class Certificate(db.Model):
         sa.UniqueConstraint("year", "sequence", name="uq_certificate_year_sequence"),
     )
 
+    #: The sha256 of a pending certificate: its number is reserved and its row written, the PDF
+    #: not yet stored.
+    PENDING = ""
+
     @property
     def state(self) -> str:
         return self.state_of(self.sha256, self.revoked_at, self.replaced_by_id)
@@ -65,7 +69,7 @@ class Certificate(db.Model):
     @staticmethod
     def state_of(sha256: str, revoked_at: datetime | None, replaced_by_id: int | None) -> str:
         """The state from the columns it depends on (exports read columns, not instances)."""
-        if sha256 == "":
+        if sha256 == Certificate.PENDING:
             return "pending"  # number reserved, PDF being rendered
         if revoked_at is not None:
             return "revoked"

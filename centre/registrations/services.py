@@ -34,6 +34,7 @@ from centre.models import (
 from centre.models import RegistrationStatus as R
 from centre.models.types import utcnow
 from centre.sessions.services import lock_session
+from centre.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +347,7 @@ def notify(registration: Registration, template: str, **context) -> bool:
     try:
         mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
                   registration=registration, s=registration.training_session,
-                  mine=mail.absolute_url("registrations.mine"), **context)
+                  mine=absolute_url("registrations.mine"), **context)
     except (OSError, smtplib.SMTPException):
         log.exception("message %s to %s not sent", template, trainee.email)
         return False
@@ -357,7 +358,7 @@ def notify_registered(registration: Registration) -> bool:
     """The acknowledgement; with the confirmation link while the address is not proved."""
     link = None
     if not registration.trainee.is_email_confirmed:
-        link = mail.absolute_url("registrations.confirm_email", token=confirmation_token(registration.trainee))
+        link = absolute_url("registrations.confirm_email", token=confirmation_token(registration.trainee))
     return notify(registration, "registration_received", link=link, days=CONFIRMATION_MAX_AGE.days)
 
 

@@ -12,13 +12,7 @@ from centre.permissions import get_review, get_training_session
 from centre.reviews import bp
 from centre.reviews import services
 from centre.reviews.forms import AssignForm, ConflictForm, ReviewForm, ReviewRecordForm
-
-
-def _render_session(training_session, status, **forms):
-    # Imported here: the sessions blueprint imports this area's forms at load time.
-    from centre.sessions.routes import render_detail
-
-    return render_detail(training_session, status, **forms)
+from centre.sessions import pages  # the module, read at call time: it imports this package's forms
 
 
 @bp.route("/session/<int:session_id>/record", methods=["POST"])
@@ -36,7 +30,7 @@ def record(session_id):
             db.session.commit()
             flash(_("The review of %(name)s is recorded.", name=expert.name), "success")
             return redirect(url_for("sessions.detail", session_id=session_id))
-    return _render_session(training_session, 400, review_form=form)
+    return pages.render_detail(training_session, 400, review_form=form)
 
 
 @bp.route("/session/<int:session_id>/assign", methods=["POST"])
@@ -58,7 +52,7 @@ def assign(session_id):
             else:
                 flash(_("%(name)s is assigned and told by e-mail.", name=expert.name), "success")
             return redirect(url_for("sessions.detail", session_id=session_id))
-    return _render_session(training_session, 400, assign_form=form)
+    return pages.render_detail(training_session, 400, assign_form=form)
 
 
 @bp.route("/mine")

@@ -5,17 +5,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import Expert, SessionStatus, SlotPart
 from centre.pagination import paginate, requested_page
 from centre.permissions import get_slot, get_trainer, get_training_session
-from centre.reviews import services as reviews
-from centre.reviews.forms import AssignForm, ReviewRecordForm
 from centre.sessions import bp
 from centre.sessions import services
+from centre.sessions.pages import render_detail
 from centre.sessions.forms import (
     DuplicateForm,
     FilterForm,
@@ -109,21 +107,6 @@ def duplicate(session_id):
 @bp.route("/<int:session_id>")
 def detail(session_id):
     return render_detail(get_training_session(session_id))
-
-
-def render_detail(training_session, status=200, **forms):
-    return render_template(
-        "sessions/detail.html", s=training_session,
-        transitions=services.allowed_transitions(training_session),
-        action_labels=services.ACTION_LABELS, summary=reviews.summary(training_session),
-        needs_override=reviews.needs_override(training_session),
-        review_form=forms.get("review_form") or ReviewRecordForm(),
-        assign_form=forms.get("assign_form") or AssignForm(),
-        trainer_form=forms.get("trainer_form") or TrainerForm(),
-        transition_form=forms.get("transition_form") or TransitionForm(),
-        warnings=services.conflicts(training_session),
-        history=audit.history(training_session),
-    ), status
 
 
 @bp.route("/<int:session_id>/status/<target>", methods=["POST"])

@@ -9,8 +9,9 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from centre.certificates import services
-from centre.certificates.services import issue_certificate, issue_for_session
+from centre.certificates import bulk, delivery, signatories, verification
+from centre.certificates.bulk import issue_for_session
+from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, Certificate, DocumentLanguage, Registration, Role, SessionStatus
@@ -48,7 +49,7 @@ def word_boxes(pdf: bytes) -> list[tuple[str, float, float]]:
 
 
 def test_certificate_prints_signatories_and_long_texts_clear_of_the_footer(ctx, completed):
-    services.add_signatory("Fatima Zahra Alaoui", "Directrice du centre", signature_png(), None,
+    signatories.add_signatory("Fatima Zahra Alaoui", "Directrice du centre", signature_png(), None,
                            name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
     title = ("La médiation institutionnelle et le traitement des plaintes des usagers des services "
              "publics en Afrique francophone")[:120]
@@ -70,15 +71,15 @@ def test_certificate_prints_signatories_and_long_texts_clear_of_the_footer(ctx, 
 
 
 def test_signature_must_be_a_small_png_or_jpeg(ctx):
-    assert services.check_signature_image(signature_png(kind="JPEG")) == "image/jpeg"
+    assert signatories.check_signature_image(signature_png(kind="JPEG")) == "image/jpeg"
     with pytest.raises(DomainError, match="PNG or JPEG"):
-        services.check_signature_image(b"%PDF-1.7 not an image")
+        signatories.check_signature_image(b"%PDF-1.7 not an image")
     with pytest.raises(DomainError, match="PNG or JPEG"):
-        services.check_signature_image(signature_png(kind="GIF"))
+        signatories.check_signature_image(signature_png(kind="GIF"))
     with pytest.raises(DomainError, match="2000 pixels"):
-        services.check_signature_image(signature_png(width=2100, height=20))
+        signatories.check_signature_image(signature_png(width=2100, height=20))
     with pytest.raises(DomainError, match="1 MB"):
-        services.check_signature_image(b"\\x89PNG" + b"0" * (1024 * 1024))
+        signatories.check_signature_image(b"\\x89PNG" + b"0" * (1024 * 1024))
 
 
 def test_signature_upload_refuses_a_non_image_with_a_message(app, client, login_as):
@@ -99,7 +100,7 @@ def test_signature_upload_refuses_a_non_image_with_a_message(app, client, login_
                     form_url="/certificates/signatories", content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
-        assert [s.signature_type for s in services.active_signatories()] == ["image/png"]
+        assert [s.signature_type for s in signatories.active_signatories()] == ["image/png"]
 
 
 def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed):
@@ -116,18 +117,18 @@ def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed
         assert re.search(rf"Title: +{certificate.number}\n", info) and re.search(r"Pages: +1\n", info)
     again, plan = issue_for_session(training_session, DocumentLanguage.BILINGUAL, None)
     assert again == [] and plan.already == 3
-    assert services.bulk_status(training_session) == {"eligible": 3, "issued": 3, "pending": 0,
+    assert bulk.bulk_status(training_session) == {"eligible": 3, "issued": 3, "pending": 0,
                                                       "to_issue": 0, "refused": 1}
 
 
 def test_interrupted_bulk_issue_is_completed_without_gap(ctx, completed):
     training_session = completed(eligible=2)
-    services._reserve([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
+    bulk._reserve([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
     db.session.commit()  # as if the process died before rendering
-    assert services.find_by_code(db.session.scalars(sa.select(Certificate.verification_code)).first()) is None
+    assert verification.find_by_code(db.session.scalars(sa.select(Certificate.verification_code)).first()) is None
     issued, _ = issue_for_session(training_session, None, None)
     assert len(issued) == 2 and sequences() == [1, 2]
-    assert services.bulk_status(training_session)["pending"] == 0
+    assert bulk.bulk_status(training_session)["pending"] == 0
 
 
 def test_concurrent_issues_share_one_gapless_sequence(app, create_session, create_registration, mark_all):
@@ -248,7 +249,7 @@ def test_bulk_page_cli_export_zip_and_email(app, client, login_as, runner, compl
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/certificates/session/{session_id}/certificates.zip").data))
     with app.app_context():
-        stored = {c.filename: c for c in services.valid_certificates_of_session(
+        stored = {c.filename: c for c in delivery.valid_certificates_of_session(
             db.session.get(type(training_session), session_id), with_pdf=True)}
         assert sorted(archive.namelist()) == sorted(stored)
         for name, certificate in stored.items():

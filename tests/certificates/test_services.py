@@ -9,7 +9,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from centre.certificates.services import find_by_code, issue_certificate, new_verification_code, normalize_code
+from centre.certificates.services import issue_certificate
+from centre.certificates.verification import find_by_code, new_verification_code, normalize_code
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, Certificate, DocumentLanguage, SessionStatus
