@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
 from centre.certificates.bulk import issue_for_session
-from centre.certificates.delivery import email_certificate, export_session
+from centre.certificates.delivery import email_each, export_session
 from centre.demo import demo_logins, seed_demo
 from centre.errors import DomainError
 from centre.extensions import db
@@ -243,19 +243,26 @@ def certificates_issue_command(session_code, language, email):
     training_session = _session_by_code(session_code)
     try:
         issued, plan = issue_for_session(training_session, DocumentLanguage(language) if language else None, None)
-        if email:
-            for certificate in issued:
-                email_certificate(certificate, None)
-            db.session.commit()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
+    # Each mail sent is committed with its audit entry at once: a later failure undoes none.
+    mails = email_each(issued, None) if email else None
     for certificate in issued:
         click.echo(f"issued {certificate.number} {certificate.language.value} "
                    f"{certificate.registration.trainee.name}")
     for registration, reason in plan.refused:
         click.echo(f"not eligible: {registration.trainee.name}: {reason}")
-    click.echo(f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible.")
+    summary = f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible"
+    if mails is None:
+        click.echo(f"{summary}.")
+        return
+    for certificate, reason in mails.failed:
+        click.echo(f"not sent: {certificate.number} {certificate.registration.trainee.email}: {reason}")
+    click.echo(f"{summary}, {len(mails.sent)} e-mailed, {len(mails.failed)} not sent.")
+    if mails.failed:
+        raise click.ClickException(f"{len(mails.failed)} certificates could not be e-mailed; send them again "
+                                   "from the certificates page.")
 
 
 @certificates_group.command("export")

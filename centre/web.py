@@ -28,11 +28,12 @@ class Outcome:
 
 
 def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | None = None,
-            field=None) -> Outcome:
+            field=None, show: bool = True) -> Outcome:
     """Run `action` (a service call) as the request's one write.
 
     success: the message flashed after the commit, or a function of the action's result
     that returns it. field: a form field whose errors receive the refusal instead of a flash.
+    show: False when the route answers in JSON and says the outcome itself (nothing is flashed).
     """
     try:
         result = action()
@@ -40,10 +41,10 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | Non
         db.session.rollback()
         if field is not None:
             field.errors.append(str(error))
-        else:
+        elif show:
             flash(str(error), "error")
         return Outcome(False, error=error)
     db.session.commit()
-    if success is not None:
+    if success is not None and show:
         flash(str(success(result) if callable(success) else success), "success")
     return Outcome(True, result)

@@ -76,3 +76,17 @@ def test_an_error_that_is_not_a_refusal_propagates_without_commit(app):
         else:
             raise AssertionError("the error was swallowed")
     assert _institutions(app) == []
+
+
+def test_a_json_answer_flashes_nothing_either_way(app):
+    """show=False: the route says the outcome in its JSON answer; no message waits for the next page."""
+    with app.test_request_context("/", method="POST"):
+        assert perform(lambda: _add("Ombudsman"), success="added", show=False)
+        refused = perform(lambda: (_add("Défenseur"), _refuse())[0], success="added", show=False)
+        assert not refused and isinstance(refused.error, DomainError)
+        assert get_flashed_messages() == []
+    assert _institutions(app) == ["Ombudsman"]
+
+
+def _refuse():
+    raise DomainError(_l("No."))

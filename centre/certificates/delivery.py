@@ -2,6 +2,7 @@
 import io
 import smtplib
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -72,3 +73,30 @@ def email_certificate(certificate: Certificate, actor: User | None):
                           number=certificate.number, email=trainee.email) from error
     audit.record(certificate, "email", actor=actor, to=trainee.email)
     return message
+
+
+@dataclass
+class MailReport:
+    """What e-mailing several certificates did: those sent, and those not sent with the reason."""
+
+    sent: list[Certificate] = field(default_factory=list)
+    failed: list[tuple[Certificate, str]] = field(default_factory=list)
+
+
+def email_each(certificates: list[Certificate], actor: User | None, commit=None) -> MailReport:
+    """E-mail each certificate to its trainee, going on past a failure.
+
+    A mail once sent cannot be taken back, so its audit entry is committed at once: a later
+    failure never undoes the record of the mails already sent.
+    """
+    commit = commit or db.session.commit
+    report = MailReport()
+    for certificate in certificates:
+        try:
+            email_certificate(certificate, actor)
+        except DomainError as error:  # nothing was written for this one
+            report.failed.append((certificate, str(error)))
+        else:
+            commit()
+            report.sent.append(certificate)
+    return report

@@ -284,3 +284,69 @@ def test_certificates_page_offers_only_the_languages_not_yet_issued(app, client,
     page = client.get(f"/certificates/session/{session_id}").get_data(as_text=True)
     assert f'name="{prefix}"' not in page
     assert "Issued in every language." in page
+
+
+def _refuse_the_second_mail(smtp_server):
+    """The SMTP server refuses the second message it is given (a full mailbox, say)."""
+    received = smtp_server.handle_DATA
+
+    async def refusing(server, session, envelope):
+        smtp_server.tries = getattr(smtp_server, "tries", 0) + 1
+        if smtp_server.tries == 2:
+            return "552 Mailbox full"
+        return await received(server, session, envelope)
+
+    smtp_server.handle_DATA = refusing  # read by aiosmtpd at each connection
+
+
+def _emailed(app) -> list[str]:
+    with app.app_context():
+        db.session.remove()
+        return sorted(db.session.scalars(sa.select(Certificate.number).join(
+            AuditEntry, sa.and_(AuditEntry.entity == "certificate", AuditEntry.entity_id == Certificate.id))
+            .where(AuditEntry.action == "email")).all())
+
+
+def test_bulk_issue_keeps_the_record_of_mails_sent_before_a_failure(app, client, login_as, completed, smtp_server):
+    with app.app_context():
+        session_id = completed(eligible=3).id
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    response = post(client, f"/certificates/session/{session_id}/issue-all", {"language": "fr", "email": "y"},
+                    form_url=f"/certificates/session/{session_id}/issue-all", headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    answer = response.get_json()
+    assert (answer["issued"], answer["emailed"], len(answer["failed"])) == (3, 2, 1)
+    failed = answer["failed"][0]["number"]
+    assert "3 certificates issued. 2 certificates e-mailed. 1 could not be sent" in answer["error"]
+    assert failed in answer["error"]
+    assert len(smtp_server.messages) == 2
+    emailed = _emailed(app)
+    assert len(emailed) == 2 and failed not in emailed  # each mail sent is on record
+
+
+def test_bulk_issue_page_flashes_issued_emailed_and_failed(app, client, login_as, completed, smtp_server):
+    with app.app_context():
+        session_id = completed(eligible=3).id
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    page = post(client, f"/certificates/session/{session_id}/issue-all", {"language": "fr", "email": "y"},
+                form_url=f"/certificates/session/{session_id}/issue-all", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "3 certificates issued. 2 certificates e-mailed. 1 could not be sent" in text
+
+
+def test_cli_bulk_issue_says_what_was_emailed_and_what_failed(app, runner, completed, smtp_server):
+    with app.app_context():
+        code = completed(eligible=3).code
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    result = runner.invoke(args=["certificates", "issue", code, "--language", "fr", "--email"])
+    assert result.exit_code == 1
+    assert "3 issued, 0 already held, 0 not eligible, 2 e-mailed, 1 not sent." in result.output
+    assert result.output.count("not sent: ") == 1
+    assert len(_emailed(app)) == 2
