@@ -1,21 +1,15 @@
 """Issuing the certificates of a whole session: numbers reserved in short transactions,
 PDFs rendered in worker processes outside the lock, then stored."""
-import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from centre import audit
 from centre.attendance.services import eligibility_list
-from centre.certificates.printing import SIDES, RenderJob, printed_fields, signature_images
+from centre.certificates.printing import SIDES, jobs_of
 from centre.certificates.rendering import start_rendering, warm_up
-from centre.certificates.services import reserve_numbers, valid_languages
-from centre.certificates.signatories import active_signatories
-from centre.certificates.verification import new_verification_code, verification_url
+from centre.certificates.services import reserve_certificates, store_rendered, valid_languages
 from centre.extensions import db
-from centre.i18n import centre_zone
-from centre.models import Certificate, CertificateSequence, DocumentLanguage, Registration, TrainingSession, User
-from centre.models.types import utcnow
+from centre.models import Certificate, DocumentLanguage, Registration, TrainingSession, User
 from centre.pdf import require_arabic_font
 
 
@@ -43,53 +37,9 @@ def plan_bulk(training_session: TrainingSession, language: DocumentLanguage | No
     return plan
 
 
-def _reserve(batch: list[tuple[Registration, DocumentLanguage]], actor: User | None) -> list[Certificate]:
-    """Give the batch its numbers and write its rows, without PDF yet, in one short transaction."""
-    issued_at = utcnow()
-    issued_on = issued_at.astimezone(centre_zone()).date()
-    numbers = reserve_numbers(issued_on.year, len(batch))
-    held = valid_languages(r.id for r, _ in batch)  # under the lock: no double issue
-    batch = [(r, lang) for r, lang in batch if (r.id, lang) not in held]
-    signatories = active_signatories()
-    certificates = []
-    for (registration, language), (sequence, number) in zip(batch, numbers):
-        certificates.append(Certificate(
-            number=number, year=issued_on.year, sequence=sequence, registration=registration,
-            language=language, verification_code=new_verification_code(),
-            printed=printed_fields(registration, number, issued_on, signatories),
-            pdf=b"", sha256=Certificate.PENDING, issued_at=issued_at, issued_by=actor,
-        ))
-    if len(batch) < len(numbers):  # give back the numbers not used, so that none is skipped
-        db.session.get(CertificateSequence, issued_on.year).last_value -= len(numbers) - len(batch)
-    db.session.add_all(certificates)
-    db.session.flush()
-    return certificates
-
-
 def _start(certificates: list[Certificate]):
     """Start rendering reserved certificates in the worker processes; returns the waiter."""
-    signatures = signature_images({s["id"] for c in certificates for s in c.printed.get("signatories", [])})
-    jobs = [RenderJob(c.language.value, c.printed, c.verification_code, verification_url(c.verification_code))
-            for c in certificates]
-    return start_rendering(jobs, signatures)
-
-
-def _store(certificates: list[Certificate], pdfs: list[bytes], actor: User | None) -> list[Certificate]:
-    """Store each rendered certificate's bytes and hash, once, and audit the issue."""
-    done = []
-    for certificate, pdf in zip(certificates, pdfs):
-        digest = hashlib.sha256(pdf).hexdigest()
-        stored = db.session.execute(
-            sa.update(Certificate).where(Certificate.id == certificate.id, Certificate.sha256 == Certificate.PENDING)
-            .values(pdf=pdf, sha256=digest).execution_options(synchronize_session=False)
-        ).rowcount
-        if stored:  # else another run completed it first
-            audit.record(certificate, "issue", to_state="valid", actor=actor, number=certificate.number,
-                         sha256=digest)
-            done.append(certificate)
-    for certificate in certificates:
-        db.session.expire(certificate)
-    return done
+    return start_rendering(*jobs_of(certificates))
 
 
 def issue_for_session(training_session: TrainingSession, language: DocumentLanguage | None,
@@ -111,15 +61,15 @@ def issue_for_session(training_session: TrainingSession, language: DocumentLangu
     issued: list[Certificate] = []
     in_flight = None  # (certificates, waiter) of the batch being rendered
     for index, batch in enumerate(batches):
-        reserved = batch if index == 0 else _reserve(batch, actor)
+        reserved = batch if index == 0 else reserve_certificates(batch, actor)
         commit()  # the numbers' lock is released here, before any rendering
         started = (reserved, _start(reserved)) if reserved else None
         if in_flight:
-            issued += _store(in_flight[0], in_flight[1](), actor)
+            issued += store_rendered(in_flight[0], in_flight[1](), actor)
             commit()
         in_flight = started
     if in_flight:
-        issued += _store(in_flight[0], in_flight[1](), actor)
+        issued += store_rendered(in_flight[0], in_flight[1](), actor)
         commit()
     return issued, plan
 

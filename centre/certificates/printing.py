@@ -125,6 +125,10 @@ def render_jobs(jobs: list[RenderJob], signatures: dict[int, str]) -> list[bytes
     return pdfs if pdfs is not None else [render_job(job, signatures) for job in jobs]
 
 
-def render_certificate(language: DocumentLanguage, printed: dict, code: str) -> bytes:
-    signatures = signature_images(s["id"] for s in printed.get("signatories", []))
-    return render_job(RenderJob(language.value, printed, code, verification_url(code)), signatures)
+def jobs_of(certificates) -> tuple[list[RenderJob], dict[int, str]]:
+    """What rendering these certificates needs, read from the database now, so that the
+    rendering itself (render_job, render_jobs, the workers) reads nothing from it."""
+    signatures = signature_images({s["id"] for c in certificates for s in c.printed.get("signatories", [])})
+    jobs = [RenderJob(c.language.value, c.printed, c.verification_code, verification_url(c.verification_code))
+            for c in certificates]
+    return jobs, signatures

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from centre import audit
 from centre.attendance.services import eligibility
-from centre.certificates.printing import SIDES, printed_fields, render_certificate
+from centre.certificates.printing import SIDES, jobs_of, printed_fields, render_job
+from centre.certificates.signatories import active_signatories
 from centre.certificates.verification import new_verification_code
 from centre.errors import DomainError
 from centre.extensions import db
@@ -46,31 +47,88 @@ def valid_languages(registration_ids) -> set[tuple[int, DocumentLanguage]]:
     )).all())
 
 
-def issue_certificate(registration: Registration, language: DocumentLanguage, actor: User | None,
-                      replaces: Certificate | None = None) -> Certificate:
-    """Issue a certificate if the registration is eligible; its PDF bytes are stored for good."""
-    eligible, reason = eligibility(registration)
-    if not eligible:
-        raise DomainError(reason)
-    if SIDES[language] != ("fr",):
-        require_arabic_font()
+def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], actor: User | None,
+                         replaces: Certificate | None = None) -> list[Certificate]:
+    """Give the batch its numbers and write its rows, pending (no PDF yet), under the year's lock.
+
+    The caller commits at once, which releases the lock: rendering happens outside it. A pair
+    that already holds a valid or pending certificate is left out (checked under the lock, so a
+    double click cannot issue twice) and its number given back, so that none is skipped.
+    `replaces`: the certificate a one-certificate batch corrects, linked in the same transaction.
+    """
     issued_at = utcnow()
     issued_on = issued_at.astimezone(centre_zone()).date()
-    (sequence, number), = reserve_numbers(issued_on.year, 1)
-    # Checked once the year's row is locked: a double click cannot issue twice.
-    if replaces is None and (registration.id, language) in valid_languages([registration.id]):
+    numbers = reserve_numbers(issued_on.year, len(batch))
+    if replaces is not None:
+        db.session.refresh(replaces)  # under the lock: another request may have replaced it
+        if replaces.state != "valid":
+            raise DomainError(_l("Only a valid certificate can be replaced."))
+    else:
+        held = valid_languages(r.id for r, _ in batch)
+        batch = [(r, lang) for r, lang in batch if (r.id, lang) not in held]
+    signatories = active_signatories()
+    certificates = []
+    for (registration, language), (sequence, number) in zip(batch, numbers):
+        certificates.append(Certificate(
+            number=number, year=issued_on.year, sequence=sequence, registration=registration,
+            language=language, verification_code=new_verification_code(),
+            printed=printed_fields(registration, number, issued_on, signatories),
+            pdf=b"", sha256=Certificate.PENDING, issued_at=issued_at, issued_by=actor,
+        ))
+    if len(batch) < len(numbers):
+        db.session.get(CertificateSequence, issued_on.year).last_value -= len(numbers) - len(batch)
+    db.session.add_all(certificates)
+    db.session.flush()
+    if replaces is not None:
+        replaces.replaced_by = certificates[0]
+    return certificates
+
+
+def store_rendered(certificates: list[Certificate], pdfs: list[bytes], actor: User | None) -> list[Certificate]:
+    """Store each rendered certificate's bytes and hash, once, and audit the issue."""
+    done = []
+    for certificate, pdf in zip(certificates, pdfs):
+        digest = hashlib.sha256(pdf).hexdigest()
+        stored = db.session.execute(
+            sa.update(Certificate).where(Certificate.id == certificate.id, Certificate.sha256 == Certificate.PENDING)
+            .values(pdf=pdf, sha256=digest).execution_options(synchronize_session=False)
+        ).rowcount
+        if stored:  # else another run completed it first
+            audit.record(certificate, "issue", to_state="valid", actor=actor, number=certificate.number,
+                         sha256=digest)
+            done.append(certificate)
+    for certificate in certificates:
+        db.session.expire(certificate)
+    return done
+
+
+def issue_certificate(registration: Registration, language: DocumentLanguage, actor: User | None,
+                      replaces: Certificate | None = None, reason: str = "", commit=None) -> Certificate:
+    """Issue a certificate if the registration is eligible; its PDF bytes are stored for good.
+
+    The number is reserved (a pending row) in a short transaction, committed before rendering
+    so that other issues never wait for this one's PDF; the bytes are stored after. Should the
+    process die in between, the pending row keeps its number and the session's next bulk issue
+    completes it: no number is skipped or reused.
+    """
+    eligible, why = eligibility(registration)
+    if not eligible:
+        raise DomainError(why)
+    if SIDES[language] != ("fr",):
+        require_arabic_font()
+    reserved = reserve_certificates([(registration, language)], actor, replaces=replaces)
+    if not reserved:
         raise DomainError(_l("A valid certificate in this language has already been issued."))
-    code = new_verification_code()
-    printed = printed_fields(registration, number, issued_on)
-    pdf = render_certificate(language, printed, code)
-    certificate = Certificate(
-        number=number, year=issued_on.year, sequence=sequence, registration=registration,
-        language=language, verification_code=code, printed=printed, pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(), issued_at=issued_at, issued_by=actor,
-    )
-    db.session.add(certificate)
-    audit.record(certificate, "issue", to_state="valid", actor=actor, number=number,
-                 sha256=certificate.sha256)
+    certificate, = reserved
+    if replaces is not None:
+        audit.record(replaces, "replace", from_state="valid", to_state="replaced", actor=actor,
+                     reason=reason, replaced_by=certificate.number)
+    (job,), signatures = jobs_of([certificate])
+    # Releases the year's numbering lock; the rendering reads nothing from the database, so no
+    # transaction (on SQLite, no write lock) is open while it runs.
+    (commit or db.session.commit)()
+    pdf = render_job(job, signatures)
+    store_rendered([certificate], [pdf], actor)
     return certificate
 
 
@@ -81,12 +139,8 @@ def replace_certificate(certificate: Certificate, reason: str, actor: User | Non
         raise DomainError(_l("Only a valid certificate can be replaced."))
     if not reason.strip():
         raise DomainError(_l("Give the reason for the correction."))
-    new = issue_certificate(certificate.registration, language or certificate.language, actor,
-                            replaces=certificate)
-    certificate.replaced_by = new
-    audit.record(certificate, "replace", from_state="valid", to_state="replaced", actor=actor,
-                 reason=reason, replaced_by=new.number)
-    return new
+    return issue_certificate(certificate.registration, language or certificate.language, actor,
+                             replaces=certificate, reason=reason)
 
 
 def revoke_certificate(certificate: Certificate, reason: str, actor: User | None) -> Certificate:

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from centre.certificates import bulk, delivery, signatories, verification
+from centre.certificates import bulk, delivery, services, signatories, verification
 from centre.certificates.bulk import issue_for_session
 from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
@@ -123,7 +123,7 @@ def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed
 
 def test_interrupted_bulk_issue_is_completed_without_gap(ctx, completed):
     training_session = completed(eligible=2)
-    bulk._reserve([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
+    services.reserve_certificates([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
     db.session.commit()  # as if the process died before rendering
     assert verification.find_by_code(db.session.scalars(sa.select(Certificate.verification_code)).first()) is None
     issued, _ = issue_for_session(training_session, None, None)
@@ -350,3 +350,64 @@ def test_cli_bulk_issue_says_what_was_emailed_and_what_failed(app, runner, compl
     assert "3 issued, 0 already held, 0 not eligible, 2 e-mailed, 1 not sent." in result.output
     assert result.output.count("not sent: ") == 1
     assert len(_emailed(app)) == 2
+
+
+def test_single_issue_renders_outside_the_numbering_lock(app, monkeypatch, completed):
+    """While one certificate renders, another request reserves (and issues) the next number at
+    once: the year's row is not locked during rendering (SQLite's write lock, PostgreSQL's row
+    lock alike). The numbers stay gapless, in the order they were reserved."""
+    with app.app_context():
+        first_id, second_id = (r.id for r in accepted_registrations(completed(eligible=2)))
+        db.session.commit()
+    render = services.render_job
+    other = {}
+
+    def issue_the_other():
+        with app.app_context():
+            other["number"] = issue_certificate(db.session.get(Registration, second_id), DocumentLanguage.FR,
+                                                None).number
+            db.session.commit()
+
+    def render_while_another_issues(*args):
+        if not other:
+            other["started"] = True
+            thread = threading.Thread(target=issue_the_other)
+            thread.start()
+            thread.join(timeout=10)
+            other["waited"] = thread.is_alive()
+        return render(*args)
+
+    monkeypatch.setattr(services, "render_job", render_while_another_issues)
+    with app.app_context():
+        number = issue_certificate(db.session.get(Registration, first_id), DocumentLanguage.FR, None).number
+        db.session.commit()
+        assert other["waited"] is False, "the other issue waited for this one's rendering"
+        assert (number, other["number"]) == ("CIFEM-%d-0001" % sequences_year(), "CIFEM-%d-0002" % sequences_year())
+        assert sequences() == [1, 2]
+
+
+def sequences_year() -> int:
+    return db.session.scalar(sa.select(Certificate.year))
+
+
+def test_single_issue_interrupted_after_the_reservation_is_completed_by_the_bulk_issue(app, monkeypatch, completed):
+    """A crash between reserving and storing leaves a pending row with its number; the session's
+    next bulk issue renders and stores it, and numbers go on without a gap."""
+    with app.app_context():
+        training_session = completed(eligible=2)
+        first, second = accepted_registrations(training_session)
+        db.session.commit()
+
+        def crash(*args):
+            raise RuntimeError("the worker died")
+
+        monkeypatch.setattr(services, "render_job", crash)
+        with pytest.raises(RuntimeError):
+            issue_certificate(first, DocumentLanguage.FR, None)
+        db.session.rollback()
+        assert [c.state for c in db.session.scalars(sa.select(Certificate))] == ["pending"]
+        monkeypatch.undo()
+        issued, _ = issue_for_session(training_session, DocumentLanguage.FR, None)
+        assert sorted(c.sequence for c in issued) == [1, 2]
+        assert {c.state for c in db.session.scalars(sa.select(Certificate))} == {"valid"}
+        assert sequences() == [1, 2]
