@@ -20,7 +20,8 @@ from centre.models import Certificate, DocumentLanguage, Registration, TrainingS
 def valid_certificates_of_session(training_session: TrainingSession, with_pdf: bool = False) -> list[Certificate]:
     query = (sa.select(Certificate).join(Registration)
              .where(Registration.session_id == training_session.id, Certificate.sha256 != Certificate.PENDING,
-                    Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None))
+                    Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None),
+                    Certificate.erased_at.is_(None))
              .order_by(Certificate.year, Certificate.sequence))
     if with_pdf:
         query = query.options(sa.orm.undefer(Certificate.pdf))

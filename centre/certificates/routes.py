@@ -154,7 +154,7 @@ def email(certificate_id):
 def download(certificate_id):
     """The bytes stored when the certificate was issued, never a new rendering."""
     certificate = get_certificate(certificate_id)
-    if certificate.state == "pending":  # its number is reserved, its PDF not yet stored
+    if not certificate.has_pdf:  # pending (PDF not yet stored) or erased with its holder's data
         abort(404)
     return Response(
         certificate.pdf, mimetype="application/pdf",

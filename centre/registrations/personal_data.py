@@ -108,9 +108,13 @@ def anonymise(trainee: Trainee, actor=None) -> None:
         user.email, user.full_name, user.password_hash, user.is_active = placeholder, "", None, False
     registration_ids = sa.select(Registration.id).where(Registration.trainee_id == trainee.id)
     db.session.execute(sa.delete(InvitationLetter).where(InvitationLetter.registration_id.in_(registration_ids)))
+    erased_at = utcnow()
     for certificate in db.session.scalars(sa.select(Certificate).where(Certificate.registration_id.in_(registration_ids))):
+        before = certificate.state
         certificate.printed = {k: ("" if k in PRINTED_PERSONAL else v) for k, v in certificate.printed.items()}
         certificate.pdf = b""  # the bytes print the name; the SHA-256 still proves a presented copy genuine
+        certificate.erased_at = erased_at
+        audit.record(certificate, "erase", from_state=before, to_state=certificate.state, actor=actor)
     erase_addresses(addresses)
     audit.record(trainee, "anonymise", actor=actor)
     db.session.flush()
