@@ -2,17 +2,25 @@
 
 A writing route calls a service through `perform`: on success the request's work is
 committed and the success message flashed; on a `DomainError` the work is rolled back and
-the refusal shown, next to a form field when one is given, else as a flashed message.
+the refusal shown, in a form's list of errors when one is given, else as a flashed message.
 Nothing else in a route commits or rolls back.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash
+from flask import abort, flash
 
 from centre.errors import DomainError
 from centre.extensions import db
+
+
+def enum_or_404(enum_cls, value):
+    """The member of `enum_cls` an address names (a status, a decision), else 404."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        abort(404)
 
 
 @dataclass(frozen=True)
@@ -28,23 +36,26 @@ class Outcome:
 
 
 def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | None = None,
-            field=None, show: bool = True) -> Outcome:
+            errors: list | None = None, show_error: bool = True, category: str = "success") -> Outcome:
     """Run `action` (a service call) as the request's one write.
 
     success: the message flashed after the commit, or a function of the action's result
-    that returns it. field: a form field whose errors receive the refusal instead of a flash.
-    show: False when the route answers in JSON and says the outcome itself (nothing is flashed).
+    that returns it (or None, to flash nothing). errors: the list that receives the refusal
+    instead of a flash (a field's `errors` after validation, or the form's `form_errors`).
+    show_error=False: the caller shows `outcome.error` itself.
+    category: the success message's flash category ("info" when it must not confirm anything).
     """
     try:
         result = action()
     except DomainError as error:
         db.session.rollback()
-        if field is not None:
-            field.errors.append(str(error))
-        elif show:
+        if errors is not None:
+            errors.append(str(error))
+        elif show_error:
             flash(str(error), "error")
         return Outcome(False, error=error)
     db.session.commit()
-    if success is not None and show:
-        flash(str(success(result) if callable(success) else success), "success")
+    message = success(result) if callable(success) else success
+    if message is not None:
+        flash(str(message), category)
     return Outcome(True, result)

@@ -51,14 +51,14 @@ def test_refusal_rolls_back_everything_the_request_wrote_and_flashes_the_reason(
     assert _institutions(app) == []
 
 
-def test_refusal_goes_next_to_the_field_when_one_is_given(app):
+def test_refusal_goes_next_to_the_field_when_its_errors_are_given(app):
     def refuse():
         raise DomainError(_l("Refused."))
 
     with app.test_request_context("/", method="POST"):
         form = DateForm(meta={"csrf": False})
         form.validate()
-        assert not perform(refuse, field=form.day)
+        assert not perform(refuse, errors=form.day.errors)
         assert form.day.errors == ["Refused."]
         assert get_flashed_messages() == []
 
@@ -78,11 +78,12 @@ def test_an_error_that_is_not_a_refusal_propagates_without_commit(app):
     assert _institutions(app) == []
 
 
-def test_a_json_answer_flashes_nothing_either_way(app):
-    """show=False: the route says the outcome in its JSON answer; no message waits for the next page."""
+def test_a_caller_that_answers_in_json_has_nothing_flashed(app):
+    """show_error=False and no success message: the route says the outcome in its JSON answer,
+    and no message waits for the next page (the certificates' bulk issue)."""
     with app.test_request_context("/", method="POST"):
-        assert perform(lambda: _add("Ombudsman"), success="added", show=False)
-        refused = perform(lambda: (_add("Défenseur"), _refuse())[0], success="added", show=False)
+        assert perform(lambda: _add("Ombudsman"), show_error=False)
+        refused = perform(lambda: (_add("Défenseur"), _refuse())[0], show_error=False)
         assert not refused and isinstance(refused.error, DomainError)
         assert get_flashed_messages() == []
     assert _institutions(app) == ["Ombudsman"]

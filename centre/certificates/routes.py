@@ -67,7 +67,7 @@ def issue_all(session_id):
             issued, _plan = bulk.issue_for_session(training_session, language, current_user)
             return issued, delivery.email_each(issued, current_user) if form.email.data else None
 
-        outcome = perform(issue_and_send, show=not wants_json)
+        outcome = perform(issue_and_send, show_error=not wants_json)
         if not outcome:
             if wants_json:
                 return jsonify(error=str(outcome.error), message=str(outcome.error)), 409
@@ -172,7 +172,7 @@ def signatories():
                 form.name_fr.data, form.title_fr.data, form.signature.data.read(), current_user,
                 name_ar=form.name_ar.data, title_ar=form.title_ar.data, position=form.position.data),
                 success=_("The signatory is added: certificates issued from now on print them."),
-                field=form.signature):
+                errors=form.signature.errors):
             return redirect(url_for("certificates.signatories"))
         status = 400
     elif request.method == "POST":

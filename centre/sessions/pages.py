@@ -1,4 +1,5 @@
-"""The session's page, shown by this area's routes and, with a refused form, by the reviews'."""
+"""Pages of the sessions area that other areas' routes render too (the reviews' forms sit on
+the session's page), so that no area imports another's routes."""
 from flask import render_template
 
 from centre import audit
