@@ -37,11 +37,6 @@ def plan_bulk(training_session: TrainingSession, language: DocumentLanguage | No
     return plan
 
 
-def _start(certificates: list[Certificate]):
-    """Start rendering reserved certificates in the worker processes; returns the waiter."""
-    return start_rendering(*jobs_of(certificates))
-
-
 def issue_for_session(training_session: TrainingSession, language: DocumentLanguage | None,
                       actor: User | None, batch_size: int = 50, commit=None) -> tuple[list[Certificate], BulkPlan]:
     """Issue every eligible trainee's certificate, batch by batch, each batch committed.
@@ -62,8 +57,11 @@ def issue_for_session(training_session: TrainingSession, language: DocumentLangu
     in_flight = None  # (certificates, waiter) of the batch being rendered
     for index, batch in enumerate(batches):
         reserved = batch if index == 0 else reserve_certificates(batch, actor)
+        # What the rendering needs is read before the commit, so that no transaction (on SQLite,
+        # no write lock) stays open while the PDFs render and other issues can go on meanwhile.
+        jobs = jobs_of(reserved) if reserved else None
         commit()  # the numbers' lock is released here, before any rendering
-        started = (reserved, _start(reserved)) if reserved else None
+        started = (reserved, start_rendering(*jobs)) if reserved else None
         if in_flight:
             issued += store_rendered(in_flight[0], in_flight[1](), actor)
             commit()

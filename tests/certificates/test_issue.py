@@ -411,3 +411,33 @@ def test_single_issue_interrupted_after_the_reservation_is_completed_by_the_bulk
         assert sorted(c.sequence for c in issued) == [1, 2]
         assert {c.state for c in db.session.scalars(sa.select(Certificate))} == {"valid"}
         assert sequences() == [1, 2]
+
+
+def test_bulk_issue_renders_with_no_transaction_open(app, monkeypatch, completed):
+    """While a bulk issue's PDFs render, a single issue elsewhere goes through at once (on SQLite
+    an open transaction would hold the write lock for the whole rendering)."""
+    with app.app_context():
+        bulk_session = completed(eligible=2)
+        single_id = accepted_registrations(completed(eligible=1))[0].id
+        db.session.commit()
+    render = bulk.start_rendering
+    other = {}
+
+    def issue_the_single():
+        with app.app_context():
+            issue_certificate(db.session.get(Registration, single_id), DocumentLanguage.FR, None)
+            db.session.commit()
+
+    def start_while_another_issues(jobs, signatures):
+        if not other:
+            thread = threading.Thread(target=issue_the_single)
+            thread.start()
+            thread.join(timeout=10)
+            other["waited"] = thread.is_alive()
+        return render(jobs, signatures)
+
+    monkeypatch.setattr(bulk, "start_rendering", start_while_another_issues)
+    with app.app_context():
+        issued, _ = issue_for_session(db.session.merge(bulk_session), DocumentLanguage.FR, None)
+        assert len(issued) == 2 and other["waited"] is False
+        assert sequences() == [1, 2, 3]
