@@ -28,7 +28,7 @@ def seed(n: int, code: str):
     from PIL import Image, ImageDraw
 
     from centre.attendance.services import save_marks
-    from centre.certificates.services import add_signatory
+    from centre.certificates.signatories import add_signatory
     from centre.extensions import db
     from centre.models import (DocumentLanguage, Expert, Gender, Institution, MarkStatus, Recommendation,
                                Registration, RegistrationStatus, SessionStatus, Trainee)
@@ -85,7 +85,7 @@ def main():
     import flask_migrate
 
     from centre import create_app
-    from centre.certificates import services
+    from centre.certificates import bulk, printing, verification
     from centre.certificates.rendering import shutdown, workers
     from centre.extensions import db
     from centre.models import DocumentLanguage
@@ -103,21 +103,21 @@ def main():
               f"rendering processes, {os.cpu_count()} cores, database {db.engine.dialect.name}")
 
         started = time.perf_counter()
-        issued, _ = services.issue_for_session(cold_session, DocumentLanguage.BILINGUAL, None)
+        issued, _ = bulk.issue_for_session(cold_session, DocumentLanguage.BILINGUAL, None)
         cold = time.perf_counter() - started
         assert len(issued) == args.n
         started = time.perf_counter()
-        issued, _ = services.issue_for_session(warm_session, DocumentLanguage.BILINGUAL, None)
+        issued, _ = bulk.issue_for_session(warm_session, DocumentLanguage.BILINGUAL, None)
         warm = time.perf_counter() - started
         assert len(issued) == args.n
 
         # The floor: the same N pages, one document, one process, WeasyPrint warmed up first.
         with app.test_request_context():
-            signatures = services.signature_images({s["id"] for c in issued for s in c.printed["signatories"]})
-            jobs = [services.RenderJob(c.language.value, c.printed, c.verification_code,
-                                       services.verification_url(c.verification_code)) for c in issued]
-            services.render_job(jobs[0], signatures)
-            pages = [services.certificate_page(job, signatures) for job in jobs]
+            signatures = printing.signature_images({s["id"] for c in issued for s in c.printed["signatories"]})
+            jobs = [printing.RenderJob(c.language.value, c.printed, c.verification_code,
+                                       verification.verification_url(c.verification_code)) for c in issued]
+            printing.render_job(jobs[0], signatures)
+            pages = [printing.certificate_page(job, signatures) for job in jobs]
             started = time.perf_counter()
             document = render_pdf("pdf/document.html", pages=pages, title="floor")
             floor = time.perf_counter() - started

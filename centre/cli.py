@@ -1,4 +1,5 @@
 """flask commands: create-user, seed-demo, seed-volume, backup, restore."""
+import time
 from pathlib import Path
 
 import click
@@ -8,11 +9,17 @@ from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
-from centre.seed.demo import demo_logins, seed_demo
+from centre.certificates.bulk import issue_for_session
+from centre.certificates.delivery import email_each, export_session
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import Role, User
+from centre.models import DocumentLanguage, Role, TrainingSession, User
 from centre.models.types import utcnow
+from centre.registrations.imports import import_trainees, max_bytes, read_table
+from centre.registrations.personal_data import anonymise_older_than
+from centre.reviews.services import remind_overdue
+from centre.seed.demo import demo_logins, seed_demo
+from centre.seed.volume import is_empty, seed_volume
 
 
 @click.command("create-user")
@@ -77,10 +84,6 @@ def seed_demo_command(if_empty):
 def seed_volume_command(years, sessions_per_year, trainees_per_session, no_certificates, seed, today,
                         allow_non_empty):
     """Fill the database with years of realistic activity, to measure the pages at scale."""
-    import time
-
-    from centre.seed.volume import is_empty, seed_volume
-
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Volume data is made up and shares the demo password: not loaded in production.")
     if not allow_non_empty and not is_empty():
@@ -117,8 +120,6 @@ def reviews_group():
 @with_appcontext
 def remind_command():
     """E-mail the experts whose review is overdue (at most once a day; run it from cron)."""
-    from centre.reviews.services import remind_overdue
-
     reminded = remind_overdue()
     db.session.commit()
     for review in reminded:
@@ -167,11 +168,6 @@ def registrations_group():
 @with_appcontext
 def import_command(session_code, path, skip_errors):
     """Register the trainees listed in a CSV or XLSX file (a partner institution's list)."""
-    from pathlib import Path
-
-    from centre.models import TrainingSession
-    from centre.registrations.imports import import_trainees, max_bytes, read_table
-
     training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == session_code))
     if training_session is None:
         raise click.ClickException(f"No session has the code {session_code}.")
@@ -207,8 +203,6 @@ def trainees_group():
 @with_appcontext
 def anonymise_command(years):
     """Erase names, e-mail, phone and passport of former trainees; the reports' counts stay."""
-    from centre.registrations.personal_data import anonymise_older_than
-
     count = anonymise_older_than(years)
     db.session.commit()
     click.echo(f"{count} trainee(s) anonymised.")
@@ -220,8 +214,6 @@ def certificates_group():
 
 
 def _session_by_code(code):
-    from centre.models import TrainingSession
-
     training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == code))
     if training_session is None:
         raise click.ClickException(f"No session has the code {code}.")
@@ -236,27 +228,31 @@ def _session_by_code(code):
 @with_appcontext
 def certificates_issue_command(session_code, language, email):
     """Issue the certificates of every eligible trainee of a session (the same work as the page)."""
-    from centre.certificates.services import email_certificate, issue_for_session
-    from centre.models import DocumentLanguage
-
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
         raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
     training_session = _session_by_code(session_code)
     try:
         issued, plan = issue_for_session(training_session, DocumentLanguage(language) if language else None, None)
-        if email:
-            for certificate in issued:
-                email_certificate(certificate, None)
-            db.session.commit()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
+    # Each mail sent is committed with its audit entry at once: a later failure undoes none.
+    mails = email_each(issued, None) if email else None
     for certificate in issued:
         click.echo(f"issued {certificate.number} {certificate.language.value} "
                    f"{certificate.registration.trainee.name}")
     for registration, reason in plan.refused:
         click.echo(f"not eligible: {registration.trainee.name}: {reason}")
-    click.echo(f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible.")
+    summary = f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible"
+    if mails is None:
+        click.echo(f"{summary}.")
+        return
+    for certificate, reason in mails.failed:
+        click.echo(f"not sent: {certificate.number} {certificate.registration.trainee.email}: {reason}")
+    click.echo(f"{summary}, {len(mails.sent)} e-mailed, {len(mails.failed)} not sent.")
+    if mails.failed:
+        raise click.ClickException(f"{len(mails.failed)} certificates could not be e-mailed; send them again "
+                                   "from the certificates page.")
 
 
 @certificates_group.command("export")
@@ -265,8 +261,6 @@ def certificates_issue_command(session_code, language, email):
 @with_appcontext
 def certificates_export_command(session_code, folder):
     """Write the stored PDFs of a session's valid certificates into FOLDER."""
-    from centre.certificates.services import export_session
-
     paths = export_session(_session_by_code(session_code), folder)
     click.echo(f"{len(paths)} certificates written to {folder}.")
 

@@ -11,20 +11,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 
 log = logging.getLogger(__name__)
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """An address on this site for a message or a document: PUBLIC_BASE_URL if set, else the
-    current request's host (the CLI without it falls back to the development server)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    base = current_app.config["PUBLIC_BASE_URL"] or (
-        request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    )
-    return base.rstrip("/") + path
 
 
 def render_message(template: str, language: str, **context) -> tuple[str, str]:

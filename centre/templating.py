@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from centre import i18n
-from centre.mail import absolute_url
+from centre.urls import absolute_url
 from centre.models import Role, SessionStatus
 from centre.pagination import page_url
 

@@ -129,7 +129,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
 
     from centre.certificates.services import issue_certificate
     from centre.experts.services import invitation_token, invite_expert
-    from centre.certificates.services import add_signatory
+    from centre.certificates.signatories import add_signatory
     from centre.institutions.services import add_agreement
 
     with app.app_context():

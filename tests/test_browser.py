@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from centre.extensions import db
 from tests.conftest import PASSWORD
 from tests.test_access import world  # noqa: F401  (the fixture: an account per role, a certificate)
 
@@ -135,3 +136,71 @@ def test_the_watcher_does_see_a_violation(app, live_server, browser):
     watcher.collect()
     assert any(v.startswith("style-src") for v in watcher.violations), watcher.violations
     assert watcher.csp_console_messages()
+
+
+@pytest.fixture
+def bulk_in_progress(app, create_session, create_registration, create_user, mark_all):
+    """A coordinator and a completed session whose bulk issue is under way (one pending row):
+    its page polls status.json as soon as it loads. Returns (coordinator's e-mail, page path)."""
+    from centre.certificates.services import reserve_certificates
+    from centre.models import DocumentLanguage, Role, SessionStatus
+    from centre.sessions.services import change_status
+
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_PROGRESS)
+        registration = create_registration(training_session)
+        mark_all(registration, present=10)
+        change_status(training_session, SessionStatus.COMPLETED)
+        reserve_certificates([(registration, DocumentLanguage.FR)], None)
+        email = create_user(Role.COORDINATOR).email
+        db.session.commit()
+        return email, f"/certificates/session/{training_session.id}/issue-all"
+
+
+def _status_requests(watcher):
+    seen = []
+    watcher.page.on("request", lambda request: seen.append(request.url) if "status.json" in request.url else None)
+    return seen
+
+
+def test_bulk_progress_stops_and_says_so_when_the_answer_is_not_json(bulk_in_progress, live_server, browser):
+    """status.json answering an HTML error page (or a sign-in page): the page stops polling and
+    shows the translated message the page carries, instead of polling forever in silence."""
+    email, path = bulk_in_progress
+    watcher = Watcher(browser, live_server)
+    watcher.sign_in(email)
+    watcher.page.context.add_cookies([{"name": "centre_lang", "value": "fr", "url": live_server}])
+    watcher.page.route("**/status.json", lambda route: route.fulfill(
+        status=500, content_type="text/html", body="<!doctype html><title>Internal Server Error</title>"))
+    seen = _status_requests(watcher)
+    watcher.visit(path)
+    alert = watcher.page.locator("#bulk-error")
+    alert.wait_for(state="visible", timeout=10000)
+    assert "Rechargez la page" in alert.inner_text()  # French: the page's own translation
+    asked = len(seen)
+    watcher.page.wait_for_timeout(4000)  # more than two polling intervals
+    assert len(seen) == asked == 1
+    assert watcher.violations == [] and watcher.csp_console_messages() == []
+
+
+def test_bulk_progress_retries_a_network_error_then_goes_on(bulk_in_progress, live_server, browser):
+    email, path = bulk_in_progress
+    watcher = Watcher(browser, live_server)
+    watcher.sign_in(email)
+    failures = []
+
+    def flaky(route):
+        if len(failures) < 2:
+            failures.append(route.request.url)
+            return route.abort("connectionrefused")
+        return route.continue_()
+
+    watcher.page.route("**/status.json", flaky)
+    seen = _status_requests(watcher)
+    watcher.visit(path)
+    for _ in range(40):  # 1.5 s, then 3 s, then 6 s after the second failure
+        if len(seen) >= 3:
+            break
+        watcher.page.wait_for_timeout(500)
+    assert len(failures) == 2 and len(seen) >= 3
+    assert watcher.page.locator("#bulk-error").is_hidden()

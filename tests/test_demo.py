@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from centre import create_app
 from centre.attendance.services import eligibility
-from centre.certificates.services import find_by_code
+from centre.certificates.verification import find_by_code
 from centre.extensions import db
 from centre.models import (
     AttendanceMark,

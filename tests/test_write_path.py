@@ -76,3 +76,18 @@ def test_an_error_that_is_not_a_refusal_propagates_without_commit(app):
         else:
             raise AssertionError("the error was swallowed")
     assert _institutions(app) == []
+
+
+def test_a_caller_that_answers_in_json_has_nothing_flashed(app):
+    """show_error=False and no success message: the route says the outcome in its JSON answer,
+    and no message waits for the next page (the certificates' bulk issue)."""
+    with app.test_request_context("/", method="POST"):
+        assert perform(lambda: _add("Ombudsman"), show_error=False)
+        refused = perform(lambda: (_add("Défenseur"), _refuse())[0], show_error=False)
+        assert not refused and isinstance(refused.error, DomainError)
+        assert get_flashed_messages() == []
+    assert _institutions(app) == ["Ombudsman"]
+
+
+def _refuse():
+    raise DomainError(_l("No."))

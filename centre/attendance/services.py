@@ -31,6 +31,8 @@ from centre.models import (
     User,
 )
 from centre.models.types import utcnow
+from centre.pdf import render_pdf, require_arabic_font
+from centre.registrations.services import accepted_registrations
 
 MARKING_STATUSES = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED)
 NOTE_MAX = 500  #: length of AttendanceMark.note
@@ -317,8 +319,6 @@ class EligibilityRow:
 
 def eligibility_list(training_session: TrainingSession, now: datetime | None = None) -> list[EligibilityRow]:
     """Every accepted trainee of the session, whether they may receive a certificate and why not."""
-    from centre.registrations.services import accepted_registrations
-
     registrations = accepted_registrations(training_session)
     all_figures = session_figures(training_session, [r.id for r in registrations], now)
     return [EligibilityRow(r, all_figures[r.id], *eligibility(r, all_figures[r.id]))
@@ -368,8 +368,6 @@ def _sheet_texts(training_session: TrainingSession, slots: list[Slot]) -> dict[s
 
 def sign_in_sheet(training_session: TrainingSession, slot: Slot | None = None) -> bytes:
     """The feuille d'émargement of one slot, or of every slot of the session, as a PDF."""
-    from centre.pdf import render_pdf, require_arabic_font
-
     require_arabic_font()
     slots = [slot] if slot else list(training_session.slots)
     if not slots:

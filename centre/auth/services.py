@@ -9,11 +9,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from centre import audit, passwords
+from centre import audit, mail, passwords
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import FailedLogin, Role, Trainee, User
 from centre.models.types import utcnow
+from centre.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +147,13 @@ def sign_in_token(user: User) -> str:
 
 def send_sign_in_link(email: str, language: str) -> bool:
     """E-mail a sign-in link to a trainee's account; says nothing of whether the account exists."""
-    from centre import mail
-
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower(), User.role == Role.TRAINEE))
     if user is None or not user.is_active:
         return False
     language = user.locale or language
     try:
         mail.send(user.email, "sign_in_link", language, name=user.full_name,
-                  link=mail.absolute_url("auth.sign_in_with_link", token=sign_in_token(user)),
+                  link=absolute_url("auth.sign_in_with_link", token=sign_in_token(user)),
                   minutes=int(SIGN_IN_MAX_AGE.total_seconds() // 60))
     except (OSError, smtplib.SMTPException):
         raise DomainError(_l("The e-mail could not be sent. Please try again later.")) from None
@@ -210,14 +209,12 @@ def password_reset_token(user: User) -> str:
 
 def send_password_reset(email: str, language: str) -> bool:
     """E-mail a password-reset link; says nothing of whether the account exists."""
-    from centre import mail
-
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         return False
     try:
         mail.send(user.email, "password_reset", user.locale or language, name=user.full_name or user.email,
-                  link=mail.absolute_url("auth.reset_password", token=password_reset_token(user)),
+                  link=absolute_url("auth.reset_password", token=password_reset_token(user)),
                   minutes=int(RESET_MAX_AGE.total_seconds() // 60))
     except (OSError, smtplib.SMTPException):
         raise DomainError(_l("The e-mail could not be sent. Please try again later.")) from None

@@ -12,6 +12,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 from flask import current_app
 
+from centre.certificates.printing import render_jobs
+from centre.pdf import _shared_resources, _stylesheet_source
+
 #: Configuration a worker needs to print what the parent would print.
 _CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERTIFICATE_PREFIX",
                 "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI")
@@ -23,8 +26,9 @@ _worker_app = None
 
 def _worker_init(config_name: str, overrides: dict) -> None:
     global _worker_app
+    # Imported here, in the worker only: the app's package imports the blueprints, which import
+    # the bulk issue, which imports this module.
     from centre import create_app
-    from centre.pdf import _shared_resources, _stylesheet_source
 
     _worker_app = create_app(config_name, **overrides)
     with _worker_app.app_context():
@@ -32,8 +36,6 @@ def _worker_init(config_name: str, overrides: dict) -> None:
 
 
 def _worker_render(jobs, signatures) -> list[bytes]:
-    from centre.certificates.services import render_jobs
-
     with _worker_app.app_context():
         return render_jobs(jobs, signatures)
 
@@ -72,8 +74,6 @@ def start_rendering(jobs, signatures: dict[int, str]):
     The caller can do other work (reserve the next batch, store the previous one) meanwhile.
     With no workers configured, the rendering happens here, when the callable is called.
     """
-    from centre.certificates.services import render_jobs
-
     count = min(workers(), len(jobs))
     if count <= 1:
         return lambda: render_jobs(jobs, signatures)

@@ -5,13 +5,13 @@ from flask_login import current_user
 
 from centre.attendance.services import eligibility, session_figures
 from centre.certificates import bp
-from centre.certificates import services
+from centre.certificates import bulk, delivery, services
+from centre.certificates import signatories as signing  # the module; `signatories` is a view
 from centre.certificates.forms import BulkIssueForm, IssueForm, ReplaceForm, RevokeForm, SignatoryForm
-from centre.errors import DomainError
 from centre.forms import options
-from centre.extensions import db
 from centre.models import DocumentLanguage
 from centre.permissions import get_certificate, get_registration, get_signatory, get_training_session
+from centre.web import perform
 from centre.registrations.services import accepted_registrations
 
 
@@ -37,7 +37,7 @@ def index(session_id):
                      bool(valid), bool(left)))
     return render_template("certificates/index.html", s=training_session, rows=rows,
                            bulk_form=BulkIssueForm(), revoke_form=RevokeForm(), replace_form=ReplaceForm(),
-                           status=services.bulk_status(training_session))
+                           status=bulk.bulk_status(training_session))
 
 
 @bp.route("/registration/<int:registration_id>/issue", methods=["POST"])
@@ -46,14 +46,8 @@ def issue(registration_id):
     form = IssueForm(prefix=f"r{registration.id}")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        certificate = services.issue_certificate(registration, DocumentLanguage(form.language.data), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Certificate %(number)s is issued.", number=certificate.number), "success")
+    perform(lambda: services.issue_certificate(registration, DocumentLanguage(form.language.data), current_user),
+            success=lambda certificate: _("Certificate %(number)s is issued.", number=certificate.number))
     return redirect(url_for("certificates.index", session_id=registration.session_id))
 
 
@@ -68,37 +62,56 @@ def issue_all(session_id):
         if not form.validate_on_submit():
             abort(400)
         language = DocumentLanguage(form.language.data) if form.language.data else None
-        try:
-            issued, plan = services.issue_for_session(training_session, language, current_user)
-            if form.email.data:
-                for certificate in issued:
-                    services.email_certificate(certificate, current_user)
-                db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
+
+        def issue_and_send():
+            issued, _plan = bulk.issue_for_session(training_session, language, current_user)
+            return issued, delivery.email_each(issued, current_user) if form.email.data else None
+
+        outcome = perform(issue_and_send, show_error=not wants_json)
+        if not outcome:
             if wants_json:
-                return jsonify(error=str(error)), 409
-            flash(str(error), "error")
+                return jsonify(error=str(outcome.error), message=str(outcome.error)), 409
         else:
-            message = ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(issued))
+            issued, mails = outcome.result
+            answer, message = _bulk_outcome(issued, mails)
             if wants_json:
-                return jsonify(issued=len(issued), message=message)
-            flash(message, "success")
+                return jsonify(answer), 409 if mails and mails.failed else 200
+            flash(message, "error" if mails and mails.failed else "success")
         return redirect(url_for("certificates.issue_all", session_id=session_id))
-    plan = services.plan_bulk(training_session, None)
+    plan = bulk.plan_bulk(training_session, None)
     return render_template("certificates/issue_all.html", s=training_session, form=form, plan=plan,
-                           status=services.bulk_status(training_session))
+                           status=bulk.bulk_status(training_session))
+
+
+def _bulk_outcome(issued, mails) -> tuple[dict, str]:
+    """The bulk issue's answer (for JSON) and its message: how many issued, e-mailed, not sent."""
+    parts = [ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(issued))]
+    answer = {"issued": len(issued)}
+    if mails is not None:
+        answer["emailed"] = len(mails.sent)
+        answer["failed"] = [{"number": c.number, "email": c.registration.trainee.email, "error": reason}
+                            for c, reason in mails.failed]
+        parts.append(ngettext("%(num)d certificate e-mailed.", "%(num)d certificates e-mailed.", len(mails.sent)))
+        if mails.failed:
+            parts.append(ngettext(
+                "%(num)d could not be sent (%(numbers)s): send it again later from the list.",
+                "%(num)d could not be sent (%(numbers)s): send them again later from the list.",
+                len(mails.failed), numbers=", ".join(c.number for c, _reason in mails.failed)))
+    answer["message"] = " ".join(parts)
+    if mails is not None and mails.failed:
+        answer["error"] = answer["message"]
+    return answer, answer["message"]
 
 
 @bp.route("/session/<int:session_id>/status.json")
 def status(session_id):
-    return jsonify(services.bulk_status(get_training_session(session_id)))
+    return jsonify(bulk.bulk_status(get_training_session(session_id)))
 
 
 @bp.route("/session/<int:session_id>/certificates.zip")
 def archive(session_id):
     training_session = get_training_session(session_id)
-    return Response(services.session_archive(training_session), mimetype="application/zip",
+    return Response(delivery.session_archive(training_session), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="certificates-{training_session.code}.zip"'})
 
 
@@ -109,14 +122,8 @@ def revoke(certificate_id):
     if not form.validate_on_submit():
         flash(_("Give the reason for the revocation."), "error")
         return redirect(url_for("certificates.index", session_id=certificate.registration.session_id)), 303
-    try:
-        services.revoke_certificate(certificate, form.reason.data, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Certificate %(number)s is revoked.", number=certificate.number), "success")
+    perform(lambda: services.revoke_certificate(certificate, form.reason.data, current_user),
+            success=lambda revoked: _("Certificate %(number)s is revoked.", number=revoked.number))
     return redirect(url_for("certificates.index", session_id=certificate.registration.session_id))
 
 
@@ -127,30 +134,19 @@ def replace(certificate_id):
     if not form.validate_on_submit():
         flash(_("Give the reason for the correction."), "error")
         return redirect(url_for("certificates.index", session_id=certificate.registration.session_id)), 303
-    try:
-        new = services.replace_certificate(certificate, form.reason.data, current_user,
-                                           DocumentLanguage(form.language.data))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Certificate %(old)s is replaced by %(new)s.", old=certificate.number, new=new.number), "success")
+    perform(lambda: services.replace_certificate(certificate, form.reason.data, current_user,
+                                                 DocumentLanguage(form.language.data)),
+            success=lambda new: _("Certificate %(old)s is replaced by %(new)s.", old=certificate.number,
+                                  new=new.number))
     return redirect(url_for("certificates.index", session_id=certificate.registration.session_id))
 
 
 @bp.route("/<int:certificate_id>/email", methods=["POST"])
 def email(certificate_id):
     certificate = get_certificate(certificate_id)
-    try:
-        services.email_certificate(certificate, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Certificate %(number)s is sent to %(email)s.", number=certificate.number,
-                email=certificate.registration.trainee.email), "success")
+    perform(lambda: delivery.email_certificate(certificate, current_user),
+            success=lambda message: _("Certificate %(number)s is sent to %(email)s.", number=certificate.number,
+                                      email=certificate.registration.trainee.email))
     return redirect(url_for("certificates.index", session_id=certificate.registration.session_id))
 
 
@@ -158,7 +154,7 @@ def email(certificate_id):
 def download(certificate_id):
     """The bytes stored when the certificate was issued, never a new rendering."""
     certificate = get_certificate(certificate_id)
-    if certificate.state == "pending":  # its number is reserved, its PDF not yet stored
+    if not certificate.has_pdf:  # pending (PDF not yet stored) or erased with its holder's data
         abort(404)
     return Response(
         certificate.pdf, mimetype="application/pdf",
@@ -172,29 +168,24 @@ def signatories():
     form = SignatoryForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            services.add_signatory(form.name_fr.data, form.title_fr.data, form.signature.data.read(),
-                                   current_user, name_ar=form.name_ar.data, title_ar=form.title_ar.data,
-                                   position=form.position.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.signature.errors.append(str(error))
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("The signatory is added: certificates issued from now on print them."), "success")
+        if perform(lambda: signing.add_signatory(
+                form.name_fr.data, form.title_fr.data, form.signature.data.read(), current_user,
+                name_ar=form.name_ar.data, title_ar=form.title_ar.data, position=form.position.data),
+                success=_("The signatory is added: certificates issued from now on print them."),
+                errors=form.signature.errors):
             return redirect(url_for("certificates.signatories"))
+        status = 400
     elif request.method == "POST":
         status = 400
     return render_template("certificates/signatories.html", form=form,
-                           signatories=services.active_signatories()), status
+                           signatories=signing.active_signatories()), status
 
 
 @bp.route("/signatories/<int:signatory_id>/withdraw", methods=["POST"])
 def withdraw_signatory(signatory_id):
-    services.withdraw_signatory(get_signatory(signatory_id), current_user)
-    db.session.commit()
-    flash(_("The signatory is withdrawn: certificates already issued keep their signature."), "success")
+    signatory = get_signatory(signatory_id)
+    perform(lambda: signing.withdraw_signatory(signatory, current_user),
+            success=_("The signatory is withdrawn: certificates already issued keep their signature."))
     return redirect(url_for("certificates.signatories"))
 
 

@@ -21,6 +21,7 @@ from centre.extensions import db
 from centre.i18n import is_country
 from centre.models import Expert, Institution, Role, User
 from centre.models.types import utcnow
+from centre.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def invitation_token(user: User) -> str:
 
 def invitation_url(token: str) -> str:
     """The link in the e-mail: on the public address when one is set, else this request's host."""
-    return mail.absolute_url("experts.accept_invitation", token=token)
+    return absolute_url("experts.accept_invitation", token=token)
 
 
 def invite_expert(expert: Expert, actor: User | None = None, *, language: str = "fr") -> User:

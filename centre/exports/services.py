@@ -214,7 +214,8 @@ def _certificates_table(name: str, language: str, where) -> Table:
     replacement = aliased(Certificate)
     query = (
         sa.select(Certificate.number, Certificate.language, Certificate.issued_at, Certificate.revoked_at,
-                  Certificate.replaced_by_id, Certificate.sha256, replacement.number.label("replaced_by"),
+                  Certificate.replaced_by_id, Certificate.sha256, Certificate.erased_at,
+                  replacement.number.label("replaced_by"),
                   TrainingSession.code, Trainee.family_name, Trainee.given_name, Trainee.full_name_ar)
         .select_from(Certificate)
         .join(Registration, Certificate.registration_id == Registration.id)
@@ -228,7 +229,7 @@ def _certificates_table(name: str, language: str, where) -> Table:
     def rows():
         zone = centre_zone()
         for row in _stream(query):
-            state = Certificate.state_of(row.sha256, row.revoked_at, row.replaced_by_id)
+            state = Certificate.state_of(row.sha256, row.revoked_at, row.replaced_by_id, row.erased_at)
             yield [row.code, row.number, row.family_name, row.given_name, row.full_name_ar,
                    languages[row.language], iso_datetime(row.issued_at, zone), states[state],
                    row.replaced_by, iso_datetime(row.revoked_at, zone)]

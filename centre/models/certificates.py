@@ -17,6 +17,7 @@ CERTIFICATE_STATE_LABELS = {
     "valid": _l("Valid"),
     "replaced": _l("Replaced"),
     "revoked": _l("Revoked"),
+    "erased": _l("Holder's data erased"),
 }
 
 
@@ -49,6 +50,8 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
+    #: when the holder's personal data (the PDF's bytes, the printed names) was erased
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship()
     issued_by: Mapped[User | None] = relationship()
@@ -58,20 +61,35 @@ class Certificate(db.Model):
         sa.UniqueConstraint("year", "sequence", name="uq_certificate_year_sequence"),
     )
 
+    #: The sha256 of a pending certificate: its number is reserved and its row written, the PDF
+    #: not yet stored.
+    PENDING = ""
+
     @property
     def state(self) -> str:
-        return self.state_of(self.sha256, self.revoked_at, self.replaced_by_id)
+        return self.state_of(self.sha256, self.revoked_at, self.replaced_by_id, self.erased_at)
 
     @staticmethod
-    def state_of(sha256: str, revoked_at: datetime | None, replaced_by_id: int | None) -> str:
-        """The state from the columns it depends on (exports read columns, not instances)."""
-        if sha256 == "":
+    def state_of(sha256: str, revoked_at: datetime | None, replaced_by_id: int | None,
+                 erased_at: datetime | None = None) -> str:
+        """The state from the columns it depends on (exports read columns, not instances).
+
+        A revoked or replaced certificate stays so once erased: a verifier must still learn it.
+        """
+        if sha256 == Certificate.PENDING:
             return "pending"  # number reserved, PDF being rendered
         if revoked_at is not None:
             return "revoked"
         if replaced_by_id is not None:
             return "replaced"
+        if erased_at is not None:
+            return "erased"
         return "valid"
+
+    @property
+    def has_pdf(self) -> bool:
+        """Its bytes are stored and still there (not pending, not erased with its holder's data)."""
+        return self.sha256 != Certificate.PENDING and self.erased_at is None
 
     @property
     def state_label(self):

@@ -4,7 +4,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from centre.certificates.services import allow_verification, find_by_code, normalize_code, printed_dates
+from centre.certificates.printing import printed_dates
+from centre.certificates.verification import allow_verification, find_by_code, normalize_code
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee

@@ -11,6 +11,7 @@ from centre.models import (
     AttendanceMark,
     AuditEntry,
     Certificate,
+    FailedLogin,
     InvitationLetter,
     Registration,
     Trainee,
@@ -97,6 +98,7 @@ def anonymise(trainee: Trainee, actor=None) -> None:
     """Erase names, e-mail, phone and passport; country, institution, gender, registrations,
     attendance and certificate numbers stay for the reports. The account can no longer sign in."""
     placeholder = f"anonymised-{trainee.id}@invalid"
+    addresses = {address.lower() for address in (trainee.email, trainee.user and trainee.user.email) if address}
     trainee.given_name = trainee.family_name = trainee.full_name_ar = ""
     trainee.email, trainee.phone = placeholder, ""
     trainee.passport_number = trainee.passport_expires_on = None
@@ -106,15 +108,29 @@ def anonymise(trainee: Trainee, actor=None) -> None:
         user.email, user.full_name, user.password_hash, user.is_active = placeholder, "", None, False
     registration_ids = sa.select(Registration.id).where(Registration.trainee_id == trainee.id)
     db.session.execute(sa.delete(InvitationLetter).where(InvitationLetter.registration_id.in_(registration_ids)))
+    erased_at = utcnow()
     for certificate in db.session.scalars(sa.select(Certificate).where(Certificate.registration_id.in_(registration_ids))):
+        before = certificate.state
         certificate.printed = {k: ("" if k in PRINTED_PERSONAL else v) for k, v in certificate.printed.items()}
         certificate.pdf = b""  # the bytes print the name; the SHA-256 still proves a presented copy genuine
-    # Earlier audit details may hold the address; the entries themselves stay.
-    for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "trainee",
-                                                                AuditEntry.entity_id == trainee.id)):
-        entry.details = {k: v for k, v in (entry.details or {}).items() if k != "email"}
+        certificate.erased_at = erased_at
+        audit.record(certificate, "erase", from_state=before, to_state=certificate.state, actor=actor)
+    erase_addresses(addresses)
     audit.record(trainee, "anonymise", actor=actor)
     db.session.flush()
+
+
+def erase_addresses(addresses: set[str]) -> None:
+    """Erase these e-mail addresses wherever they were recorded about the person, whatever the
+    entity: audit details (the trainee's own, a certificate mailed to them, a failed sign-in with
+    their address...) lose the values that hold one; the entries themselves stay. Failed sign-ins
+    with the address go (they only serve the lock, and the account is closed)."""
+    for address in addresses:
+        db.session.execute(sa.delete(FailedLogin).where(sa.func.lower(FailedLogin.email) == address))
+        holding = sa.func.lower(sa.cast(AuditEntry.details, sa.Text)).contains(address, autoescape=True)
+        for entry in db.session.scalars(sa.select(AuditEntry).where(holding)):
+            entry.details = {k: v for k, v in (entry.details or {}).items()
+                             if not (isinstance(v, str) and address in v.lower())}
 
 
 def anonymise_older_than(years: int, today: date | None = None) -> int:

@@ -24,6 +24,7 @@ from centre import audit, mail
 from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.i18n import localized
 from centre.models import (
     LIVE_STATUSES,
     Registration,
@@ -37,9 +38,9 @@ from centre.models import (
 )
 from centre.models import RegistrationStatus as R
 from centre.models.types import utcnow
-from centre.sessions.services import lock_session
-from centre.i18n import localized
 from centre.pdf import render_pdf
+from centre.sessions.services import lock_session
+from centre.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -396,7 +397,7 @@ def notify(registration: Registration, template: str, **context) -> bool:
     try:
         mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
                   registration=registration, s=registration.training_session,
-                  mine=mail.absolute_url("registrations.mine"), **context)
+                  mine=absolute_url("registrations.mine"), **context)
     except (OSError, smtplib.SMTPException):
         log.exception("message %s to %s not sent", template, trainee.email)
         return False
@@ -407,7 +408,7 @@ def notify_registered(registration: Registration) -> bool:
     """The acknowledgement; with the confirmation link while the address is not proved."""
     link = None
     if not registration.trainee.is_email_confirmed:
-        link = mail.absolute_url("registrations.confirm_email", token=confirmation_token(registration.trainee))
+        link = absolute_url("registrations.confirm_email", token=confirmation_token(registration.trainee))
     return notify(registration, "registration_received", link=link, days=CONFIRMATION_MAX_AGE.days)
 
 

@@ -14,7 +14,13 @@ the column chart, whose labels are years, prints as it is.
 import itertools
 from dataclasses import dataclass
 
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
+
+from centre.i18n import FORMAT_LOCALES, country_name, localized
 
 WIDTH = 360  #: of the view box; the chart scales to its container (a phone's width, about)
 ROW = 26  #: height of a horizontal bar's row
@@ -137,13 +143,6 @@ LATEST_SESSIONS = 30
 
 def report_charts(report, language: str, direction: str) -> list[ChartBlock]:
     """The charts of a report (services.Report), labelled in `language`, read in `direction`."""
-    from babel import Locale
-    from babel.numbers import format_decimal
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
-
-    from centre.i18n import FORMAT_LOCALES, country_name, localized
-
     locale = Locale.parse(FORMAT_LOCALES.get(language, language))  # once, not for every figure
     # The charts' ids count from 1 in each report, so that the same report is the same HTML (and PDF).
     numbers = itertools.count(1)

@@ -4,6 +4,7 @@ from flask_babel import force_locale
 from centre.clock import today
 from centre.errors import DomainError, error_page
 from centre.i18n import current_language, text_direction
+from centre.pdf import render_pdf, require_arabic_font
 from centre.reports import bp
 from centre.reports import services
 from centre.reports.charts import bar_svg, report_charts
@@ -34,8 +35,6 @@ def index():
 @bp.route("/activity.pdf")
 def activity_pdf():
     """The activity report of a period, in French or Arabic whatever the viewer's language."""
-    from centre.pdf import render_pdf, require_arabic_font
-
     form = ReportForm(request.args)
     if not form.validate():
         return error_page(400, " ".join(_errors(form)))

@@ -33,12 +33,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import perf_counter
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 
 from centre import clock
 from centre.attendance.services import MARKING_STATUSES, slot_has_ended
 from centre.auth.services import create_user
+from centre.certificates.bulk import issue_for_session
+from centre.certificates.signatories import active_signatories, add_signatory
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
@@ -499,10 +503,6 @@ class _Writer:
 
     def issue_certificates(self, year: int) -> None:
         """The year's completed sessions' certificates, through the service (real PDFs), session by session."""
-        import time
-
-        from centre.certificates.services import active_signatories, issue_for_session
-
         if not active_signatories():
             _add_signatory(self.coordinator)
             db.session.commit()
@@ -510,17 +510,16 @@ class _Writer:
             sa.select(TrainingSession).where(TrainingSession.status == S.COMPLETED,
                                              TrainingSession.start_on >= date(year, 1, 1))
             .order_by(TrainingSession.start_on, TrainingSession.id)).all()
-        started, total = time.perf_counter(), 0
+        started, total = perf_counter(), 0
         for index, training_session in enumerate(sessions, 1):
             issued, plan = issue_for_session(training_session, None, self.coordinator)
             total += len(issued)
             self.volume.certificate_sessions.append(training_session.id)
-            elapsed = time.perf_counter() - started
+            elapsed = perf_counter() - started
             self.progress(f"certificates: session {training_session.code} ({index}/{len(sessions)}): "
                           f"{len(issued)} issued, {len(plan.refused)} below the threshold; "
                           f"{total} in {elapsed:.0f} s ({total / elapsed:.1f}/s)")
         self.volume.counts["certificate"] = total
-
 
 
 def _insert(table, rows: list[dict], batch: int = 5000) -> None:
@@ -531,10 +530,6 @@ def _insert(table, rows: list[dict], batch: int = 5000) -> None:
 
 
 def _add_signatory(actor) -> None:
-    from PIL import Image, ImageDraw
-
-    from centre.certificates.services import add_signatory
-
     image = Image.new("RGB", (600, 200), "white")
     ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
     buffer = io.BytesIO()

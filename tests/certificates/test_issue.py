@@ -9,8 +9,9 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from centre.certificates import services
-from centre.certificates.services import issue_certificate, issue_for_session
+from centre.certificates import bulk, delivery, services, signatories, verification
+from centre.certificates.bulk import issue_for_session
+from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, Certificate, DocumentLanguage, Registration, Role, SessionStatus
@@ -48,7 +49,7 @@ def word_boxes(pdf: bytes) -> list[tuple[str, float, float]]:
 
 
 def test_certificate_prints_signatories_and_long_texts_clear_of_the_footer(ctx, completed):
-    services.add_signatory("Fatima Zahra Alaoui", "Directrice du centre", signature_png(), None,
+    signatories.add_signatory("Fatima Zahra Alaoui", "Directrice du centre", signature_png(), None,
                            name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
     title = ("La médiation institutionnelle et le traitement des plaintes des usagers des services "
              "publics en Afrique francophone")[:120]
@@ -70,15 +71,15 @@ def test_certificate_prints_signatories_and_long_texts_clear_of_the_footer(ctx, 
 
 
 def test_signature_must_be_a_small_png_or_jpeg(ctx):
-    assert services.check_signature_image(signature_png(kind="JPEG")) == "image/jpeg"
+    assert signatories.check_signature_image(signature_png(kind="JPEG")) == "image/jpeg"
     with pytest.raises(DomainError, match="PNG or JPEG"):
-        services.check_signature_image(b"%PDF-1.7 not an image")
+        signatories.check_signature_image(b"%PDF-1.7 not an image")
     with pytest.raises(DomainError, match="PNG or JPEG"):
-        services.check_signature_image(signature_png(kind="GIF"))
+        signatories.check_signature_image(signature_png(kind="GIF"))
     with pytest.raises(DomainError, match="2000 pixels"):
-        services.check_signature_image(signature_png(width=2100, height=20))
+        signatories.check_signature_image(signature_png(width=2100, height=20))
     with pytest.raises(DomainError, match="1 MB"):
-        services.check_signature_image(b"\\x89PNG" + b"0" * (1024 * 1024))
+        signatories.check_signature_image(b"\\x89PNG" + b"0" * (1024 * 1024))
 
 
 def test_signature_upload_refuses_a_non_image_with_a_message(app, client, login_as):
@@ -99,7 +100,7 @@ def test_signature_upload_refuses_a_non_image_with_a_message(app, client, login_
                     form_url="/certificates/signatories", content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
-        assert [s.signature_type for s in services.active_signatories()] == ["image/png"]
+        assert [s.signature_type for s in signatories.active_signatories()] == ["image/png"]
 
 
 def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed):
@@ -116,18 +117,18 @@ def test_bulk_issue_in_worker_processes_lists_the_ineligible(ctx, app, completed
         assert re.search(rf"Title: +{certificate.number}\n", info) and re.search(r"Pages: +1\n", info)
     again, plan = issue_for_session(training_session, DocumentLanguage.BILINGUAL, None)
     assert again == [] and plan.already == 3
-    assert services.bulk_status(training_session) == {"eligible": 3, "issued": 3, "pending": 0,
+    assert bulk.bulk_status(training_session) == {"eligible": 3, "issued": 3, "pending": 0,
                                                       "to_issue": 0, "refused": 1}
 
 
 def test_interrupted_bulk_issue_is_completed_without_gap(ctx, completed):
     training_session = completed(eligible=2)
-    services._reserve([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
+    services.reserve_certificates([(r, DocumentLanguage.FR) for r in accepted_registrations(training_session)], None)
     db.session.commit()  # as if the process died before rendering
-    assert services.find_by_code(db.session.scalars(sa.select(Certificate.verification_code)).first()) is None
+    assert verification.find_by_code(db.session.scalars(sa.select(Certificate.verification_code)).first()) is None
     issued, _ = issue_for_session(training_session, None, None)
     assert len(issued) == 2 and sequences() == [1, 2]
-    assert services.bulk_status(training_session)["pending"] == 0
+    assert bulk.bulk_status(training_session)["pending"] == 0
 
 
 def test_concurrent_issues_share_one_gapless_sequence(app, create_session, create_registration, mark_all):
@@ -248,7 +249,7 @@ def test_bulk_page_cli_export_zip_and_email(app, client, login_as, runner, compl
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/certificates/session/{session_id}/certificates.zip").data))
     with app.app_context():
-        stored = {c.filename: c for c in services.valid_certificates_of_session(
+        stored = {c.filename: c for c in delivery.valid_certificates_of_session(
             db.session.get(type(training_session), session_id), with_pdf=True)}
         assert sorted(archive.namelist()) == sorted(stored)
         for name, certificate in stored.items():
@@ -283,3 +284,160 @@ def test_certificates_page_offers_only_the_languages_not_yet_issued(app, client,
     page = client.get(f"/certificates/session/{session_id}").get_data(as_text=True)
     assert f'name="{prefix}"' not in page
     assert "Issued in every language." in page
+
+
+def _refuse_the_second_mail(smtp_server):
+    """The SMTP server refuses the second message it is given (a full mailbox, say)."""
+    received = smtp_server.handle_DATA
+
+    async def refusing(server, session, envelope):
+        smtp_server.tries = getattr(smtp_server, "tries", 0) + 1
+        if smtp_server.tries == 2:
+            return "552 Mailbox full"
+        return await received(server, session, envelope)
+
+    smtp_server.handle_DATA = refusing  # read by aiosmtpd at each connection
+
+
+def _emailed(app) -> list[str]:
+    with app.app_context():
+        db.session.remove()
+        return sorted(db.session.scalars(sa.select(Certificate.number).join(
+            AuditEntry, sa.and_(AuditEntry.entity == "certificate", AuditEntry.entity_id == Certificate.id))
+            .where(AuditEntry.action == "email")).all())
+
+
+def test_bulk_issue_keeps_the_record_of_mails_sent_before_a_failure(app, client, login_as, completed, smtp_server):
+    with app.app_context():
+        session_id = completed(eligible=3).id
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    response = post(client, f"/certificates/session/{session_id}/issue-all", {"language": "fr", "email": "y"},
+                    form_url=f"/certificates/session/{session_id}/issue-all", headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    answer = response.get_json()
+    assert (answer["issued"], answer["emailed"], len(answer["failed"])) == (3, 2, 1)
+    failed = answer["failed"][0]["number"]
+    assert "3 certificates issued. 2 certificates e-mailed. 1 could not be sent" in answer["error"]
+    assert failed in answer["error"]
+    assert len(smtp_server.messages) == 2
+    emailed = _emailed(app)
+    assert len(emailed) == 2 and failed not in emailed  # each mail sent is on record
+
+
+def test_bulk_issue_page_flashes_issued_emailed_and_failed(app, client, login_as, completed, smtp_server):
+    with app.app_context():
+        session_id = completed(eligible=3).id
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    page = post(client, f"/certificates/session/{session_id}/issue-all", {"language": "fr", "email": "y"},
+                form_url=f"/certificates/session/{session_id}/issue-all", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "3 certificates issued. 2 certificates e-mailed. 1 could not be sent" in text
+
+
+def test_cli_bulk_issue_says_what_was_emailed_and_what_failed(app, runner, completed, smtp_server):
+    with app.app_context():
+        code = completed(eligible=3).code
+        db.session.commit()
+    _refuse_the_second_mail(smtp_server)
+    result = runner.invoke(args=["certificates", "issue", code, "--language", "fr", "--email"])
+    assert result.exit_code == 1
+    assert "3 issued, 0 already held, 0 not eligible, 2 e-mailed, 1 not sent." in result.output
+    assert result.output.count("not sent: ") == 1
+    assert len(_emailed(app)) == 2
+
+
+def test_single_issue_renders_outside_the_numbering_lock(app, monkeypatch, completed):
+    """While one certificate renders, another request reserves (and issues) the next number at
+    once: the year's row is not locked during rendering (SQLite's write lock, PostgreSQL's row
+    lock alike). The numbers stay gapless, in the order they were reserved."""
+    with app.app_context():
+        first_id, second_id = (r.id for r in accepted_registrations(completed(eligible=2)))
+        db.session.commit()
+    render = services.render_job
+    other = {}
+
+    def issue_the_other():
+        with app.app_context():
+            other["number"] = issue_certificate(db.session.get(Registration, second_id), DocumentLanguage.FR,
+                                                None).number
+            db.session.commit()
+
+    def render_while_another_issues(*args):
+        if not other:
+            other["started"] = True
+            thread = threading.Thread(target=issue_the_other)
+            thread.start()
+            thread.join(timeout=10)
+            other["waited"] = thread.is_alive()
+        return render(*args)
+
+    monkeypatch.setattr(services, "render_job", render_while_another_issues)
+    with app.app_context():
+        number = issue_certificate(db.session.get(Registration, first_id), DocumentLanguage.FR, None).number
+        db.session.commit()
+        assert other["waited"] is False, "the other issue waited for this one's rendering"
+        assert (number, other["number"]) == ("CIFEM-%d-0001" % sequences_year(), "CIFEM-%d-0002" % sequences_year())
+        assert sequences() == [1, 2]
+
+
+def sequences_year() -> int:
+    return db.session.scalar(sa.select(Certificate.year))
+
+
+def test_single_issue_interrupted_after_the_reservation_is_completed_by_the_bulk_issue(app, monkeypatch, completed):
+    """A crash between reserving and storing leaves a pending row with its number; the session's
+    next bulk issue renders and stores it, and numbers go on without a gap."""
+    with app.app_context():
+        training_session = completed(eligible=2)
+        first, second = accepted_registrations(training_session)
+        db.session.commit()
+
+        def crash(*args):
+            raise RuntimeError("the worker died")
+
+        monkeypatch.setattr(services, "render_job", crash)
+        with pytest.raises(RuntimeError):
+            issue_certificate(first, DocumentLanguage.FR, None)
+        db.session.rollback()
+        assert [c.state for c in db.session.scalars(sa.select(Certificate))] == ["pending"]
+        monkeypatch.undo()
+        issued, _ = issue_for_session(training_session, DocumentLanguage.FR, None)
+        assert sorted(c.sequence for c in issued) == [1, 2]
+        assert {c.state for c in db.session.scalars(sa.select(Certificate))} == {"valid"}
+        assert sequences() == [1, 2]
+
+
+def test_bulk_issue_renders_with_no_transaction_open(app, monkeypatch, completed):
+    """While a bulk issue's PDFs render, a single issue elsewhere goes through at once (on SQLite
+    an open transaction would hold the write lock for the whole rendering)."""
+    with app.app_context():
+        bulk_session = completed(eligible=2)
+        single_id = accepted_registrations(completed(eligible=1))[0].id
+        db.session.commit()
+    render = bulk.start_rendering
+    other = {}
+
+    def issue_the_single():
+        with app.app_context():
+            issue_certificate(db.session.get(Registration, single_id), DocumentLanguage.FR, None)
+            db.session.commit()
+
+    def start_while_another_issues(jobs, signatures):
+        if not other:
+            thread = threading.Thread(target=issue_the_single)
+            thread.start()
+            thread.join(timeout=10)
+            other["waited"] = thread.is_alive()
+        return render(jobs, signatures)
+
+    monkeypatch.setattr(bulk, "start_rendering", start_while_another_issues)
+    with app.app_context():
+        issued, _ = issue_for_session(db.session.merge(bulk_session), DocumentLanguage.FR, None)
+        assert len(issued) == 2 and other["waited"] is False
+        assert sequences() == [1, 2, 3]

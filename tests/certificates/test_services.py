@@ -1,11 +1,16 @@
+import base64
+import math
+import os
 import re
+import secrets
 import subprocess
 import threading
 
 import pytest
 import sqlalchemy as sa
 
-from centre.certificates.services import find_by_code, issue_certificate, new_verification_code, normalize_code
+from centre.certificates.services import issue_certificate
+from centre.certificates.verification import find_by_code, new_verification_code, normalize_code
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, Certificate, DocumentLanguage, SessionStatus
@@ -109,10 +114,32 @@ def test_issue_stores_bytes_and_digest_and_is_audited(eligible):
 
 
 def test_verification_codes_carry_at_least_80_random_bits(ctx):
-    codes = {new_verification_code() for _ in range(1000)}
-    assert len(codes) == 1000
-    raw = next(iter(codes)).replace("-", "")
-    assert len(raw) * 5 >= 80  # base32: 5 bits a character
+    """Each of the code's bits is a fair coin, independent of the others' order: a counter or
+    a clock (constant high bits, shared prefixes) fails this; the code is the whole draw."""
+    count = 4096
+    codes = [new_verification_code() for _ in range(count)]
+    assert len(set(codes)) == count
+    raws = [base64.b32decode(code.replace("-", "")) for code in codes]
+    bits = len(raws[0]) * 8
+    assert bits >= 80
+    assert len(codes[0].replace("-", "")) * 5 == bits  # base32: the stated entropy is the length
+    ones = [0] * bits
+    for raw in raws:
+        value = int.from_bytes(raw, "big")
+        for position in range(bits):
+            ones[position] += value >> position & 1
+    # 6 standard deviations around count/2: a fair bit leaves this band once in ~10^9 draws.
+    bound = 6 * math.sqrt(count / 4)
+    assert all(abs(n - count / 2) < bound for n in ones), ones
+    # Sorted, random codes share short prefixes only (the longest expected is ~5 characters).
+    ordered = sorted(code.replace("-", "") for code in codes)
+    assert max(len(os.path.commonprefix(pair)) for pair in zip(ordered, ordered[1:])) < 10
+
+
+def test_verification_codes_come_from_secrets(ctx, monkeypatch):
+    """The code is drawn from the operating system's CSPRNG, not from `random`."""
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: bytes(n))
+    assert set(new_verification_code().replace("-", "")) == {"A"}
 
 
 def test_code_typed_loosely_is_still_found(eligible):
