@@ -1,4 +1,4 @@
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,6 +12,7 @@ from centre.models import MarkStatus, SessionStatus
 from centre.models.types import utcnow
 from centre.permissions import get_slot, get_training_session
 from centre.registrations.services import accepted_registrations
+from centre.urls import absolute_url
 from centre.web import perform
 
 
@@ -132,13 +133,6 @@ def sign_in_sheet(session_id):
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-def _external_url(endpoint, **values) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 @bp.route("/session/<int:session_id>/check-in")
 def check_in_screen(session_id):
     """The room screen: this minute's QR code for the slot under way; the page refreshes itself."""
@@ -147,7 +141,7 @@ def check_in_screen(session_id):
     slot = services.current_slot(training_session, now)
     url = qr = None
     if slot is not None and training_session.status == SessionStatus.IN_PROGRESS:
-        url = _external_url("attendance.check_in", slot_id=slot.id, code=services.checkin_code(slot, now))
+        url = absolute_url("attendance.check_in", slot_id=slot.id, code=services.checkin_code(slot, now))
         qr = services.qr_svg(url)
     return render_template(
         "attendance/check_in_screen.html", s=training_session, slot=slot, url=url, qr=qr,
