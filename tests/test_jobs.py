@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from centre import create_app
 from centre.extensions import db
 from centre.jobs import services
+from centre.jobs.worker import READY
 from centre.jobs.schedules import SCHEDULES_BY_NAME, prune_records, run_schedule, schedule_states
 from centre.models import AuditEntry, FailedLogin, Job, JobStatus, Role, ScheduleRun, VerificationHit
 from centre.models.types import utcnow
@@ -53,9 +54,7 @@ def jobs_app(database_url, queue_url, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, QUEUE_URL=queue_url, QUEUE_IMMEDIATE=False,
                      JOB_MODULES=("tests.job_kinds",), MAIL_FOLDER=str(tmp_path / "mail"), **TIMINGS)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
@@ -82,6 +81,18 @@ def start_worker(jobs_app, tmp_path):
         if process.poll() is None:
             process.kill()
         process.wait(10)
+
+
+def close_app(app) -> None:
+    """Close the app's database and queue connections (a leaked one fails a later test)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    storage = app.extensions["centre_queue"].storage
+    if hasattr(storage, "pool"):
+        storage.pool.disconnect()
+    else:
+        storage.close()
 
 
 def enqueue(app, kind, **params) -> int:
@@ -160,11 +171,12 @@ def test_worker_killed_mid_job_is_reaped_and_a_new_worker_finishes_it(jobs_app, 
                                f"(stale after {TIMINGS['JOB_STALE_SECONDS']} s)")
 
 
-def test_sigterm_lets_the_running_job_finish(jobs_app, start_worker):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_or_sigint_lets_the_running_job_finish(jobs_app, start_worker, signum):
     job_id = enqueue(jobs_app, "test.steps", steps=8, seconds=0.25)
     worker = start_worker(threads=1)
     wait_for(jobs_app, job_id, lambda j: j.progress_done >= 1, what="started")
-    worker.send_signal(signal.SIGTERM)
+    worker.send_signal(signum)
     assert worker.wait(30) == 0
     job = job_row(jobs_app, job_id)
     assert (job.status, job.progress_done, job.attempts) == (JobStatus.DONE, 8, 1)
@@ -174,7 +186,7 @@ def test_sigterm_lets_the_running_job_finish(jobs_app, start_worker):
 def test_sigterm_stops_an_idle_worker_promptly(jobs_app, start_worker):
     worker = start_worker()
     deadline = time.monotonic() + 30
-    while "Huey consumer started" not in Path(worker.log_path).read_text():  # its signal handlers are set
+    while READY not in Path(worker.log_path).read_text():
         assert time.monotonic() < deadline and worker.poll() is None, Path(worker.log_path).read_text()
         time.sleep(0.05)
     started = time.monotonic()
@@ -197,9 +209,7 @@ def immediate_app(database_url, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, JOB_MODULES=("tests.job_kinds",),
                      MAIL_FOLDER=str(tmp_path / "mail"))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 def test_immediate_mode_runs_the_job_when_its_transaction_commits(immediate_app, create_user):
@@ -252,12 +262,26 @@ def test_reaper_fails_a_job_out_of_attempts_and_resends_a_lost_one(jobs_app):
         assert jobs_app.extensions["centre_queue"].pending_count() == 1
 
 
-def test_healthz_says_the_queue_is_unavailable_while_other_pages_work(database_url, tmp_path):
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """make_app(**config) -> an app on the test's database; its connections closed afterwards."""
+    apps = []
+
+    def make(**overrides):
+        apps.append(create_app("test", SQLALCHEMY_DATABASE_URI=database_url, MAIL_FOLDER=str(tmp_path / "mail"),
+                               **overrides))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        close_app(app)
+
+
+def test_healthz_says_the_queue_is_unavailable_while_other_pages_work(make_app):
     with socket.socket() as probe:  # a port where no Redis listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, QUEUE_URL=f"redis://127.0.0.1:{port}/0",
-                     QUEUE_IMMEDIATE=False, MAIL_FOLDER=str(tmp_path / "mail"))
+    app = make_app(QUEUE_URL=f"redis://127.0.0.1:{port}/0", QUEUE_IMMEDIATE=False)
     client = app.test_client()
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -266,9 +290,8 @@ def test_healthz_says_the_queue_is_unavailable_while_other_pages_work(database_u
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="no Redis server started (scripts/test.sh starts one)")
-def test_healthz_is_ok_with_a_redis_queue(database_url, tmp_path):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, QUEUE_URL=_redis_url(), QUEUE_IMMEDIATE=False,
-                     MAIL_FOLDER=str(tmp_path / "mail"))
+def test_healthz_is_ok_with_a_redis_queue(make_app):
+    app = make_app(QUEUE_URL=_redis_url(), QUEUE_IMMEDIATE=False)
     assert app.test_client().get("/healthz").get_json() == {"status": "ok", "queue": "ok"}
 
 

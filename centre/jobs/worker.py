@@ -1,14 +1,28 @@
 """`python -m centre.jobs.worker`: a worker process running the app's jobs and schedules.
 
 SIGTERM (systemd, honcho, docker stop) and SIGINT (Ctrl-C) both shut down gracefully: the
-running jobs finish, no new one starts; a second signal interrupts them. Huey's consumer
-takes SIGINT as graceful and SIGTERM as immediate unless told, so it is told.
+running jobs finish, no new one starts; the same signal a second time interrupts them. Huey's
+consumer takes SIGINT as graceful and SIGTERM as immediate unless told (graceful_signal="TERM"
+swaps them), so SIGTERM is made the graceful one and SIGINT graceful too.
 """
 import argparse
 import logging
 import signal
 
+from huey.consumer import Consumer
+
 from centre import create_app
+
+READY = "Signal handlers set: SIGTERM and SIGINT shut down gracefully."
+
+
+class GracefulConsumer(Consumer):
+    """Huey's consumer with SIGINT graceful as well as SIGTERM (Huey interrupts on the other one)."""
+
+    def _set_signal_handlers(self):
+        self._signal_actions[signal.SIGINT] = (False, True)  # (restart, graceful)
+        super()._set_signal_handlers()
+        self._logger.info(READY)
 
 
 def main(argv=None) -> None:
@@ -27,7 +41,8 @@ def main(argv=None) -> None:
     huey = app.extensions["centre_queue"]
     if huey.immediate:
         raise SystemExit("CENTRE_QUEUE_IMMEDIATE is on: jobs run inline, there is nothing for a worker to do.")
-    consumer = huey.create_consumer(
+    consumer = GracefulConsumer(
+        huey,
         workers=options.workers or app.config["WORKER_THREADS"],
         worker_type=options.worker_type,
         periodic=not options.no_schedules,
@@ -35,8 +50,6 @@ def main(argv=None) -> None:
         check_worker_health=True,
         max_delay=1.0,  # a new job waits at most a second for an idle worker to look
     )
-    # Huey takes the other signal (here SIGINT) as "interrupt now"; Ctrl-C should be graceful too.
-    signal.signal(signal.SIGINT, lambda signum, frame: signal.raise_signal(signal.SIGTERM))
     consumer.run()
 
 
