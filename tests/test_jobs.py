@@ -244,6 +244,20 @@ def test_a_rolled_back_job_never_reaches_the_queue(jobs_app):
         assert huey.pending_count() == 1
 
 
+def test_a_job_enqueued_in_a_rolled_back_savepoint_is_forgotten_the_others_sent(jobs_app):
+    with jobs_app.app_context():
+        huey = jobs_app.extensions["centre_queue"]
+        kept = services.enqueue("test.steps", None, steps=1)
+        savepoint = db.session.begin_nested()
+        services.enqueue("test.steps", None, steps=2)
+        savepoint.rollback()
+        with db.session.begin_nested():
+            inner = services.enqueue("test.steps", None, steps=3)
+        db.session.commit()
+        assert sorted(db.session.scalars(sa.select(Job.id))) == sorted([kept.id, inner.id])
+        assert huey.pending_count() == 2
+
+
 def test_reaper_fails_a_job_out_of_attempts_and_resends_a_lost_one(jobs_app):
     with jobs_app.app_context():
         long_ago = utcnow() - timedelta(minutes=5)

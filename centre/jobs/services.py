@@ -81,7 +81,9 @@ def enqueue(kind: str, actor: User | None, *, entity: db.Model | None = None, **
 
 
 def send_after_commit(job_id: int, delay: float = 0) -> None:
-    db.session.info.setdefault(PENDING_KEY, []).append((current_app._get_current_object(), job_id, delay))
+    # The innermost savepoint, if any: rolling it back forgets the jobs enqueued inside it.
+    savepoint = db.session().get_nested_transaction()
+    db.session.info.setdefault(PENDING_KEY, []).append((current_app._get_current_object(), job_id, delay, savepoint))
 
 
 def send_pending(session) -> None:
@@ -89,20 +91,36 @@ def send_pending(session) -> None:
     nothing: the row stays queued and the reaper sends it again later."""
     from centre.jobs.queue import send
 
-    for app, job_id, delay in session.info.pop(PENDING_KEY, []):
+    for app, job_id, delay, _ in session.info.pop(PENDING_KEY, []):
         try:
             send(app, job_id, delay)
         except Exception:
             logger.exception("Job %s could not reach the queue; the reaper will send it again", job_id)
 
 
-def forget_pending(session, *args) -> None:
-    session.info.pop(PENDING_KEY, None)
+def forget_pending(session, previous_transaction) -> None:
+    """after_soft_rollback: forget the jobs of what was rolled back — everything, or a savepoint's."""
+    pending = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    if not previous_transaction.nested:
+        if previous_transaction.parent is None:
+            del session.info[PENDING_KEY]
+        return
+    session.info[PENDING_KEY] = [entry for entry in pending if not _inside(entry[3], previous_transaction)]
+
+
+def _inside(savepoint, ended) -> bool:
+    while savepoint is not None:
+        if savepoint is ended:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 def register_session_hooks() -> None:
     """Listen on every session of `db` (once, whatever the number of apps created)."""
-    for name, hook in (("after_commit", send_pending), ("after_rollback", forget_pending)):
+    for name, hook in (("after_commit", send_pending), ("after_soft_rollback", forget_pending)):
         if not sa.event.contains(db.session, name, hook):
             sa.event.listen(db.session, name, hook)
 
