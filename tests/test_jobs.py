@@ -283,7 +283,7 @@ def make_app(database_url, tmp_path):
 
     def make(**overrides):
         apps.append(create_app("test", SQLALCHEMY_DATABASE_URI=database_url, MAIL_FOLDER=str(tmp_path / "mail"),
-                               **overrides))
+                               JOB_MODULES=("tests.job_kinds",), **overrides))
         return apps[-1]
 
     yield make
@@ -301,6 +301,10 @@ def test_healthz_says_the_queue_is_unavailable_while_other_pages_work(make_app):
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "queue": "unavailable"}
     assert client.get("/catalogue").status_code == 200
+    with app.app_context():  # the user's action succeeds; the job waits, queued, for the reaper to send it
+        job_id = services.enqueue("test.steps", None, steps=1).id
+        db.session.commit()
+        assert db.session.get(Job, job_id).status == JobStatus.QUEUED
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="no Redis server started (scripts/test.sh starts one)")
