@@ -405,3 +405,19 @@ def test_cli_lists_and_reaps_jobs(app, runner, some_jobs):
     assert f"#{some_jobs['running']} " not in result.output
     result = runner.invoke(args=["jobs", "reap"])
     assert result.exit_code == 0 and "0 queued again, 0 failed" in result.output
+
+
+def test_jobs_page_reads_a_fixed_number_of_statements_whatever_the_jobs(app, client, login_as, count_queries):
+    admin_id = login_as(Role.ADMIN)
+
+    def add_jobs(count):
+        with app.app_context():
+            db.session.add_all(Job(kind="test.steps", params={}, actor_id=admin_id, status=JobStatus.DONE)
+                               for _ in range(count))
+            db.session.commit()
+
+    add_jobs(2)
+    few = count_queries(lambda: client.get("/admin/jobs/"))
+    add_jobs(40)
+    many = count_queries(lambda: client.get("/admin/jobs/"))
+    assert many == few
