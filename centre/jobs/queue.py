@@ -14,6 +14,8 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy.engine import make_url
 
 from centre.extensions import db
+from centre.jobs.schedules import SCHEDULES, run_schedule
+from centre.jobs.services import execute_job, register_session_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +42,21 @@ def build_queue(app):
     @huey.task(name=RUN_JOB)
     def run_job(job_id):
         with worker_app(huey).app_context():
-            from centre.jobs.services import execute_job
-
             execute_job(job_id)
 
     huey.run_job = run_job
-    from centre.jobs.schedules import register_schedules
-
-    register_schedules(huey, app)
+    register_schedules(huey)
     return huey
+
+
+def register_schedules(huey) -> None:
+    """One periodic Huey task per schedule, ticking every minute (the schedule decides if it is due)."""
+    for schedule in SCHEDULES:
+        def tick(schedule=schedule):
+            with worker_app(huey).app_context():
+                run_schedule(schedule)
+
+        huey.periodic_task(lambda timestamp: True, name=f"schedule.{schedule.name}")(tick)
 
 
 def worker_app(huey):
@@ -60,15 +68,6 @@ def worker_app(huey):
             db.engine.dispose(close=False)
         huey.flask_app_pid = os.getpid()
     return app
-
-
-def send(app, job_id: int, delay: float = 0) -> None:
-    """Put a job's id on the app's queue (after the row's transaction committed)."""
-    huey = app.extensions["centre_queue"]
-    if delay:
-        huey.run_job.schedule((job_id,), delay=delay)
-    else:
-        huey.run_job(job_id)
 
 
 def queue_is_available(app) -> bool:
@@ -86,8 +85,6 @@ def queue_is_available(app) -> bool:
 
 
 def init_queue(app) -> None:
-    from centre.jobs.services import register_session_hooks
-
     app.extensions["centre_queue"] = build_queue(app)
     register_session_hooks()
     for module in app.config["JOB_MODULES"]:

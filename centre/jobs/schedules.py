@@ -17,8 +17,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from centre.extensions import db
+from centre.jobs.services import reap
 from centre.models import FailedLogin, ScheduleRun, VerificationHit
 from centre.models.types import utcnow
+from centre.reviews.services import remind_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +60,6 @@ class Schedule:
 
 
 def _remind_overdue_reviews(now: datetime) -> int:
-    from centre.reviews.services import remind_overdue
-
     return len(remind_overdue(now))
 
 
@@ -75,8 +75,6 @@ def prune_records(now: datetime) -> int:
 
 
 def _reap(now: datetime) -> int:
-    from centre.jobs.services import reap
-
     return reap(now).count
 
 
@@ -88,18 +86,6 @@ SCHEDULES = (
     Schedule("jobs.reap", _l("Recovery of jobs whose worker stopped"), _reap, every_minutes=1),
 )
 SCHEDULES_BY_NAME = {schedule.name: schedule for schedule in SCHEDULES}
-
-
-def register_schedules(huey, app) -> None:
-    """One periodic Huey task per schedule, ticking every minute."""
-    from centre.jobs.queue import worker_app
-
-    for schedule in SCHEDULES:
-        def tick(schedule=schedule):
-            with worker_app(huey).app_context():
-                run_schedule(schedule)
-
-        huey.periodic_task(lambda timestamp: True, name=f"schedule.{schedule.name}")(tick)
 
 
 def run_schedule(schedule: Schedule, now: datetime | None = None, *, force: bool = False) -> bool:

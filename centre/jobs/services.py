@@ -89,13 +89,20 @@ def send_after_commit(job_id: int, delay: float = 0) -> None:
 def send_pending(session) -> None:
     """after_commit: hand the committed jobs to their app's queue. A queue that is down loses
     nothing: the row stays queued and the reaper sends it again later."""
-    from centre.jobs.queue import send
-
     for app, job_id, delay, _ in session.info.pop(PENDING_KEY, []):
         try:
             send(app, job_id, delay)
         except Exception:
             logger.exception("Job %s could not reach the queue; the reaper will send it again", job_id)
+
+
+def send(app, job_id: int, delay: float = 0) -> None:
+    """Put a job's id on the app's queue (after the row's transaction committed)."""
+    huey = app.extensions["centre_queue"]
+    if delay:
+        huey.run_job.schedule((job_id,), delay=delay)
+    else:
+        huey.run_job(job_id)
 
 
 def forget_pending(session, previous_transaction) -> None:
