@@ -62,14 +62,14 @@ def start_worker(jobs_app, tmp_path):
     """start_worker() -> a worker process (python -m centre.jobs.worker) on the app's database and queue."""
     processes = []
 
-    def start(threads=2):
+    def start(threads=2, *args):
         env = {**os.environ, "CENTRE_ENV": "test", "TEST_DATABASE_URL": jobs_app.config["SQLALCHEMY_DATABASE_URI"],
                "CENTRE_QUEUE_URL": jobs_app.config["QUEUE_URL"], "CENTRE_QUEUE_IMMEDIATE": "0",
                "CENTRE_JOB_MODULES": "tests.job_kinds", "CENTRE_WORKER_THREADS": str(threads),
                "MAIL_FOLDER": str(tmp_path / "mail"), "PYTHONPATH": str(ROOT),
                **{f"CENTRE_{key}": str(value) for key, value in TIMINGS.items()}}
         log = open(tmp_path / f"worker-{len(processes)}.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker"], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker", *args], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         process.log_path = log.name
         log.close()
@@ -137,6 +137,17 @@ def test_job_runs_in_a_real_worker_and_ends_done_with_progress(jobs_app, start_w
     assert job.started_at <= job.finished_at and job.last_error is None
     assert steps_recorded(jobs_app, job_id) == [0, 1, 2, 3, 4]
     assert worker.poll() is None
+
+
+def test_process_workers_run_jobs_side_by_side(jobs_app, start_worker):
+    """--worker-type process (for work that computes, like PDFs): each forked process gets
+    database connections of its own."""
+    job_ids = [enqueue(jobs_app, "test.steps", steps=3, seconds=0.1) for _ in range(3)]
+    start_worker(2, "--worker-type", "process")
+    for job_id in job_ids:
+        job = wait_for(jobs_app, job_id, lambda j: j.is_finished, what="finished")
+        assert (job.status, job.progress_done) == (JobStatus.DONE, 3)
+        assert steps_recorded(jobs_app, job_id) == [0, 1, 2]
 
 
 def test_worker_killed_mid_job_is_reaped_and_a_new_worker_finishes_it(jobs_app, start_worker, record_property):
