@@ -16,7 +16,7 @@ WEB_CONCURRENCY ?= 2
 DEBIAN_PACKAGES := python3-venv fontconfig fonts-hosny-amiri fonts-dejavu-core libpango-1.0-0 \
 	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
 
-.PHONY: setup debian catalogues run serve test extract update compile
+.PHONY: setup debian catalogues run web worker serve test extract update compile
 
 setup: debian $(VENV)/.installed compile
 
@@ -34,11 +34,21 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# The web server and one jobs worker together (Procfile.dev, through honcho); Ctrl-C stops both.
 run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	HOST=$(HOST) exec $(VENV)/bin/honcho start --procfile Procfile.dev --port $(PORT)
+
+# The web server alone (development), as `make run` starts it.
+web:
 	CENTRE_ENV=development $(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+# A jobs worker (python -m centre.jobs.worker), for production too: SIGTERM finishes the running
+# jobs, then stops. WORKER_ARGS passes options, e.g. WORKER_ARGS="--workers 4".
+worker: $(VENV)/.installed
+	exec $(PY) -m centre.jobs.worker $(WORKER_ARGS)
 
 # Production: gunicorn on DATABASE_URL (PostgreSQL), after bringing the schema to the head revision.
 serve: setup

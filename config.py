@@ -75,6 +75,9 @@ class Config:
     # Bytes of sign-in sheets and activity reports kept per process for an identical download
     # (centre/pdf.py RecentPdfs; 0: render every time).
     PDF_REUSE_BYTES = 32 * 1024 * 1024
+    # Background work (centre/jobs): immediate runs each job inline when it is enqueued, with no
+    # worker (the tests' default); otherwise a worker process (make worker) takes it from the queue.
+    QUEUE_IMMEDIATE = False
 
     def __init__(self):
         env = os.environ.get
@@ -101,6 +104,21 @@ class Config:
         self.MAIL_FOLDER = env("MAIL_FOLDER", str(instance_dir / "mail"))
         # Largest list of trainees a coordinator may upload (CSV or XLSX), in bytes.
         self.IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+        # The jobs' queue: a SQLite file in instance/ (one machine), or redis://… shared by several.
+        self.QUEUE_URL = env("CENTRE_QUEUE_URL", f"sqlite:///{instance_dir / 'queue.sqlite3'}")
+        self.QUEUE_IMMEDIATE = _bool("CENTRE_QUEUE_IMMEDIATE", self.QUEUE_IMMEDIATE)
+        self.WORKER_THREADS = int(env("CENTRE_WORKER_THREADS", "2"))
+        # A running job beats this often; one silent for JOB_STALE_SECONDS lost its worker and the
+        # reaper queues it again, up to JOB_MAX_ATTEMPTS runs; a failed run is retried after a delay.
+        self.JOB_HEARTBEAT_SECONDS = float(env("CENTRE_JOB_HEARTBEAT_SECONDS", "5"))
+        self.JOB_STALE_SECONDS = float(env("CENTRE_JOB_STALE_SECONDS", "60"))
+        self.JOB_MAX_ATTEMPTS = int(env("CENTRE_JOB_MAX_ATTEMPTS", "3"))
+        self.JOB_RETRY_DELAY_SECONDS = float(env("CENTRE_JOB_RETRY_DELAY_SECONDS", "30"))
+        # Modules that declare more job kinds than the app's own (comma-separated; the tests' kinds).
+        self.JOB_MODULES = tuple(m.strip() for m in env("CENTRE_JOB_MODULES", "").split(",") if m.strip())
+        # The daily schedules, at these times of day in the centre's time zone.
+        self.REVIEW_REMINDERS_AT = env("CENTRE_REVIEW_REMINDERS_AT", "08:00")
+        self.PRUNING_AT = env("CENTRE_PRUNING_AT", "03:30")
 
 
 class DevelopmentConfig(Config):
@@ -117,6 +135,7 @@ class TestConfig(Config):
     # tests (tests/auth/test_passwords.py) put the real parameters back.
     ARGON2_MEMORY_COST = 1024
     ARGON2_TIME_COST = 1
+    QUEUE_IMMEDIATE = True  # jobs run inline; tests of the real worker set CENTRE_QUEUE_IMMEDIATE=0
 
     def __init__(self):
         super().__init__()

@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_jobs(app)
     register_request_logging(app)
     register_security(app)
     register_blueprints(app)
@@ -57,6 +58,12 @@ def register_extensions(app):
     login_manager.login_message = None  # the login page explains itself
 
 
+def register_jobs(app):
+    from centre.jobs.queue import init_queue
+
+    init_queue(app)
+
+
 def register_request_logging(app):
     from centre.logs import register_request_logging as register
 
@@ -77,6 +84,7 @@ def register_blueprints(app):
     from centre.experts.routes import bp as experts_bp
     from centre.exports.routes import bp as exports_bp
     from centre.institutions.routes import bp as institutions_bp
+    from centre.jobs.routes import bp as jobs_bp
     from centre.main.routes import bp as main_bp
     from centre.public.routes import bp as public_bp
     from centre.registrations.routes import bp as registrations_bp
@@ -85,7 +93,7 @@ def register_blueprints(app):
     from centre.sessions.routes import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
-               attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp, reports_bp):
+               attendance_bp, certificates_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp):
         app.register_blueprint(bp)
 
 

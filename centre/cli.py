@@ -1,4 +1,4 @@
-"""flask commands: create-user, seed-demo, seed-volume, backup, restore."""
+"""flask commands: create-user, seed-demo, seed-volume, backup, restore, jobs."""
 import time
 from pathlib import Path
 
@@ -13,7 +13,8 @@ from centre.certificates.bulk import issue_for_session
 from centre.certificates.delivery import email_each, export_session
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import DocumentLanguage, Role, TrainingSession, User
+from centre.jobs.services import reap, recent_jobs
+from centre.models import DocumentLanguage, JobStatus, Role, TrainingSession, User
 from centre.models.types import utcnow
 from centre.registrations.imports import import_trainees, max_bytes, read_table
 from centre.registrations.personal_data import anonymise_older_than
@@ -119,7 +120,7 @@ def reviews_group():
 @reviews_group.command("remind")
 @with_appcontext
 def remind_command():
-    """E-mail the experts whose review is overdue (at most once a day; run it from cron)."""
+    """E-mail the experts whose review is overdue (at most once a day; the workers also do it daily)."""
     reminded = remind_overdue()
     db.session.commit()
     for review in reminded:
@@ -265,6 +266,36 @@ def certificates_export_command(session_code, folder):
     click.echo(f"{len(paths)} certificates written to {folder}.")
 
 
+@click.group("jobs")
+def jobs_group():
+    """Background work: the jobs' rows and the reaper."""
+
+
+@jobs_group.command("reap")
+@with_appcontext
+def jobs_reap_command():
+    """Queue again the running jobs whose worker stopped (stale heartbeat); fail those out of attempts."""
+    report = reap()
+    db.session.commit()
+    click.echo(f"{len(report.requeued)} queued again, {len(report.failed)} failed, "
+               f"{len(report.resent)} sent to the queue again.")
+
+
+@jobs_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in JobStatus]), default=None)
+@click.option("--kind", default=None, help="Only the jobs of this kind.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@with_appcontext
+def jobs_list_command(status, kind, limit):
+    """The most recent jobs, newest first."""
+    jobs = db.session.scalars(recent_jobs(kind=kind, status=JobStatus(status) if status else None).limit(limit))
+    for job in jobs:
+        total = f"/{job.progress_total}" if job.progress_total is not None else ""
+        click.echo(f"#{job.id} {job.kind} {job.status.value} {job.progress_done}{total} "
+                   f"attempt {job.attempts}/{job.max_attempts} created {job.created_at:%Y-%m-%d %H:%M:%S}Z"
+                   + (f" error: {job.last_error}" if job.last_error else ""))
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(registrations_group)
@@ -275,3 +306,4 @@ def register_commands(app):
     app.cli.add_command(seed_volume_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_group)

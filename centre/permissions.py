@@ -12,6 +12,7 @@ from centre.models import (
     Certificate,
     Expert,
     Institution,
+    Job,
     Registration,
     Review,
     Role,
@@ -130,6 +131,9 @@ ACCESS: dict[str, frozenset] = {
     # reports: the dashboard and the activity report
     "reports.index": STAFF,
     "reports.activity_pdf": STAFF,
+    # background work: coordinators follow it, admins may also cancel a job
+    "jobs.index": STAFF,
+    "jobs.cancel": ADMIN,
 }
 
 
@@ -172,6 +176,10 @@ def get_agreement(institution_id: int, agreement_id: int) -> Agreement:
     if agreement.institution_id != institution_id:
         abort(404)
     return agreement
+
+
+def get_job(job_id: int) -> Job:
+    return db.get_or_404(Job, job_id)
 
 
 def get_expert(expert_id: int) -> Expert:

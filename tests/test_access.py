@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Certificate, DocumentLanguage, MarkStatus, Role, SessionStatus
+from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, Role, SessionStatus
 from tests.conftest import PASSWORD, post, signature_png
 
 ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
@@ -117,6 +117,8 @@ EXPECTED = {
     "exports.session_certificates": STAFF,
     "reports.index": STAFF,
     "reports.activity_pdf": STAFF,
+    "jobs.index": STAFF,
+    "jobs.cancel": ADMIN_ONLY,
 }
 
 
@@ -148,6 +150,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
         invited = invite_expert(expert)
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
+        job = Job(kind="test.unregistered", params={})
+        db.session.add(job)
         accounts = {}
         for role in ROLES[1:]:
             user = create_user(Role(role))
@@ -163,7 +167,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id,
+                "signatory_id": signatory.id, "job_id": job.id,
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,

@@ -12,7 +12,7 @@ from centre.logs import JsonFormatter, request_logger
 def test_health_check_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "queue": "ok"}
 
 
 def test_health_check_answers_503_when_the_database_does_not(tmp_path):

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from centre.extensions import db
+from centre.jobs.queue import queue_is_available
 from centre.main import bp
 from centre.models import Role
 from centre.permissions import safe_next_url
@@ -42,7 +43,7 @@ def dashboard():
 
 @bp.route("/healthz")
 def healthz():
-    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    """For load balancers and monitoring: 200 when the database and the jobs' queue answer, else 503."""
     try:
         db.session.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
@@ -50,4 +51,6 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     db.session.rollback()
-    return jsonify(status="ok")
+    if not queue_is_available(current_app):
+        return jsonify(status="unavailable", queue="unavailable"), 503
+    return jsonify(status="ok", queue="ok")

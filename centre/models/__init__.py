@@ -4,6 +4,7 @@ from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
 from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
+from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -19,8 +20,9 @@ from centre.models.users import FailedLogin, Role, User
 
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
-    "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "Gender", "Institution",
-    "InstitutionKind", "InvitationLetter", "LIVE_STATUSES", "MarkStatus", "Recommendation", "Registration",
-    "RegistrationStatus", "Review", "Role", "SessionKind", "SessionStatus", "Signatory", "Slot", "SlotPart",
-    "Trainee", "Trainer", "TrainingSession", "User", "VerificationHit", "institution_association",
+    "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
+    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MarkStatus",
+    "Recommendation", "Registration", "RegistrationStatus", "Review", "Role", "ScheduleRun", "SessionKind",
+    "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",
+    "VerificationHit", "institution_association",
 ]

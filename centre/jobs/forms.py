@@ -1,0 +1,17 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from centre.forms import PeriodForm, options
+from centre.models import JobStatus
+
+
+class JobFilterForm(PeriodForm):
+    """The jobs page's filters, read from the query string: kind, status, the day they were created."""
+
+    kind = SelectField(_l("Kind"), default="")
+    status = SelectField(_l("Status"), default="", choices=options([("", _l("Any status")),
+                                                        *((s.value, s.label) for s in JobStatus)]))
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options([("", _l("Any kind")), *kinds])
