@@ -126,9 +126,10 @@ recent_pdfs = RecentPdfs()
 
 
 def render_pdf(template: str, *, reuse: bool = False, **context) -> bytes:
-    """The PDF of a template. reuse=True for documents rendered again and again from the same data
-    (the sign-in sheet, the activity report): the same HTML gives back the bytes made last time.
-    Never for documents that are stored (certificates, letters): they are rendered once anyway."""
+    """The PDF of a template. reuse=True for a document rendered again and again from the same data
+    and slow to lay out (the activity report, about 2 s here): the same HTML gives back the bytes
+    made last time. Never for documents that are stored (certificates, letters): they are rendered
+    once anyway; the sign-in sheet renders in well under a second and does not need it."""
     from weasyprint import HTML
 
     html = render_template(template, **context)
