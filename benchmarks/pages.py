@@ -336,7 +336,7 @@ def report(args, urls) -> int:
     print(f"{'baseline /healthz':<58} {statements[0]:>5} {statements[1]:>5} {statistics.median(times[0]):>8.1f} "
           f"{statistics.median(times[1]):>8.1f} {percentile(times[0], 90):>8.1f} {percentile(times[1], 90):>8.1f}")
     if documents:
-        print(f"\ndocuments (target: a first render under {DOCUMENT_TARGET_MS} ms, median){'':<6} {'cold 1y':>9} "
+        print(f"\ndocuments (target: a first render under {DOCUMENT_TARGET_MS} ms, median){'':<20} {'cold 1y':>9} "
               f"{'cold 10y':>9} {'again 1y':>9} {'again 10y':>9}")
         for endpoint, label, cold, again in documents:
             what = DOCUMENTS[endpoint]
