@@ -47,7 +47,7 @@ from benchmarks.load import percentile  # noqa: E402
 
 #: Downloads that render a document at every request, not pages: left out unless --downloads.
 SLOW_DOWNLOADS = {
-    "attendance.sign_in_sheet": "a PDF sign-in sheet (WeasyPrint), seconds when its HTML is new",
+    "attendance.sign_in_sheet": "a PDF sign-in sheet, rendered by WeasyPrint at every request",
 }
 #: The PDFs of issue 13's target (a first render under 1 s median), summed up at the end. Their timed
 #: runs empty centre/pdf.py's RecentPdfs before each request, so that every one is a first (cold)
