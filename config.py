@@ -72,8 +72,8 @@ class Config:
     # The public verification page: at most this many requests per client address per window.
     VERIFY_RATE_LIMIT = 30
     VERIFY_RATE_WINDOW_SECONDS = 600
-    # Bytes of sign-in sheets and activity reports kept per process for an identical download
-    # (centre/pdf.py RecentPdfs; 0: render every time).
+    # Bytes of activity reports kept per process for an identical download (centre/pdf.py
+    # RecentPdfs; 0: render every time).
     PDF_REUSE_BYTES = 32 * 1024 * 1024
     # Background work (centre/jobs): immediate runs each job inline when it is enqueued, with no
     # worker (the tests' default); otherwise a worker process (make worker) takes it from the queue.

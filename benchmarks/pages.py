@@ -21,6 +21,12 @@ its statement count differs between the databases (queries that grow with rows) 
 ratio of its medians exceeds --max-ratio (3), the issue's target. On a busy machine a few slow
 runs can push one median up: run again with more --runs before believing a single flag. The
 exit code is 1 if any page is flagged or answers with a 5xx.
+
+With --downloads the sign-in sheet (also of the session with the most slots and trainees) and
+this year's activity report are timed too, and summed up at the end against issue 13's target:
+the median of their first (cold) renders — centre/pdf.py's reuse of a PDF emptied before each
+request — flagged at 1 s, and beside it the median of the same download repeated (the activity
+report's reuse at work).
 """
 import argparse
 import os
@@ -41,10 +47,12 @@ from benchmarks.load import percentile  # noqa: E402
 
 #: Downloads that render a document at every request, not pages: left out unless --downloads.
 SLOW_DOWNLOADS = {
-    "attendance.sign_in_sheet": "a PDF sign-in sheet (WeasyPrint), seconds when its HTML is new",
+    "attendance.sign_in_sheet": "a PDF sign-in sheet, rendered by WeasyPrint at every request",
 }
-#: The PDFs of issue 13's target (under 1 s median), summed up at the end with their first request,
-#: the one that renders (the timed runs download the same HTML again: centre/pdf.py RecentPdfs).
+#: The PDFs of issue 13's target (a first render under 1 s median), summed up at the end. Their timed
+#: runs empty centre/pdf.py's RecentPdfs before each request, so that every one is a first (cold)
+#: render; the same runs again without emptying it give the repeated download beside it. The sheet
+#: is also measured on the session with the most slots and trainees ("largest").
 DOCUMENTS = {"attendance.sign_in_sheet": "sign-in sheet", "reports.activity_pdf": "activity report (this year)"}
 DOCUMENT_TARGET_MS = 1000
 YEARS = (1, 10)
@@ -156,8 +164,15 @@ def find_ids() -> dict[str, dict]:
                                         .order_by(TrainingSession.start_on))
                       or db.session.scalar(sa.select(TrainingSession.code)
                                            .order_by(TrainingSession.start_on.desc())))
+    largest = db.session.scalar(
+        sa.select(TrainingSession.id).where(TrainingSession.status == SessionStatus.COMPLETED)
+        .order_by(sa.select(sa.func.count()).where(Slot.session_id == TrainingSession.id).scalar_subquery().desc(),
+                  sa.select(sa.func.count()).where(Registration.session_id == TrainingSession.id,
+                                                   Registration.status == RegistrationStatus.ACCEPTED)
+                  .scalar_subquery().desc(), TrainingSession.start_on.desc()).limit(1))
     labels = {}
-    for label, session_id in (("recent", completed[-1]), ("middle", completed[len(completed) // 2])):
+    for label, session_id in (("recent", completed[-1]), ("middle", completed[len(completed) // 2]),
+                              ("largest", largest)):
         ids = {**common, "session_id": session_id,
                "slot_id": db.session.scalar(sa.select(Slot.id).where(Slot.session_id == session_id)),
                "registration_id": db.session.scalar(sa.select(Registration.id).where(
@@ -207,6 +222,8 @@ def build_paths(rule, sites) -> list[tuple[str, list[str]]]:
     for an export; [] if not fillable. The period exports get this year as their period."""
     arguments = set(rule.arguments)
     labels = ["recent", "middle"] if "session_id" in arguments else ["recent"]
+    if "session_id" in arguments and rule.endpoint in DOCUMENTS:
+        labels.append("largest")
     formats = ["csv", "xlsx"] if "fmt" in arguments else [None]
     query = PERIOD_QUERY if rule.endpoint in PERIOD_ENDPOINTS else ""
     result = []
@@ -226,14 +243,17 @@ def build_paths(rule, sites) -> list[tuple[str, list[str]]]:
     return result
 
 
-def measure(sites, paths, runs: int):
+def measure(sites, paths, runs: int, before=None):
     """Statements and timings of one page on each site, runs interleaved between sites, and the
-    times of the first request (the warm-up: templates compiled, caches filled)."""
+    times of the first request (the warm-up: templates compiled, caches filled). `before` is
+    called before each timed request."""
     first = [site.get(path)[0] * 1000 for site, path in zip(sites, paths)]
     times = [[] for _ in sites]
     statements, statuses = [0] * len(sites), [0] * len(sites)
     for _ in range(runs):
         for i, (site, path) in enumerate(zip(sites, paths)):
+            if before:
+                before()
             seconds, statements[i], statuses[i] = site.get(path)
             times[i].append(seconds * 1000)
     return statements, statuses, times, first
@@ -271,6 +291,8 @@ def main() -> int:
 
 
 def report(args, urls) -> int:
+    from centre.pdf import recent_pdfs
+
     sites = [Site(urls[years]) for years in YEARS]
     pages, left_out = coordinator_pages(sites[0].app, args.downloads)
     print(f"\n{len(pages)} coordinator GET routes; database {sites[0].dialect}; "
@@ -288,10 +310,13 @@ def report(args, urls) -> int:
             skipped.append((rule.rule, "no value in the data for " + ", ".join(sorted(rule.arguments))))
             continue
         for label, paths in variants:
-            statements, statuses, times, first = measure(sites, paths, args.runs)
+            document = rule.endpoint in DOCUMENTS
+            statements, statuses, times, first = measure(sites, paths, args.runs,
+                                                         before=recent_pdfs.clear if document else None)
             medians = [statistics.median(t) for t in times]
-            if rule.endpoint in DOCUMENTS:
-                documents.append((rule.endpoint, label, first, medians))
+            if document:
+                repeats = [statistics.median(t) for t in measure(sites, paths, args.runs)[2]]
+                documents.append((rule.endpoint, label, medians, repeats))
             p90s = [percentile(t, 90) for t in times]
             ratio = medians[1] / medians[0] if medians[0] else float("inf")
             flags = []
@@ -311,17 +336,17 @@ def report(args, urls) -> int:
     print(f"{'baseline /healthz':<58} {statements[0]:>5} {statements[1]:>5} {statistics.median(times[0]):>8.1f} "
           f"{statistics.median(times[1]):>8.1f} {percentile(times[0], 90):>8.1f} {percentile(times[1], 90):>8.1f}")
     if documents:
-        print(f"\ndocuments (target: median under {DOCUMENT_TARGET_MS} ms){'':<24} {'first 1y':>9} {'first 10y':>9} "
-              f"{'med 1y':>8} {'med 10y':>8}")
-        for endpoint, label, first, medians in documents:
+        print(f"\ndocuments (target: a first render under {DOCUMENT_TARGET_MS} ms, median){'':<20} {'cold 1y':>9} "
+              f"{'cold 10y':>9} {'again 1y':>9} {'again 10y':>9}")
+        for endpoint, label, cold, again in documents:
             what = DOCUMENTS[endpoint]
             if endpoint == "attendance.sign_in_sheet":
-                which = "middle" if label.endswith("[middle]") else "recent"
-                what += f" ({' / '.join(site.sizes[which] for site in sites)})"
-            over = [f"{m:.0f} ms" for m in medians if m >= DOCUMENT_TARGET_MS]
+                which = label.rsplit("[", 1)[1].rstrip("]")
+                what += f" [{which}] ({' / '.join(site.sizes[which] for site in sites)})"
+            over = [f"{m:.0f} ms" for m in cold if m >= DOCUMENT_TARGET_MS]
             if over:
                 failed.append(label)
-            print(f"{what:<66} {first[0]:>9.1f} {first[1]:>9.1f} {medians[0]:>8.1f} {medians[1]:>8.1f}"
+            print(f"{what:<76} {cold[0]:>9.1f} {cold[1]:>9.1f} {again[0]:>9.1f} {again[1]:>9.1f}"
                   f"{'  OVER ' + ', '.join(over) if over else ''}")
     for rule, why in left_out:
         print(f"left out: {rule}: {why} (--downloads times it)")

@@ -3,6 +3,9 @@
 One FontConfiguration and one stylesheet per process, shared by every render: creating
 them per document makes memory grow with every document. Resources are read only from
 the app's own static folder (and data: URLs), never from the network.
+
+WeasyPrint is imported where a document is rendered, never at module level: importing it takes
+about 0.8 s here, and most processes (the CLI, a web worker that serves no document) never need it.
 """
 import atexit
 import hashlib
@@ -12,6 +15,7 @@ import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
@@ -26,15 +30,13 @@ class StaticOnlyFetcher:
     """Let WeasyPrint read the app's static files and data: URLs, and nothing else."""
 
     def __init__(self, static_folder: str):
-        from weasyprint.urls import URLFetcher
+        from weasyprint.urls import URLFetcher  # late: see the module docstring
 
         self.root = Path(static_folder).resolve()
         self._inner = URLFetcher(allowed_protocols={"file", "data"})
 
     def fetch(self, url, headers=None):
         if url.startswith("file:"):
-            from urllib.parse import unquote, urlsplit
-
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not path.is_relative_to(self.root):
                 raise ValueError(f"PDF resources come from the static folder only: {url}")
@@ -47,8 +49,8 @@ class StaticOnlyFetcher:
 
 @lru_cache(maxsize=1)
 def _shared_resources(stylesheet_source: str):
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import CSS  # late: see the module docstring
+    from weasyprint.text.fonts import FontConfiguration  # late: see the module docstring
 
     font_config = FontConfiguration()
     return font_config, CSS(string=stylesheet_source, font_config=font_config)
@@ -126,10 +128,11 @@ recent_pdfs = RecentPdfs()
 
 
 def render_pdf(template: str, *, reuse: bool = False, **context) -> bytes:
-    """The PDF of a template. reuse=True for documents rendered again and again from the same data
-    (the sign-in sheet, the activity report): the same HTML gives back the bytes made last time.
-    Never for documents that are stored (certificates, letters): they are rendered once anyway."""
-    from weasyprint import HTML
+    """The PDF of a template. reuse=True for a document rendered again and again from the same data
+    and slow to lay out (the activity report, about 2 s here): the same HTML gives back the bytes
+    made last time. Never for documents that are stored (certificates, letters): they are rendered
+    once anyway; the sign-in sheet renders in well under a second and does not need it."""
+    from weasyprint import HTML  # late: see the module docstring
 
     html = render_template(template, **context)
     source = _stylesheet_source()
@@ -153,7 +156,7 @@ def render_pdf_per_page(template: str, titles: list[str], **context) -> list[byt
     Layout is most of a page's cost; done once for many pages, it is shared. None when the
     document does not have exactly one page per title (the caller then renders one by one).
     """
-    from weasyprint import HTML
+    from weasyprint import HTML  # late: see the module docstring
 
     html = render_template(template, **context)
     font_config, stylesheet = _shared_resources(_stylesheet_source())

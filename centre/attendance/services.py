@@ -5,7 +5,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from markupsafe import Markup
 from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import FULL_DATE, format_day, format_time, localized
+from centre.i18n import FULL_DATE, centre_zone, format_date_range, format_day, format_time, localized
 from centre.models import (
     AttendanceMark,
     MarkStatus,
@@ -336,6 +336,30 @@ def file_name(training_session: TrainingSession, kind: str, extension: str) -> s
 # The sign-in sheet -------------------------------------------------------------------------
 
 SHEET_LANGUAGES = ("fr", "ar")
+#: Days, and slots, side by side on the whole session's sheet (A4 landscape: a signature box 18 mm
+#: wide); a longer session goes on with the next days on further pages.
+SHEET_DAYS, SHEET_SLOTS = 5, 10
+
+
+@dataclass(frozen=True)
+class SheetDay:
+    day: date
+    slots: list[Slot]
+
+
+def sheet_groups(slots: list[Slot], days: int = SHEET_DAYS, columns: int = SHEET_SLOTS) -> list[list[SheetDay]]:
+    """The slots by day (in the centre's time zone) and the days by page-group: up to `days` days
+    and `columns` slots a group (a day of more slots than that is a group of its own)."""
+    by_day: dict[date, list[Slot]] = {}
+    for slot in sorted(slots, key=lambda s: s.starts_at):
+        by_day.setdefault(slot.starts_at.astimezone(centre_zone()).date(), []).append(slot)
+    groups: list[list[SheetDay]] = []
+    for day, day_slots in by_day.items():
+        group = groups[-1] if groups else None
+        if group is None or len(group) == days or sum(len(d.slots) for d in group) + len(day_slots) > columns:
+            groups.append(group := [])
+        group.append(SheetDay(day, day_slots))
+    return groups
 
 
 def _sheet_texts(training_session: TrainingSession, slots: list[Slot]) -> dict[str, dict]:
@@ -347,12 +371,14 @@ def _sheet_texts(training_session: TrainingSession, slots: list[Slot]) -> dict[s
                 "title": _("Sign-in sheet"),
                 "session": _("Session"),
                 "venue": _("Venue"),
+                "dates": _("Dates"),
                 "number": _("No."),
                 "latin_name": _("Name (Latin script)"),
                 "arabic_name": _("Name (Arabic script)"),
                 "institution": _("Institution"),
                 "signature": _("Signature"),
                 "coordinator": _("The coordinator's signature"),
+                "countersignature": _("The trainer's or coordinator's signature"),
                 "session_title": localized(training_session, "title", language),
                 "venue_name": localized(training_session, "venue", language),
                 "institution_name": current_app.config["INSTITUTION_NAMES"][language],
@@ -362,12 +388,32 @@ def _sheet_texts(training_session: TrainingSession, slots: list[Slot]) -> dict[s
                                      part=slot.part.label, start=format_time(slot.starts_at, language),
                                      end=format_time(slot.ends_at, language))
                           for slot in slots},
+                "parts": {slot.id: str(slot.part.label) for slot in slots},
+                "hours": {slot.id: f"{format_time(slot.starts_at, language)}–{format_time(slot.ends_at, language)}"
+                          for slot in slots},
             }
     return texts
 
 
+def _day_texts(training_session: TrainingSession, groups: list[list[SheetDay]]) -> dict[str, dict]:
+    """Each day's date, each page-group's dates and its running line, in each language of the sheet."""
+    texts = {}
+    for language in SHEET_LANGUAGES:
+        with force_locale(language):
+            dates = [format_date_range(group[0].day, group[-1].day, language) for group in groups]
+        texts[language] = {
+            "days": {d.day: format_day(d.day, "EEEE " + FULL_DATE, language) for group in groups for d in group},
+            "groups": dates,
+            # A page's running line is plain text (no element to set dir on): the code is isolated
+            # left to right (U+2066 … U+2069) so that an Arabic line does not reorder it.
+            "running": [f"\u2066{training_session.code}\u2069 · {d}" for d in dates],
+        }
+    return texts
+
+
 def sign_in_sheet(training_session: TrainingSession, slot: Slot | None = None) -> bytes:
-    """The feuille d'émargement of one slot, or of every slot of the session, as a PDF."""
+    """The feuille d'émargement as a PDF: one slot's (a row and a signature per trainee), or the whole
+    session's as one grid, a trainee a row and a slot a column, up to SHEET_DAYS days a page-group."""
     require_arabic_font()
     slots = [slot] if slot else list(training_session.slots)
     if not slots:
@@ -379,6 +425,12 @@ def sign_in_sheet(training_session: TrainingSession, slot: Slot | None = None) -
         .options(sa.orm.contains_eager(Registration.trainee).joinedload(Trainee.institution))
         .order_by(Trainee.family_name, Trainee.given_name)
     ).unique().all()
-    return render_pdf("pdf/sign_in_sheet.html", reuse=True, s=training_session, slots=slots,
-                      registrations=registrations, texts=_sheet_texts(training_session, slots),
-                      title=training_session.code)
+    texts = _sheet_texts(training_session, slots)
+    if slot:
+        return render_pdf("pdf/sign_in_sheet.html", s=training_session, slots=slots,
+                          registrations=registrations, texts=texts, title=training_session.code)
+    groups = sheet_groups(slots)
+    for language, day_texts in _day_texts(training_session, groups).items():
+        texts[language].update(day_texts)
+    return render_pdf("pdf/sign_in_grid.html", s=training_session, groups=groups,
+                      registrations=registrations, texts=texts, title=training_session.code)

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,11 +13,13 @@ from centre.attendance.services import (
     mark_everyone_present,
     save_marks,
     session_figures,
+    sheet_groups,
     total,
 )
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import AttendanceMark, AuditEntry, MarkStatus, RegistrationStatus, Role, SessionStatus
+from centre.i18n import centre_zone
+from centre.models import AttendanceMark, AuditEntry, MarkStatus, RegistrationStatus, Role, SessionStatus, Slot, SlotPart
 
 
 @pytest.fixture
@@ -401,3 +403,27 @@ def test_second_scan_changes_nothing_and_an_absence_becomes_late(trainee_in):
     assert check_in(slot, checkin_code(slot, again), user, again).recorded_at == late
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity == "attendance_mark")).all()
     assert actions == ["mark", "check_in"]
+
+
+# The sign-in sheet's page-groups -------------------------------------------------------------
+
+
+def test_sheet_puts_five_days_side_by_side_and_goes_on_with_the_next(ctx):
+    """Slots by day in the centre's time zone, five days a page-group: twelve days make 5 + 5 + 2."""
+    zone = centre_zone()
+    slots = [Slot(part=part, starts_at=datetime.combine(date(2026, 3, 1) + timedelta(days=d), start, zone),
+                  ends_at=datetime.combine(date(2026, 3, 1) + timedelta(days=d), start, zone) + timedelta(hours=3))
+             for d in reversed(range(12)) for part, start in ((SlotPart.MORNING, time(9)), (SlotPart.AFTERNOON, time(14)))]
+    groups = sheet_groups(slots)
+    assert [len(group) for group in groups] == [5, 5, 2]
+    assert [d.day for d in groups[0]] == [date(2026, 3, 1) + timedelta(days=d) for d in range(5)]
+    assert [slot.part for slot in groups[0][0].slots] == [SlotPart.MORNING, SlotPart.AFTERNOON]
+
+
+def test_sheet_starts_a_new_group_rather_than_squeeze_more_than_ten_slots(ctx):
+    """Four days of three slots: three days (nine slots) on the first page-group, the fourth on the next."""
+    zone = centre_zone()
+    slots = [Slot(part=SlotPart.MORNING, starts_at=datetime.combine(date(2026, 3, 2) + timedelta(days=d), time(8 + 3 * h), zone),
+                  ends_at=datetime.combine(date(2026, 3, 2) + timedelta(days=d), time(10 + 3 * h), zone))
+             for d in range(4) for h in range(3)]
+    assert [[len(d.slots) for d in group] for group in sheet_groups(slots)] == [[3, 3, 3], [3]]
