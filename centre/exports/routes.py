@@ -20,9 +20,9 @@ from centre.errors import error_page
 from centre.exports import bp
 from centre.exports import services, writers
 from centre.exports.forms import PeriodForm
-from centre.extensions import db
 from centre.i18n import current_language
 from centre.permissions import get_training_session
+from centre.web import perform
 
 
 def _refuse(code: int, text: str):
@@ -65,9 +65,8 @@ def _period_export(kind: str, fmt: str, make_table):
     start, end, language = form.date_from.data, form.date_to.data, form.language.data
     # The house does not audit downloads (the certificates' ZIP is not), but these files take
     # trainees' personal data out of the application: who took which, and when, is kept.
-    services.record_export(kind, current_user._get_current_object(), format=fmt, language=language,
-                           start=start.isoformat(), end=end.isoformat())
-    db.session.commit()
+    perform(lambda: services.record_export(kind, current_user._get_current_object(), format=fmt, language=language,
+                                           start=start.isoformat(), end=end.isoformat()))
     return _send(make_table(start, end, language), fmt)
 
 
@@ -93,8 +92,8 @@ def _session_export(kind: str, session_id: int, fmt: str, make_table):
     _check_format(fmt)
     language = _language()
     # Personal data leaving the application: audited, although the house audits no other download.
-    services.record_export(kind, current_user._get_current_object(), training_session, format=fmt, language=language)
-    db.session.commit()
+    perform(lambda: services.record_export(kind, current_user._get_current_object(), training_session,
+                                           format=fmt, language=language))
     return _send(make_table(training_session, language), fmt)
 
 

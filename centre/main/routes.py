@@ -9,6 +9,7 @@ from centre.main import bp
 from centre.models import Role
 from centre.permissions import safe_next_url
 from centre.public.services import open_sessions
+from centre.web import perform
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -27,8 +28,10 @@ def set_language(code):
     response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code, max_age=ONE_YEAR, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        def remember():
+            current_user.locale = code
+
+        perform(remember)
     return response
 
 

@@ -107,9 +107,7 @@ def verify_form():
 def verify(code):
     """Valid, replaced or revoked, with what the certificate prints. An unknown code and a
     malformed one get the very same answer, and each client address has an allowance."""
-    allowed = allow_verification(request.remote_addr)
-    db.session.commit()
-    if not allowed:
+    if not perform(lambda: allow_verification(request.remote_addr)).result:
         abort(429)
     certificate = find_by_code(code)
     if certificate is None:
