@@ -35,7 +35,7 @@ from centre.models.types import utcnow
 log = logging.getLogger(__name__)
 
 SEND_KIND = "mail.send"
-#: SMTP outages last minutes or hours: with JOB_RETRY_DELAY_SECONDS (30 s) doubling, 8 attempts span about 2 hours.
+#: SMTP outages last minutes or more: with JOB_RETRY_DELAY_SECONDS (30 s) doubling, 8 attempts span about an hour.
 SEND_ATTEMPTS = 8
 INTERRUPTED = ("The worker stopped while this mail was being sent: the server may or may not have received it. "
                "Not sent again automatically; resend it if the recipient did not get it.")
