@@ -1,6 +1,7 @@
 """The e-mail outbox: mails written with the change that causes them, sent by jobs after the commit,
 against a real SMTP server on 127.0.0.1 that the tests stop and start again."""
 import socket
+import time
 from collections import Counter
 
 import pytest
@@ -16,6 +17,7 @@ from centre.models import (AuditEntry, Expert, Job, JobStatus, MailStatus, Outbo
 from centre.reviews.services import assign_reviewer
 from tests.conftest import _Inbox, post
 from tests.registrations.test_routes import REGISTRATION
+from tests.test_jobs import jobs_app, queue_url, start_worker  # noqa: F401 (the real worker's fixtures)
 
 
 class MailServer:
@@ -190,3 +192,36 @@ def test_failed_mail_is_listed_after_its_last_retry_and_resend_delivers_it(
     with app.app_context():
         entry, = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "outbox_mail"))
         assert (entry.action, entry.from_state, entry.to_state) == ("resend", "failed", "queued")
+
+
+def _wait_for_mail(app, predicate, what, timeout=60.0) -> OutboxMail:
+    deadline = time.monotonic() + timeout
+    while True:
+        mail, = mails(app)
+        if predicate(mail):
+            return mail
+        assert time.monotonic() < deadline, f"the mail never {what}: {mail.status} after {mail.attempts} attempts"
+        time.sleep(0.1)
+
+
+def test_a_real_worker_retries_with_back_off_and_delivers_once_when_smtp_is_back(
+        jobs_app, start_worker, monkeypatch, create_session, create_expert, create_user):  # noqa: F811
+    server = MailServer(jobs_app)  # down
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")  # the worker process reads its configuration from the environment
+    monkeypatch.setenv("MAIL_PORT", str(server.port))
+    with jobs_app.app_context():
+        assign_reviewer(create_session(SessionStatus.DRAFT), create_expert(user=create_user(Role.EXPERT)), None,
+                        due_on=None)
+        db.session.commit()
+    start_worker()
+    retried = _wait_for_mail(jobs_app, lambda m: m.attempts >= 2, "was retried")
+    assert retried.status in (MailStatus.QUEUED, MailStatus.SENDING) and server.inbox.messages == []
+    server.start()
+    try:
+        sent = _wait_for_mail(jobs_app, lambda m: m.status == MailStatus.SENT, "was sent")
+        assert server.message_ids() == Counter({sent.message_id: 1})
+    finally:
+        server.stop()
+    with jobs_app.app_context():
+        job = db.session.scalar(sa.select(Job).where(Job.kind == SEND_KIND))
+        assert job.status == JobStatus.DONE and job.attempts == sent.attempts >= 3
