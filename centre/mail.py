@@ -29,7 +29,7 @@ from centre import audit
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.jobs.services import enqueue, job_kind
-from centre.models import Certificate, MailStatus, OutboxMail, User
+from centre.models import Certificate, Job, JobStatus, MailStatus, OutboxMail, User
 from centre.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -161,9 +161,19 @@ def outbox_mails(*, status: MailStatus | None = None):
     return query
 
 
+def is_stuck(mail: OutboxMail) -> bool:
+    """A mail left "sending" with no job alive to finish it (its worker died on the job's last
+    attempt and the reaper gave the job up): a person decides whether to send it again."""
+    if mail.status != MailStatus.SENDING:
+        return False
+    alive = sa.select(Job.id).where(Job.kind == SEND_KIND, Job.entity == OutboxMail.__tablename__,
+                                    Job.entity_id == mail.id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+    return db.session.scalar(alive.limit(1)) is None
+
+
 def resend_mail(mail: OutboxMail, actor: User | None) -> OutboxMail:
-    """Queue a failed mail again, as it was written (same subject, body and Message-ID)."""
-    if mail.status != MailStatus.FAILED:
+    """Queue a failed (or stuck) mail again, as it was written (same subject, body and Message-ID)."""
+    if mail.status != MailStatus.FAILED and not is_stuck(mail):
         raise DomainError(_l("Only a mail that failed is sent again."))
     audit.record(mail, "resend", from_state=mail.status, to_state=MailStatus.QUEUED, actor=actor,
                  to=mail.recipient, error=mail.last_error)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from centre import create_app
+from centre.errors import DomainError
 from centre.extensions import db
 from centre.jobs.services import enqueue, execute_job
-from centre.mail import INTERRUPTED, SEND_ATTEMPTS, SEND_KIND
+from centre.mail import INTERRUPTED, SEND_ATTEMPTS, SEND_KIND, resend_mail
 from centre.models import (AuditEntry, Expert, Job, JobStatus, MailStatus, OutboxMail, Registration,
                            RegistrationStatus, Role, SessionStatus, Trainee, TrainingSession)
 from centre.reviews.services import assign_reviewer
@@ -155,6 +156,25 @@ def test_a_mail_interrupted_while_sending_is_not_sent_again(app, ctx, smtp_serve
     mail = db.session.get(OutboxMail, mail.id)
     assert (mail.status, mail.last_error) == (MailStatus.FAILED, INTERRUPTED)
     assert smtp_server.messages == []
+
+
+def test_a_mail_left_sending_is_resent_only_once_no_job_can_finish_it(app, ctx, smtp_server):
+    mail = OutboxMail(recipient="b@example.org", template="test_message", language="en", subject="Hello",
+                      body="Hello\n", message_id="<stuck@example.org>", status=MailStatus.SENDING, attempts=1)
+    db.session.add(mail)
+    db.session.flush()
+    job = Job(kind=SEND_KIND, entity="outbox_mail", entity_id=mail.id, params={}, status=JobStatus.RUNNING,
+              attempts=1, max_attempts=SEND_ATTEMPTS)
+    db.session.add(job)
+    db.session.commit()
+    with pytest.raises(DomainError):  # its job may still be talking to the server
+        resend_mail(mail, None)
+    job.status = JobStatus.FAILED  # the reaper gave it up: its worker died on the last attempt
+    db.session.commit()
+    resend_mail(mail, None)
+    db.session.commit()
+    assert db.session.get(OutboxMail, mail.id).status == MailStatus.SENT
+    assert [m["Message-ID"] for m in smtp_server.messages] == ["<stuck@example.org>"]
 
 
 @pytest.mark.parametrize("language", ["fr", "ar", "en"])
