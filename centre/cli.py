@@ -237,8 +237,8 @@ def certificates_issue_command(session_code, language, email):
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
-    # Each mail sent is committed with its audit entry at once: a later failure undoes none.
     mails = email_each(issued, None) if email else None
+    db.session.commit()  # the mails reach the outbox, and their jobs the queue
     for certificate in issued:
         click.echo(f"issued {certificate.number} {certificate.language.value} "
                    f"{certificate.registration.trainee.name}")

@@ -13,6 +13,7 @@ from centre.models import (
     Expert,
     Institution,
     Job,
+    OutboxMail,
     Registration,
     Review,
     Role,
@@ -134,6 +135,8 @@ ACCESS: dict[str, frozenset] = {
     # background work: coordinators follow it, admins may also cancel a job
     "jobs.index": STAFF,
     "jobs.cancel": ADMIN,
+    "jobs.mails": STAFF,
+    "jobs.resend": STAFF,
 }
 
 
@@ -180,6 +183,10 @@ def get_agreement(institution_id: int, agreement_id: int) -> Agreement:
 
 def get_job(job_id: int) -> Job:
     return db.get_or_404(Job, job_id)
+
+
+def get_outbox_mail(mail_id: int) -> OutboxMail:
+    return db.get_or_404(OutboxMail, mail_id)
 
 
 def get_expert(expert_id: int) -> Expert:

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, Role, SessionStatus
+from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Role, SessionStatus
 from tests.conftest import PASSWORD, post, signature_png
 
 ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
@@ -119,6 +119,8 @@ EXPECTED = {
     "reports.activity_pdf": STAFF,
     "jobs.index": STAFF,
     "jobs.cancel": ADMIN_ONLY,
+    "jobs.mails": STAFF,
+    "jobs.resend": STAFF,
 }
 
 
@@ -167,13 +169,17 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id, "job_id": job.id,
+                "signatory_id": signatory.id, "job_id": job.id, "mail_id": outbox_mail_id(),
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,
                       "public.verify": certificate.verification_code, "main.set_language": "en",
                       "attendance.check_in": "0123456789abcdef"},
         }
+
+
+def outbox_mail_id() -> int:
+    return db.session.scalar(sa.select(OutboxMail.id).limit(1))
 
 
 def done_review_id(training_session) -> int:

@@ -1,6 +1,5 @@
 """Delivering issued certificates as stored: a session's archive or folder, and e-mail."""
 import io
-import smtplib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import localized
 from centre.mail import send
-from centre.models import Certificate, DocumentLanguage, Registration, TrainingSession, User
+from centre.models import Certificate, DocumentLanguage, OutboxMail, Registration, TrainingSession, User
 
 
 def valid_certificates_of_session(training_session: TrainingSession, with_pdf: bool = False) -> list[Certificate]:
@@ -57,40 +56,32 @@ def mail_language(certificate: Certificate) -> str:
     return "ar" if certificate.language == DocumentLanguage.AR else "fr"
 
 
-def email_certificate(certificate: Certificate, actor: User | None):
-    """Send the stored PDF to its trainee, in the trainee's language."""
+def email_certificate(certificate: Certificate, actor: User | None) -> OutboxMail:
+    """Put the stored PDF in the outbox for its trainee, in the trainee's language (the mail
+    refers to the certificate: its bytes are read when it is sent, not copied)."""
     if certificate.state != "valid":
         raise DomainError(_l("Only a valid certificate is sent."))
     trainee = certificate.registration.trainee
-    try:
-        message = send(trainee.email, "certificate", mail_language(certificate),
-                       trainee=trainee, certificate=certificate,
-                       session_title=localized(certificate.registration.training_session, "title",
-                                               mail_language(certificate)),
-                       verify_url=verification_url(certificate.verification_code),
-                       attachments=[(certificate.filename, "application/pdf", certificate.pdf)])
-    except (OSError, smtplib.SMTPException) as error:
-        raise DomainError(_l("The certificate %(number)s could not be sent to %(email)s; try again later."),
-                          number=certificate.number, email=trainee.email) from error
+    mail = send(trainee.email, "certificate", mail_language(certificate),
+                trainee=trainee, certificate=certificate,
+                session_title=localized(certificate.registration.training_session, "title",
+                                        mail_language(certificate)),
+                verify_url=verification_url(certificate.verification_code),
+                attach_certificate=certificate)
     audit.record(certificate, "email", actor=actor, to=trainee.email)
-    return message
+    return mail
 
 
 @dataclass
 class MailReport:
-    """What e-mailing several certificates did: those sent, and those not sent with the reason."""
+    """What e-mailing several certificates did: those put in the outbox, and those refused with the reason."""
 
     sent: list[Certificate] = field(default_factory=list)
     failed: list[tuple[Certificate, str]] = field(default_factory=list)
 
 
-def email_each(certificates: list[Certificate], actor: User | None, commit=None) -> MailReport:
-    """E-mail each certificate to its trainee, going on past a failure.
-
-    A mail once sent cannot be taken back, so its audit entry is committed at once: a later
-    failure never undoes the record of the mails already sent.
-    """
-    commit = commit or db.session.commit
+def email_each(certificates: list[Certificate], actor: User | None) -> MailReport:
+    """Put each certificate's mail in the outbox, going on past a refusal; the caller commits."""
     report = MailReport()
     for certificate in certificates:
         try:
@@ -98,6 +89,5 @@ def email_each(certificates: list[Certificate], actor: User | None, commit=None)
         except DomainError as error:  # nothing was written for this one
             report.failed.append((certificate, str(error)))
         else:
-            commit()
             report.sent.append(certificate)
     return report

@@ -145,7 +145,7 @@ def replace(certificate_id):
 def email(certificate_id):
     certificate = get_certificate(certificate_id)
     perform(lambda: delivery.email_certificate(certificate, current_user),
-            success=lambda message: _("Certificate %(number)s is sent to %(email)s.", number=certificate.number,
+            success=lambda mail: _("Certificate %(number)s is on its way to %(email)s.", number=certificate.number,
                                       email=certificate.registration.trainee.email))
     return redirect(url_for("certificates.index", session_id=certificate.registration.session_id))
 

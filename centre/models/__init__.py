@@ -5,6 +5,7 @@ from centre.models.certificates import Certificate, CertificateSequence, Signato
 from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
+from centre.models.mail import MailStatus, OutboxMail
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -21,8 +22,9 @@ from centre.models.users import FailedLogin, Role, User
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
-    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MarkStatus",
-    "Recommendation", "Registration", "RegistrationStatus", "Review", "Role", "ScheduleRun", "SessionKind",
+    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailStatus",
+    "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
+    "ScheduleRun", "SessionKind",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",
     "VerificationHit", "institution_association",
 ]

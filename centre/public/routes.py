@@ -46,9 +46,12 @@ def register(code):
         def submit():
             account = trainee or registrations.create_trainee_account(
                 form.password.data, locale=current_language(), **form.trainee_fields())
-            return registrations.register(
+            registration = registrations.register(
                 training_session, account, arrival_on=form.arrival_on.data,
                 departure_on=form.departure_on.data, needs_visa_letter=form.needs_visa_letter.data)
+            # "My registrations" says when the address still needs confirming.
+            registrations.notify_registered(registration)
+            return registration
 
         done = perform(submit, show_error=False)
         if isinstance(done.error, registrations.AccountExists):
@@ -66,9 +69,6 @@ def register(code):
                         "by e-mail if a place becomes free."), "info")
             else:
                 flash(_("Your registration is received. The centre will tell you its decision."), "success")
-            # "My registrations" says when the address still needs confirming; only a failure is flashed.
-            if not registrations.notify_registered(registration):
-                flash(_("The e-mail could not be sent. Please try again later."), "warning")
             return redirect(url_for("registrations.mine"))
     status = 400 if request.method == "POST" else 200
     if duplicate:

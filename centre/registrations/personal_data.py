@@ -13,6 +13,7 @@ from centre.models import (
     Certificate,
     FailedLogin,
     InvitationLetter,
+    OutboxMail,
     Registration,
     Trainee,
     TrainingSession,
@@ -124,9 +125,11 @@ def erase_addresses(addresses: set[str]) -> None:
     """Erase these e-mail addresses wherever they were recorded about the person, whatever the
     entity: audit details (the trainee's own, a certificate mailed to them, a failed sign-in with
     their address...) lose the values that hold one; the entries themselves stay. Failed sign-ins
-    with the address go (they only serve the lock, and the account is closed)."""
+    with the address go (they only serve the lock, and the account is closed), and so do the mails
+    to it in the outbox (their bodies hold the person's name; one not yet sent is not sent)."""
     for address in addresses:
         db.session.execute(sa.delete(FailedLogin).where(sa.func.lower(FailedLogin.email) == address))
+        db.session.execute(sa.delete(OutboxMail).where(sa.func.lower(OutboxMail.recipient) == address))
         holding = sa.func.lower(sa.cast(AuditEntry.details, sa.Text)).contains(address, autoescape=True)
         for entry in db.session.scalars(sa.select(AuditEntry).where(holding)):
             entry.details = {k: v for k, v in (entry.details or {}).items()

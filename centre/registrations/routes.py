@@ -36,9 +36,12 @@ def decide(registration_id, decision):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    if perform(lambda: services.decide(registration, decision, current_user, reason=form.reason.data or ""),
-               success=_("%(name)s: %(status)s.", name=registration.trainee.name, status=decision.label)):
-        _notify_decisions([registration])
+    def decide_and_tell():
+        services.decide(registration, decision, current_user, reason=form.reason.data or "")
+        services.notify_decision(registration)
+
+    perform(decide_and_tell, success=_("%(name)s: %(status)s.", name=registration.trainee.name,
+                                       status=decision.label))
     return redirect(url_for("registrations.index", session_id=registration.session_id))
 
 
@@ -53,8 +56,14 @@ def decide_many(session_id):
             flash(str(error), "error")
         return back
     decision = RegistrationStatus(form.decision.data)
-    done = perform(lambda: services.decide_many(training_session, form.registration_ids.data, decision,
-                                                current_user, reason=form.reason.data or ""))
+    def decide_and_tell():
+        decided, refused = services.decide_many(training_session, form.registration_ids.data, decision,
+                                                current_user, reason=form.reason.data or "")
+        for registration in decided:
+            services.notify_decision(registration)
+        return decided, refused
+
+    done = perform(decide_and_tell)
     if not done:
         return back
     decided, refused = done.result
@@ -63,15 +72,7 @@ def decide_many(session_id):
                        len(decided), status=decision.label), "success")
     for registration, reason in refused:
         flash(_("%(name)s was not changed: %(reason)s", name=registration.trainee.name, reason=reason), "error")
-    _notify_decisions(decided)
     return back
-
-
-def _notify_decisions(registrations):
-    unsent = [r for r in registrations if not services.notify_decision(r)]
-    if unsent:
-        flash(_("The e-mail could not be sent to: %(names)s.", names=", ".join(r.trainee.name for r in unsent)),
-              "warning")
 
 
 @bp.route("/mine")
@@ -89,11 +90,16 @@ def cancel(registration_id):
     registration = get_registration(registration_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    done = perform(lambda: services.cancel(registration, current_user), success=_("The registration is cancelled."))
-    if done and (promoted := done.result):
-        if current_user.is_staff:
-            flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
-        services.notify_decision(promoted)
+
+    def cancel_and_tell():
+        promoted = services.cancel(registration, current_user)
+        if promoted is not None:
+            services.notify_decision(promoted)
+        return promoted
+
+    done = perform(cancel_and_tell, success=_("The registration is cancelled."))
+    if done and (promoted := done.result) and current_user.is_staff:
+        flash(_("%(name)s is accepted from the waiting list.", name=promoted.trainee.name), "info")
     if current_user.is_staff:
         return redirect(url_for("registrations.index", session_id=registration.session_id))
     return redirect(url_for("registrations.mine"))
@@ -117,10 +123,9 @@ def resend_confirmation():
     registration = next((r for r in services.registrations_of_trainee(current_user) if r.is_live), None)
     if trainee.is_email_confirmed or registration is None:
         flash(_("Your e-mail address is already confirmed."), "info")
-    elif services.notify_registered(registration):
-        flash(_("A new confirmation link is on its way to %(email)s.", email=trainee.email), "success")
     else:
-        flash(_("The e-mail could not be sent. Please try again later."), "error")
+        perform(lambda: services.notify_registered(registration),
+                success=_("A new confirmation link is on its way to %(email)s.", email=trainee.email))
     return redirect(url_for("registrations.mine"))
 
 

@@ -6,8 +6,6 @@ then the registration stays pending and is shown to coordinators flagged "addres
 confirmed": they may reject it, but not accept it nor put it on the waiting list.
 """
 import hashlib
-import logging
-import smtplib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from centre.models import (
     Role,
     SessionStatus,
     InvitationLetter,
+    OutboxMail,
     Trainee,
     TrainingSession,
     User,
@@ -41,8 +40,6 @@ from centre.models.types import utcnow
 from centre.pdf import render_pdf
 from centre.sessions.services import lock_session
 from centre.urls import absolute_url
-
-log = logging.getLogger(__name__)
 
 CONFIRMATION_SALT = "trainee-email-confirmation"
 CONFIRMATION_MAX_AGE = timedelta(days=7)
@@ -373,7 +370,7 @@ def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
     return trainee
 
 
-# E-mail to trainees, sent after the commit so that a slow or absent server never undoes a decision
+# E-mail to trainees, through the outbox in the transaction of the change (sent after its commit)
 
 
 def trainee_language(trainee: Trainee) -> str:
@@ -385,26 +382,22 @@ def _mail_name(trainee: Trainee, language: str) -> str:
     return trainee.full_name_ar if language == "ar" and trainee.full_name_ar else trainee.name
 
 
-def notify(registration: Registration, template: str, **context) -> bool:
-    """E-mail the trainee about their registration in their language; False if it could not go."""
+def notify(registration: Registration, template: str, **context) -> OutboxMail | None:
+    """Put a mail to the trainee about their registration in the outbox, in their language;
+    None for an anonymised trainee (no address left)."""
     trainee = registration.trainee
     if trainee.anonymised_at is not None:
-        return False
+        return None
     language = trainee_language(trainee)
 
     with force_locale(language):
         title = localized(registration.training_session, "title", language)
-    try:
-        mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
-                  registration=registration, s=registration.training_session,
-                  mine=absolute_url("registrations.mine"), **context)
-    except (OSError, smtplib.SMTPException):
-        log.exception("message %s to %s not sent", template, trainee.email)
-        return False
-    return True
+    return mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
+                     registration=registration, s=registration.training_session,
+                     mine=absolute_url("registrations.mine"), **context)
 
 
-def notify_registered(registration: Registration) -> bool:
+def notify_registered(registration: Registration) -> OutboxMail | None:
     """The acknowledgement; with the confirmation link while the address is not proved."""
     link = None
     if not registration.trainee.is_email_confirmed:
@@ -412,7 +405,7 @@ def notify_registered(registration: Registration) -> bool:
     return notify(registration, "registration_received", link=link, days=CONFIRMATION_MAX_AGE.days)
 
 
-def notify_decision(registration: Registration) -> bool:
+def notify_decision(registration: Registration) -> OutboxMail | None:
     return notify(registration, "registration_decided")
 
 

@@ -10,7 +10,7 @@ from centre.certificates.delivery import email_certificate
 from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import AuditEntry, Certificate, DocumentLanguage, FailedLogin, Role
+from centre.models import AuditEntry, Certificate, DocumentLanguage, FailedLogin, OutboxMail, Role
 from centre.models.types import utcnow
 from centre.registrations.personal_data import anonymise
 from centre.registrations.services import accepted_registrations
@@ -27,6 +27,7 @@ def test_anonymise_erases_the_address_from_every_audit_entry_and_failed_sign_in(
     assert authenticate(address.upper(), "wrong password", ip="192.0.2.9", now=utcnow()) is None
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(FailedLogin.id)).where(FailedLogin.email == address)) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMail.id)).where(OutboxMail.recipient == address)) == 1
 
     anonymise(trainee)
     db.session.commit()
@@ -34,6 +35,7 @@ def test_anonymise_erases_the_address_from_every_audit_entry_and_failed_sign_in(
                if address in str(e.details).lower()]
     assert holding == []
     assert db.session.scalar(sa.select(sa.func.count(FailedLogin.id)).where(FailedLogin.email == address)) == 0
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMail.id))) == 0  # its body named the trainee
     actions = {(e.entity, e.action) for e in db.session.scalars(sa.select(AuditEntry))}
     assert {("certificate", "email"), ("trainee", "anonymise")} <= actions  # the entries stay
 

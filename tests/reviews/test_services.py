@@ -106,6 +106,8 @@ def test_assigned_expert_is_told_by_email_in_their_language(in_review, create_ex
     user.locale = "ar"
     expert = create_expert(user=user)
     review = assign_reviewer(in_review, expert, None, due_on=date.today() + timedelta(days=10))
+    assert smtp_server.to(user.email) == []  # in the outbox until the assignment commits
+    db.session.commit()
     message, = smtp_server.to(user.email)
     assert in_review.code in message["Subject"] and message["Content-Language"] == "ar"
     assert f"/reviews/{review.id}" in message.get_content()
@@ -130,6 +132,7 @@ def test_conflict_of_interest_tells_the_coordinator(in_review, create_expert, cr
         declare_conflict(review, None, "  ")
     declare_conflict(review, None, "I co-wrote the programme")
     assert review.has_conflict
+    db.session.commit()
     message, = smtp_server.to(coordinator.email)
     assert "I co-wrote the programme" in message.get_content()
     with pytest.raises(DomainError, match="conflict of interest"):
@@ -157,9 +160,11 @@ def test_overdue_reviews_are_reminded_once_a_day(in_review, create_expert, creat
         review = assign_reviewer(in_review, expert, None, due_on=date.today() + timedelta(days=3))
         review.due_on = date.today() + timedelta(days=due)
     submit_review(in_review_review(in_review, done), None, recommendation=Recommendation.APPROVE, **SCORES)
+    db.session.commit()
     smtp_server.messages.clear()
     now = datetime.now(timezone.utc)
     assert [r.expert for r in remind_overdue(now)] == [late]
+    db.session.commit()
     assert len(smtp_server.to(late.user.email)) == 1
     assert remind_overdue(now + timedelta(hours=2)) == []  # not twice the same day
     assert [r.expert for r in remind_overdue(now + timedelta(days=1))] == [late]
