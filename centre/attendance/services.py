@@ -298,6 +298,9 @@ def eligibility(registration: Registration, result: AttendanceFigures | None = N
         return False, str(_l("The session is not completed."))
     if registration.status != RegistrationStatus.ACCEPTED:
         return False, str(_l("The registration is not accepted."))
+    if registration.trainee.anonymised_at is not None:
+        return False, str(_l("The trainee's personal data was erased at the retention limit: no certificate "
+                             "can be printed for them."))
     result = result or figures(registration, now)
     if result.slots == 0:
         return False, str(_l("The session has no slots."))

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.auth.services import authenticate
+from centre.certificates.bulk import plan_bulk
 from centre.certificates.delivery import email_certificate
 from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
@@ -72,3 +73,16 @@ def test_an_erased_certificate_verifies_as_erased_and_is_never_served_empty(app,
     result = runner.invoke(args=["certificates", "export", session_code, str(tmp_path / "out")])
     assert "1 certificates written" in result.output
     assert all(path.stat().st_size > 0 for path in (tmp_path / "out").iterdir())
+
+
+def test_no_certificate_is_issued_for_an_anonymised_trainee(ctx, completed):  # noqa: F811
+    """Anonymised, the trainee has no name left to print: a new certificate (another language,
+    a correction) is refused with the reason, and the bulk issue lists them as refused."""
+    registration, = accepted_registrations(completed(eligible=1))
+    anonymise(registration.trainee)
+    db.session.flush()
+    with pytest.raises(DomainError, match="erased at the retention limit"):
+        issue_certificate(registration, DocumentLanguage.AR, None)
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+    plan = plan_bulk(registration.training_session, None)
+    assert plan.todo == [] and [r.id for r, _ in plan.refused] == [registration.id]
