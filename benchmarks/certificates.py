@@ -11,7 +11,6 @@ Runs against a scratch SQLite database (or DATABASE_URL if set), brought to head
 migrations. Prints both times, certificates per second and the ratio app / floor.
 """
 import argparse
-import io
 import sys
 import tempfile
 import time
@@ -25,22 +24,17 @@ import os  # noqa: E402
 
 def seed(n: int, code: str):
     """A completed session with n accepted trainees who attended every slot (not timed)."""
-    from PIL import Image, ImageDraw
-
     from centre.attendance.services import save_marks
     from centre.certificates.signatories import add_signatory
     from centre.extensions import db
     from centre.models import (DocumentLanguage, Expert, Gender, Institution, MarkStatus, Recommendation,
                                Registration, RegistrationStatus, SessionStatus, Trainee)
     from centre.reviews.services import record_review
+    from centre.seed.common import drawn_signature
     from centre.sessions.services import change_status, create_session
 
     if not db.session.scalar(db.select(db.func.count()).select_from(db.text("signatory"))):
-        image = Image.new("RGB", (600, 200), "white")
-        ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG")
-        add_signatory("Fatima Zahra Alaoui", "Directrice du centre", buffer.getvalue(), None,
+        add_signatory("Fatima Zahra Alaoui", "Directrice du centre", drawn_signature(), None,
                       name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
     institution = Institution(name_fr="Médiateur de la République du Sénégal", name_ar="وسيط الجمهورية السنغالية",
                               name_en="Ombudsman of Senegal", country="SN")

@@ -327,7 +327,8 @@ def setup_data(env: dict, capacity: int, run: str) -> dict:
         sys.path.insert(0, str(ROOT))
         from datetime import date, timedelta
 
-        from centre import create_app, passwords
+        from centre import create_app
+        from centre.auth import passwords
         from centre.auth.services import create_user
         from centre.extensions import db
         from centre.models import Expert, Institution, Recommendation, Role, SessionStatus

@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from centre import audit, mail, passwords
+from centre import audit, mail
+from centre.auth import passwords
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import FailedLogin, Role, Trainee, User

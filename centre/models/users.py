@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from centre import passwords
+from centre.auth import passwords
 from centre.extensions import db
 from centre.models.types import UTCDateTime, enum_column, utcnow
 

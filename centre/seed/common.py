@@ -1,13 +1,24 @@
 """What the demo and the volume data share: the staff accounts, the partners, the named experts,
-people's names in Latin and Arabic script, and their e-mail addresses."""
+people's names in Latin and Arabic script, their e-mail addresses, and a drawn signature."""
+import io
 import random
 import unicodedata
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 
 from centre.extensions import db
 from centre.models import Agreement, Association, Gender, Institution, InstitutionKind, Role
+
+def drawn_signature() -> bytes:
+    """A signature-like stroke as a PNG, for a made-up signatory."""
+    image = Image.new("RGB", (600, 200), "white")
+    ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
 
 #: One password for every demo account; the CLI prints it with the accounts.
 DEMO_PASSWORD = "demo-centre-2026"

@@ -27,7 +27,6 @@ writes one per mark), trainees' account creation and e-mail confirmation (volume
 account), and trainer assignments.
 """
 import heapq
-import io
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -36,7 +35,6 @@ from datetime import date, datetime, time, timedelta
 from time import perf_counter
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw
 
 from centre import clock
 from centre.attendance.services import MARKING_STATUSES, slot_has_ended
@@ -83,6 +81,7 @@ from centre.seed.common import (
     DEMO_PASSWORD,
     STAFF_ACCOUNTS,
     add_partners,
+    drawn_signature,
     email_address,
     named_experts,
     person_name,
@@ -530,11 +529,7 @@ def _insert(table, rows: list[dict], batch: int = 5000) -> None:
 
 
 def _add_signatory(actor) -> None:
-    image = Image.new("RGB", (600, 200), "white")
-    ImageDraw.Draw(image).line([(10, 180), (300, 20), (590, 170)], fill="navy", width=6)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    add_signatory("Rachid Amrani", "Directeur du centre", buffer.getvalue(), actor,
+    add_signatory("Rachid Amrani", "Directeur du centre", drawn_signature(), actor,
                   name_ar="رشيد العمراني", title_ar="مدير المركز")
 
 

@@ -6,7 +6,7 @@ import argon2
 import pytest
 from werkzeug.security import generate_password_hash
 
-from centre import passwords
+from centre.auth import passwords
 from config import Config
 from centre.auth.services import authenticate, create_user as create_account
 from centre.extensions import db

@@ -4,8 +4,7 @@ OWASP's Password Storage Cheat Sheet asks at least m=19 MiB, t=2, p=1 for Argon2
 older `scrypt:`/`pbkdf2:` hashes still verify; `needs_rehash` says which stored hashes (those,
 and Argon2 hashes made with other parameters) the next successful sign-in replaces.
 
-A top-level module rather than `centre/auth/passwords.py`: the models use it, and importing the
-auth package runs its routes, which import the models.
+The models use it (User.set_password): it imports nothing of the app but its config.
 """
 from functools import lru_cache
 
