@@ -8,7 +8,7 @@ growing leftwards, the first year on the right. Each chart is an image for assis
 
 WeasyPrint 70 draws an SVG text in left-to-right order word by word, whatever its direction: an
 Arabic label of two words would print its words swapped. So the PDF draws horizontal charts as a
-table — the label in HTML, shaped and ordered right, and the bar as a small SVG (bar_svg);
+table — the label in HTML, shaped and ordered right, and the bar as a coloured box (bar_percent);
 the column chart, whose labels are years, prints as it is.
 """
 import itertools
@@ -87,14 +87,12 @@ def horizontal_bars(bars: list[Bar], title: str, direction: str = "ltr", maximum
     return Markup("".join(parts))
 
 
-def bar_svg(bar: Bar, maximum: float, direction: str = "ltr", colour: str = COLOURS[0]) -> Markup:
-    """One bar, growing from the start of the reading direction, for a row of a table."""
-    width, height = 100, 10
-    length = width * max(bar.value, 0) / (maximum or 1)
-    x = width - length if direction == "rtl" else 0
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" aria-hidden="true" viewBox="0 0 {width} {height}" '
-                  f'width="{width}" height="{height}" preserveAspectRatio="none">'
-                  f'<rect x="{x:.2f}" y="0" width="{length:.2f}" height="{height}" fill="{colour}"/></svg>')
+def bar_percent(bar: Bar, maximum: float) -> str:
+    """How long a PDF table row's bar is, as a percentage of its cell ("42.50"): the PDF draws it as
+    a coloured box of that width, which starts on the reading direction's side by itself. A box
+    lays out about ten times faster than an inline SVG image (profiled: the SVGs were a sixth of
+    the activity report's render)."""
+    return f"{100 * min(max(bar.value, 0), maximum or 1) / (maximum or 1):.2f}"
 
 
 def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: str = COLOURS[0],

@@ -7,7 +7,7 @@ from centre.i18n import current_language, text_direction
 from centre.pdf import render_pdf, require_arabic_font
 from centre.reports import bp
 from centre.reports import services
-from centre.reports.charts import bar_svg, report_charts
+from centre.reports.charts import bar_percent, report_charts
 from centre.reports.forms import PeriodForm, ReportForm
 
 
@@ -50,6 +50,6 @@ def activity_pdf():
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
         pdf = render_pdf("pdf/activity_report.html", reuse=True, report=report, language=language, direction=direction,
-                         charts=report_charts(report, language, direction), bar_svg=bar_svg)
+                         charts=report_charts(report, language, direction), bar_percent=bar_percent)
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -8,14 +8,14 @@ import sqlalchemy as sa
 
 from centre.extensions import db
 from centre.models import SessionStatus
-from centre.reports.charts import LABEL, WIDTH, Bar, bar_svg, horizontal_bars, vertical_bars
+from centre.reports.charts import LABEL, WIDTH, Bar, bar_percent, horizontal_bars, vertical_bars
 
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
 CHARTS = 7  #: kinds, regions, countries, associations, genders, years, attendance per session
 
 
-def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+def pdf_text(data: bytes, *options: str) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", *options, "-", "-"], input=data, capture_output=True,
                           check=True).stdout.decode()
 
 
@@ -138,6 +138,10 @@ def test_activity_report_in_french_and_in_arabic_whatever_the_page_language(clie
     assert "Gestion des plaintes" in text and "تدبير الشكايات" not in text
     assert "2 au 3 mars 2026" in text
     assert "Sénégal" in text and "Maroc" in text  # the country chart's labels, in French
+    # Each session's attendance rate is a column of its row (no longer a chart of one bar a session).
+    assert "Taux de présence" in text
+    rows = [line.split() for line in pdf_text(french.data, "-layout").splitlines() if "R-2026-" in line]
+    assert len(rows) == 2 and all(re.fullmatch(r"\d+(,\d)?", row[-2]) and row[-1] == "%" for row in rows), rows
 
     arabic = client.get("/reports/activity.pdf", query_string={**YEAR, "language": "ar"})
     assert arabic.status_code == 200 and arabic.data.startswith(b"%PDF")
@@ -180,8 +184,8 @@ def test_charts_escape_their_text_and_mirror_in_right_to_left():
     first = re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', rtl)
     assert float(first[1]) + float(first[2]) == pytest.approx(WIDTH - LABEL)  # the bar ends on the right axis
     assert re.search(r'<rect x="([\d.]+)"', ltr)[1] == str(LABEL)  # and starts on the left one
-    assert 'x="0.00"' in str(bar_svg(Bar("a", 1, "1"), 2, "ltr"))
-    assert 'x="50.00"' in str(bar_svg(Bar("a", 1, "1"), 2, "rtl"))
+    assert bar_percent(Bar("a", 1, "1"), 2) == "50.00"  # a box whose start follows the direction
+    assert bar_percent(Bar("a", -1, "-1"), 2) == "0.00" and bar_percent(Bar("a", 3, "3"), 0) == "100.00"
     columns = str(vertical_bars([Bar("2025", 1, "1"), Bar("2026", 2, "2")], "t", "rtl"))
     assert columns.index(">2026<") < columns.index(">2025<")  # the first year drawn on the right, last
 
