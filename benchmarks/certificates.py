@@ -14,60 +14,11 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import os  # noqa: E402
-
-
-def seed(n: int, code: str):
-    """A completed session with n accepted trainees who attended every slot (not timed)."""
-    from centre.attendance.services import save_marks
-    from centre.certificates.signatories import add_signatory
-    from centre.extensions import db
-    from centre.models import (DocumentLanguage, Expert, Gender, Institution, MarkStatus, Recommendation,
-                               Registration, RegistrationStatus, SessionStatus, Trainee)
-    from centre.reviews.services import record_review
-    from centre.seed.common import drawn_signature
-    from centre.sessions.services import change_status, create_session
-
-    if not db.session.scalar(db.select(db.func.count()).select_from(db.text("signatory"))):
-        add_signatory("Fatima Zahra Alaoui", "Directrice du centre", drawn_signature(), None,
-                      name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
-    institution = Institution(name_fr="Médiateur de la République du Sénégal", name_ar="وسيط الجمهورية السنغالية",
-                              name_en="Ombudsman of Senegal", country="SN")
-    start = date(2026, 3, 2)
-    training_session = create_session(code=code, title_fr="Gestion des plaintes", title_ar="تدبير الشكايات",
-                                      title_en="Complaint handling", theme_fr="-", theme_ar="-", venue_fr="Rabat",
-                                      venue_ar="الرباط", venue_en="Rabat", start_on=start,
-                                      end_on=start + timedelta(days=4), capacity=n, registration_deadline=None)
-    for status in (SessionStatus.IN_REVIEW, SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED,
-                   SessionStatus.IN_PROGRESS):
-        if status == SessionStatus.APPROVED:
-            for nationality in ("MA", "FR"):
-                expert = Expert(given_name="Expert", family_name=nationality + code, full_name_ar="خبير",
-                                nationality=nationality, speciality="Médiation")
-                db.session.add(expert)
-                record_review(training_session, expert, score_relevance=5, score_methodology=4, score_audience=4,
-                              recommendation=Recommendation.APPROVE)
-        change_status(training_session, status)
-    registrations = []
-    for i in range(n):
-        trainee = Trainee(given_name="Aminata", family_name=f"Diallo {code}-{i}", full_name_ar="أميناتا ديالو",
-                          gender=Gender.FEMALE, nationality="SN", position="Chargée d'études",
-                          email=f"t{code}-{i}@example.org", certificate_language=DocumentLanguage.BILINGUAL,
-                          institution=institution)
-        registrations.append(Registration(training_session=training_session, trainee=trainee,
-                                          status=RegistrationStatus.ACCEPTED))
-    db.session.add_all(registrations)
-    db.session.flush()
-    save_marks(training_session, {(r.id, s.id): MarkStatus.PRESENT for r in registrations
-                                  for s in training_session.slots}, None)
-    change_status(training_session, SessionStatus.COMPLETED)
-    db.session.commit()
-    return training_session
 
 
 def main():
@@ -84,6 +35,7 @@ def main():
     from centre.extensions import db
     from centre.models import DocumentLanguage
     from centre.pdf import render_pdf
+    from centre.seed.bulk import completed_session
 
     scratch = tempfile.mkdtemp(prefix="centre-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
@@ -92,7 +44,8 @@ def main():
     with app.app_context():
         flask_migrate.upgrade()
         stamp = str(int(time.time()))
-        cold_session, warm_session = seed(args.n, f"B{stamp}a"), seed(args.n, f"B{stamp}b")
+        cold_session, warm_session = (completed_session(args.n, f"B{stamp}a"),
+                                       completed_session(args.n, f"B{stamp}b"))
         print(f"N = {args.n} bilingual certificates, {workers()} "
               f"rendering processes, {os.cpu_count()} cores, database {db.engine.dialect.name}")
 
