@@ -157,6 +157,17 @@ def marks_of(training_session: TrainingSession,
     return {(m.registration_id, m.slot_id): m for m in db.session.scalars(query)}
 
 
+def attended_hours(registration: Registration) -> float:
+    """Hours of the slots the trainee attended (present or late), to the quarter hour."""
+    rows = db.session.execute(
+        sa.select(Slot.starts_at, Slot.ends_at).join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
+        .where(AttendanceMark.registration_id == registration.id,
+               AttendanceMark.status.in_((MarkStatus.PRESENT, MarkStatus.LATE)))
+    )
+    seconds = sum((ends_at - starts_at).total_seconds() for starts_at, ends_at in rows)
+    return round(seconds / 900) / 4
+
+
 # QR self check-in --------------------------------------------------------------------------
 
 

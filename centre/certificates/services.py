@@ -12,6 +12,7 @@ from centre.attendance.services import eligibility
 from centre.certificates.printing import SIDES, jobs_of, printed_fields, render_job
 from centre.certificates.signatories import active_signatories
 from centre.certificates.verification import new_verification_code
+from centre.credentials.services import build_credential
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import centre_zone
@@ -79,6 +80,8 @@ def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], act
         db.session.get(CertificateSequence, issued_on.year).last_value -= len(numbers) - len(batch)
     db.session.add_all(certificates)
     db.session.flush()
+    for certificate in certificates:  # after the flush: its id is its bit in the status list
+        certificate.credential = build_credential(certificate)
     if replaces is not None:
         replaces.replaced_by = certificates[0]
     return certificates
