@@ -53,7 +53,7 @@ def jwks_():
     return _json(jwks(), "application/jwk-set+json")
 
 
-@bp.route("/credentials/status/<int:list_id>")
+@bp.route("/credentials/status/<int:list_id>.json")
 def status_list(list_id):
     """A Bitstring Status List credential, signed as it stands now; short-lived in caches."""
     if list_id * STATUS_LIST_SIZE > (db.session.scalar(db.select(db.func.max(Certificate.id))) or 0):

@@ -8,7 +8,7 @@ signatures are deterministic, created at the certificate's issue time, so every 
 a credential is the same bytes as long as the keys are the same.
 
 Its `credentialStatus` points into a Bitstring Status List (revocation) that the app serves,
-signed, at /credentials/status/<list>: the bit of a certificate is its id. It is set when
+signed, at /credentials/status/<list>.json: the bit of a certificate is its id. It is set when
 the certificate is revoked or replaced; not when its holder's data is erased, since the
 credential the holder keeps still says only what was true (see README).
 """
@@ -331,10 +331,10 @@ def _status(credential: dict, status_list: dict, did_doc: dict) -> tuple[bool | 
 def _status_list_for(credential: dict, now: datetime) -> dict | None:
     """This app's status list the credential names, built as /credentials/status/<n> serves it."""
     entry = credential.get("credentialStatus") or {}
-    prefix = absolute_url("credentials.status_list", list_id=0).removesuffix("0")
+    prefix = absolute_url("credentials.status_list", list_id=0).removesuffix("0.json")
     url = entry.get("statusListCredential", "") if isinstance(entry, dict) else ""
-    number = url.removeprefix(prefix)
-    if not url.startswith(prefix) or not number.isdigit():
+    number = url.removeprefix(prefix).removesuffix(".json")
+    if not url.startswith(prefix) or not url.endswith(".json") or not number.isdigit():
         return None
     return status_list_credential(int(number), now)
 

@@ -147,7 +147,7 @@ def test_credential_has_the_shape_of_the_open_badges_sample(issued):
     assert float(results["hours"]) == pytest.approx(8 * hours_per_slot) and results["attendance"] == "80"
     status = credential["credentialStatus"]
     assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
-    assert status["statusListIndex"] == str(issued.id) and status["statusListCredential"].endswith("/credentials/status/0")
+    assert status["statusListIndex"] == str(issued.id) and status["statusListCredential"].endswith("/credentials/status/0.json")
     proof = credential["proof"]
     assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(issuer["id"] + "#z6Mk")
     check_round_trip({k: v for k, v in credential.items() if k != "proof"})
@@ -199,7 +199,7 @@ def test_revoked_and_replaced_credentials_verify_as_revoked(issued, client):
     db.session.commit()
     for result in (verify_credential(credential, utcnow()), verify_jwt(token, utcnow())):
         assert result.proof.verified and result.revoked is True and not result.valid
-    status_list = json.loads(client.get("/credentials/status/0").data)
+    status_list = json.loads(client.get("/credentials/status/0.json").data)
     assert decode_bit(status_list["credentialSubject"]["encodedList"], issued.id) is True
     assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
 
