@@ -54,7 +54,7 @@ class Certificate(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the Open Badges 3.0 credential, unsigned, as built when issued (centre/credentials);
     #: None before it is built, and once its holder's data is erased
-    credential: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
+    credential: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True), deferred=True)
 
     registration: Mapped[Registration] = relationship()
     issued_by: Mapped[User | None] = relationship()

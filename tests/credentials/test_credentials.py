@@ -280,7 +280,8 @@ def test_missing_keys_in_production_are_a_clear_error(issued, database_url, tmp_
         with pytest.raises(CredentialKeysMissing, match="CENTRE_CREDENTIAL_ED25519_KEY names .*none.pem, which does not exist"):
             issuer_keys()
     response = app.test_client().get("/.well-known/did.json", base_url="https://centre.example.org")
-    assert response.status_code == 503 and "signing keys are missing" in response.get_data(as_text=True)
+    assert response.status_code == 503  # in French, the default language
+    assert "les clés de signature du centre sont absentes" in response.get_data(as_text=True)
 
 
 def test_dev_keys_command_writes_the_keys_the_app_then_signs_with(tmp_path):
@@ -296,3 +297,28 @@ def test_dev_keys_command_writes_the_keys_the_app_then_signs_with(tmp_path):
         assert keys.rsa.private_key.key_size == 2048
     again = app.test_cli_runner().invoke(args=["credentials", "dev-keys"])
     assert "already there" in again.output and ed.read_bytes() == ed.read_bytes()
+
+
+def test_verify_command_checks_a_downloaded_file(issued, runner, tmp_path):
+    good, token = tmp_path / "good.json", tmp_path / "good.jwt"
+    good.write_text(json.dumps(signed_credential(issued), ensure_ascii=False), encoding="utf-8")
+    token.write_text(credential_jwt(issued))
+    for path in (good, token):
+        result = runner.invoke(args=["credentials", "verify", str(path)])
+        assert result.exit_code == 0 and "proof: valid" in result.output and "status: not revoked" in result.output
+    forged = json.loads(good.read_text(encoding="utf-8"))
+    forged["credentialSubject"]["name"][0]["@value"] = "Someone Else"
+    (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    result = runner.invoke(args=["credentials", "verify", str(tmp_path / "forged.json")])
+    assert result.exit_code == 1 and "INVALID signature does not match the document" in result.output
+
+
+def test_backfill_builds_the_credentials_of_older_certificates(issued, runner):
+    issued.credential = None
+    db.session.commit()
+    result = runner.invoke(args=["credentials", "backfill"])
+    assert "1 credential(s) built." in result.output
+    db.session.expire_all()
+    assert issued.credential["credentialStatus"]["statusListIndex"] == str(issued.id)
+    assert verify_credential(signed_credential(issued), utcnow()).valid
+    assert "0 credential(s) built." in runner.invoke(args=["credentials", "backfill"]).output
