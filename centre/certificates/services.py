@@ -80,21 +80,21 @@ def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], act
         db.session.get(CertificateSequence, issued_on.year).last_value -= len(numbers) - len(batch)
     db.session.add_all(certificates)
     db.session.flush()
-    for certificate in certificates:  # after the flush: its id is its bit in the status list
-        certificate.credential = build_credential(certificate)
     if replaces is not None:
         replaces.replaced_by = certificates[0]
     return certificates
 
 
 def store_rendered(certificates: list[Certificate], pdfs: list[bytes], actor: User | None) -> list[Certificate]:
-    """Store each rendered certificate's bytes and hash, once, and audit the issue."""
+    """Store each rendered certificate's bytes and hash, and its Open Badges credential (built
+    now, outside the numbering lock), once, and audit the issue."""
     done = []
     for certificate, pdf in zip(certificates, pdfs):
         digest = hashlib.sha256(pdf).hexdigest()
         stored = db.session.execute(
             sa.update(Certificate).where(Certificate.id == certificate.id, Certificate.sha256 == Certificate.PENDING)
-            .values(pdf=pdf, sha256=digest).execution_options(synchronize_session=False)
+            .values(pdf=pdf, sha256=digest, credential=build_credential(certificate))
+            .execution_options(synchronize_session=False)
         ).rowcount
         if stored:  # else another run completed it first
             audit.record(certificate, "issue", to_state="valid", actor=actor, number=certificate.number,

@@ -12,6 +12,7 @@ from joserfc import jws, jwt
 from joserfc.jwk import RSAKey
 
 from centre import create_app
+from centre.certificates.bulk import issue_for_session
 from centre.certificates.services import issue_certificate, replace_certificate, revoke_certificate
 from centre.credentials.jsonld import OB_V3, VC_V2, BundledLoader, ContextRefused, canonize, check_round_trip
 from centre.credentials.keys import CredentialKeysMissing, issuer_keys
@@ -322,3 +323,20 @@ def test_backfill_builds_the_credentials_of_older_certificates(issued, runner):
     assert issued.credential["credentialStatus"]["statusListIndex"] == str(issued.id)
     assert verify_credential(signed_credential(issued), utcnow()).valid
     assert "0 credential(s) built." in runner.invoke(args=["credentials", "backfill"]).output
+
+
+def test_a_bulk_issue_gives_each_certificate_its_credential_and_bit(ctx, create_session, create_registration, mark_all):
+    training_session = create_session(SessionStatus.IN_PROGRESS)
+    for present in (10, 9):
+        mark_all(create_registration(training_session), present=present)
+    change_status(training_session, SessionStatus.COMPLETED)
+    db.session.commit()
+    issued, _ = issue_for_session(training_session, DocumentLanguage.FR, None)
+    assert len(issued) == 2
+    indexes = set()
+    for certificate in issued:
+        db.session.refresh(certificate)
+        assert certificate.credential["credentialStatus"]["statusListIndex"] == str(certificate.id)
+        indexes.add(certificate.id)
+        assert verify_credential(signed_credential(certificate), utcnow()).valid
+    assert len(indexes) == 2
