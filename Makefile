@@ -39,6 +39,7 @@ run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	CENTRE_ENV=development $(FLASK) credentials dev-keys   # throw-away keys for the credentials, once
 	HOST=$(HOST) exec $(VENV)/bin/honcho start --procfile Procfile.dev --port $(PORT)
 
 # The web server alone (development), as `make run` starts it.

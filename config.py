@@ -121,11 +121,22 @@ class Config:
         # The daily schedules, at these times of day in the centre's time zone.
         self.REVIEW_REMINDERS_AT = env("CENTRE_REVIEW_REMINDERS_AT", "08:00")
         self.PRUNING_AT = env("CENTRE_PRUNING_AT", "03:30")
+        # The Open Badges credentials' signing keys (centre/credentials/keys.py): PEM files, an
+        # Ed25519 key for the Data Integrity proofs and an RSA key for the VC-JWTs.
+        self.CREDENTIAL_ED25519_KEY = env("CENTRE_CREDENTIAL_ED25519_KEY", "")
+        self.CREDENTIAL_RSA_KEY = env("CENTRE_CREDENTIAL_RSA_KEY", "")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = True
+
+    def __init__(self):
+        super().__init__()
+        # Where `flask credentials dev-keys` writes the development keys (and `make run` looks).
+        keys = Path(os.environ.get("CENTRE_INSTANCE_DIR", BASE_DIR / "instance")) / "credentials"
+        self.CREDENTIAL_ED25519_KEY = self.CREDENTIAL_ED25519_KEY or str(keys / "ed25519.pem")
+        self.CREDENTIAL_RSA_KEY = self.CREDENTIAL_RSA_KEY or str(keys / "rsa.pem")
 
 
 class TestConfig(Config):

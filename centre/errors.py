@@ -26,6 +26,7 @@ ERROR_TEXTS = {
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
+    503: (_l("Unavailable"), _l("This service is unavailable at the moment. Please try again later.")),
     500: (_l("Server error"), _l("Something went wrong on our side. The team has been told.")),
 }
 
@@ -37,7 +38,7 @@ def error_page(code, text=None):
 
 
 def register_error_handlers(app):
-    for code in (c for c in ERROR_TEXTS if c != 500):
+    for code in (c for c in ERROR_TEXTS if c not in (500, 503)):
         app.register_error_handler(code, lambda e, code=code: error_page(code))
 
     @app.errorhandler(CSRFError)

@@ -106,6 +106,13 @@ ACCESS: dict[str, frozenset] = {
     "certificates.signatories": ADMIN,
     "certificates.withdraw_signatory": ADMIN,
     "certificates.signature_image": ADMIN,
+    # Open Badges credentials: what any verifier fetches; a credential by its verification code
+    "credentials.did_document": PUBLIC,
+    "credentials.did_document_path": PUBLIC,
+    "credentials.jwks": PUBLIC,
+    "credentials.status_list": PUBLIC,
+    "credentials.credential_json": PUBLIC,
+    "credentials.credential_jwt": PUBLIC,
     # partner institutions and their agreements (DESIGN: coordinators manage partners)
     "institutions.index": STAFF,
     "institutions.create": STAFF,

@@ -30,3 +30,14 @@ def run_fails(job, progress):
 @job_kind("test.refused", _l("Test: refused"))
 def run_refused(job, progress):
     raise DomainError(_l("The session was cancelled meanwhile."))
+
+
+@job_kind("test.reads_at_end", _l("Test: reads after its last progress"))
+def run_reads_at_end(job, progress):
+    """Commits its progress, then reads its own row again (expired by that commit), which opens a
+    transaction — on SQLite, with the write lock — that the job's end commits; meanwhile the
+    heartbeat, beating every 0.2 s in the tests, waits for that lock."""
+    progress(1, 1)
+    params = dict(job.params)
+    time.sleep(0.5)  # a beat falls inside the open transaction
+    return {"params": params}

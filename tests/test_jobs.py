@@ -209,6 +209,18 @@ def test_sigterm_stops_an_idle_worker_promptly(jobs_app, start_worker):
     assert time.monotonic() - started < 5
 
 
+def test_a_task_ending_inside_a_transaction_ends_at_once_not_after_the_heartbeats_lock_wait(jobs_app):
+    """The heartbeat's last beat, blocked on SQLite's write lock that the task's own open
+    transaction holds, used to hold the job's end for the whole busy timeout (30 s)."""
+    job_id = enqueue(jobs_app, "test.reads_at_end", mark="x")
+    with jobs_app.app_context():
+        started = time.monotonic()
+        assert services.execute_job(job_id) == JobStatus.DONE
+        elapsed = time.monotonic() - started
+    assert elapsed < 5, f"the job took {elapsed:.1f} s to end"
+    assert job_row(jobs_app, job_id).result == {"params": {"mark": "x"}}
+
+
 def test_failing_task_ends_failed_with_its_error_after_its_retries(jobs_app, start_worker):
     job_id = enqueue(jobs_app, "test.fails")
     start_worker()

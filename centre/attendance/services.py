@@ -157,6 +157,25 @@ def marks_of(training_session: TrainingSession,
     return {(m.registration_id, m.slot_id): m for m in db.session.scalars(query)}
 
 
+def attended_hours(registration: Registration) -> float:
+    """Hours of the slots the trainee attended (present or late), to the quarter hour."""
+    return attended_hours_of([registration.id])[registration.id]
+
+
+def attended_hours_of(registration_ids: list[int]) -> dict[int, float]:
+    """attended_hours of several registrations, in one query."""
+    seconds = dict.fromkeys(registration_ids, 0.0)
+    rows = db.session.execute(
+        sa.select(AttendanceMark.registration_id, Slot.starts_at, Slot.ends_at)
+        .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
+        .where(AttendanceMark.registration_id.in_(registration_ids),
+               AttendanceMark.status.in_((MarkStatus.PRESENT, MarkStatus.LATE)))
+    )
+    for registration_id, starts_at, ends_at in rows:
+        seconds[registration_id] += (ends_at - starts_at).total_seconds()
+    return {rid: round(total / 900) / 4 for rid, total in seconds.items()}
+
+
 # QR self check-in --------------------------------------------------------------------------
 
 

@@ -169,13 +169,14 @@ def run_bulk_issue(job: Job, progress) -> dict:
 
 
 def _issue_for_job(job: Job, progress) -> dict:
-    training_session = db.session.get(TrainingSession, job.params["session_id"])
+    params = dict(job.params)  # read once: each commit expires the job's row
+    training_session = db.session.get(TrainingSession, params["session_id"])
     if training_session is None:
         raise DomainError(_l("The session no longer exists: no certificate was issued."))
     if training_session.status != SessionStatus.COMPLETED:
         raise DomainError(_l("The session is %(status)s, not completed: no certificate was issued.",
                              status=str(training_session.status.label).lower()))
-    language = DocumentLanguage(job.params["language"]) if job.params.get("language") else None
+    language = DocumentLanguage(params["language"]) if params.get("language") else None
     earlier = job.progress_done  # stored by the job's earlier runs
     plan = plan_bulk(training_session, language)
     total = earlier + len(pending_of(training_session)) + len(plan.todo)  # pending: reserved, not stored
@@ -184,7 +185,7 @@ def _issue_for_job(job: Job, progress) -> dict:
 
     def stored(certificates):
         issued_now.extend(certificates)
-        if job.params.get("email"):
+        if params.get("email"):
             report = email_each(certificates, job.actor)
             mails["refused"] += [{"number": c.number, "email": c.registration.trainee.email, "error": reason}
                                  for c, reason in report.failed]
@@ -195,7 +196,7 @@ def _issue_for_job(job: Job, progress) -> dict:
     issued = earlier + len(issued_now)
     result = {"issued": issued, "already": plan.already - earlier,
               "refused": [{"name": r.trainee.name, "reason": reason} for r, reason in plan.refused]}
-    if job.params.get("email"):
+    if params.get("email"):
         result["emailed"] = issued - len(mails["refused"])
         result["mail_refused"] = mails["refused"]
     return result

@@ -12,6 +12,7 @@ from centre.attendance.services import eligibility
 from centre.certificates.printing import SIDES, jobs_of, printed_fields, render_job
 from centre.certificates.signatories import active_signatories
 from centre.certificates.verification import new_verification_code
+from centre.credentials.services import credentials_of
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import centre_zone
@@ -85,13 +86,16 @@ def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], act
 
 
 def store_rendered(certificates: list[Certificate], pdfs: list[bytes], actor: User | None) -> list[Certificate]:
-    """Store each rendered certificate's bytes and hash, once, and audit the issue."""
+    """Store each rendered certificate's bytes and hash, and its Open Badges credential (built
+    now, outside the numbering lock), once, and audit the issue."""
     done = []
+    credentials = credentials_of(certificates)
     for certificate, pdf in zip(certificates, pdfs):
         digest = hashlib.sha256(pdf).hexdigest()
         stored = db.session.execute(
             sa.update(Certificate).where(Certificate.id == certificate.id, Certificate.sha256 == Certificate.PENDING)
-            .values(pdf=pdf, sha256=digest).execution_options(synchronize_session=False)
+            .values(pdf=pdf, sha256=digest, credential=credentials[certificate.id])
+            .execution_options(synchronize_session=False)
         ).rowcount
         if stored:  # else another run completed it first
             audit.record(certificate, "issue", to_state="valid", actor=actor, number=certificate.number,

@@ -187,8 +187,12 @@ class Heartbeat(threading.Thread):
                 logger.warning("Job %s: heartbeat not recorded", self.job_id, exc_info=True)
 
     def stop(self):
+        """Stop beating. Waits a moment at most: a beat blocked on the database (SQLite's write
+        lock, held by the job's own transaction until it ends) must not hold the job's end back
+        — it would wait for that very transaction. A late beat writes nothing: the job is not
+        running any more."""
         self.stopped.set()
-        self.join()
+        self.join(timeout=1.0)
 
 
 def execute_job(job_id: int) -> JobStatus | None:

@@ -52,6 +52,9 @@ class Certificate(db.Model):
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
     #: when the holder's personal data (the PDF's bytes, the printed names) was erased
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the Open Badges 3.0 credential, unsigned, as built when issued (centre/credentials);
+    #: None before it is built, and once its holder's data is erased
+    credential: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True), deferred=True)
 
     registration: Mapped[Registration] = relationship()
     issued_by: Mapped[User | None] = relationship()

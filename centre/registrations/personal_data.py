@@ -114,6 +114,7 @@ def anonymise(trainee: Trainee, actor=None) -> None:
         before = certificate.state
         certificate.printed = {k: ("" if k in PRINTED_PERSONAL else v) for k, v in certificate.printed.items()}
         certificate.pdf = b""  # the bytes print the name; the SHA-256 still proves a presented copy genuine
+        certificate.credential = None  # names and e-mail hash; a copy the holder kept still verifies
         certificate.erased_at = erased_at
         audit.record(certificate, "erase", from_state=before, to_state=certificate.state, actor=actor)
     erase_addresses(addresses)
