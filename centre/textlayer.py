@@ -1,69 +1,91 @@
 """The text layer of the PDFs WeasyPrint writes: every glyph copies as the text it was drawn for.
 
-What is wrong in WeasyPrint 70 (upstream Kozea/WeasyPrint#2841): a PDF's text layer maps each code
-of a font's content stream to text through the font's ToUnicode map, and WeasyPrint writes each
-glyph under its glyph id, mapped to the text of the first cluster the glyph was drawn in
+What is wrong in WeasyPrint 70 (upstream Kozea/WeasyPrint#2841). A PDF's text layer maps each code
+of a font in the page's content to text through the font's ToUnicode map. WeasyPrint writes each
+glyph under its glyph id, mapped to the text of the first cluster it was drawn in
 (weasyprint/draw/text.py, draw_first_line: ``if glyph_id not in font.to_unicode``). An Arabic font
-draws one glyph in several contexts: a lam that is the second glyph of a two-glyph cluster gets
-the empty text, a glyph first drawn for a ligature gets the ligature's letters. Drawn again
-elsewhere, for another letter, it copies as that first text: "المملكة" copies as "المم كة". The page
-looks right; copying, searching and screen readers get the words wrong. Every Arabic font on
-Debian loses words this way.
+draws one glyph in several contexts: the second glyph of a cluster drawn with two gets the empty
+text, and when it is drawn again alone, for a letter, it copies as nothing. And when a cluster is
+drawn with two glyphs that both have a width (Amiri draws some lams so), the glyph left empty is a
+gap between letters that text extraction takes for a space. "تلقي" copies as "ت قي", "المملكة" as
+"المم لكة": the page looks right, copying, searching and screen readers get the words wrong. Every
+Arabic font on Debian loses words this way.
 
-What this module does: the first text a glyph is drawn for keeps the glyph id as its code, as
-before. When the glyph is drawn for another text, it is written under a code of its own (an alias,
-taken from the top of the two-byte code space, downwards, far above the font's glyph ids), whose
-ToUnicode entry is that text, and the font's Encoding CMap maps the alias back to the glyph. Same
-glyph, same widths, same positions: the page is drawn exactly as before; only codes in the
-content stream and the font's two maps differ. Every viewer reads it (ToUnicode and Encoding
-CMaps are plain PDF), unlike /ActualText spans, which poppler lays out left to right and then
-reverses in a right-to-left line.
+What this module does, as WeasyPrint writes each line of text:
+  * A glyph drawn for another text than the one its id already stands for is written under a
+    code of its own, an alias, whose ToUnicode entry is that text; the font's Encoding CMap maps
+    the alias back to the glyph. Aliases are counted upwards from the font's glyph count plus
+    KEPT_FOR_MISSING_GLYPHS. Plain PDF that every viewer reads.
+  * The glyphs of a cluster drawn with several glyphs are marked together as one span whose
+    /ActualText is the cluster's text, so that the cluster's letters cover all its glyphs.
+    (Only there: poppler spreads an /ActualText over its span from left to right and then reverses
+    right-to-left text, so a span of several Arabic letters would copy backwards; a cluster is
+    usually one letter. Readers that ignore /ActualText, Apple's Preview among them, still get the
+    aliases.)
+The glyphs, their widths and positions are those WeasyPrint writes: the page looks the same,
+pixel for pixel (tests/test_textlayer.py compares); only codes in the page's content, the font's
+two maps and the marked spans differ.
 
-How: two hooks into WeasyPrint, installed by install(), which centre.pdf calls before each render.
-  * draw_first_line (weasyprint.draw.text) draws one line of text. While it runs, the stream's
-    show_text is replaced by one that rewrites the glyph codes of the strings it shows: the text
-    of each glyph is worked out as draw_first_line works it out (the glyph's cluster), and a glyph
-    whose id already stands for another text is given its alias.
-  * _build_vector_font_dictionary (weasyprint.pdf.fonts) writes a font's PDF dictionaries. For a
-    font with aliases, its Encoding becomes a CMap mapping each code to its glyph (aliases to the
-    glyph they stand for, glyphs missing from the font to .notdef as WeasyPrint does, others to
-    themselves).
-Both are pinned to WeasyPrint 70.0: install() hooks nothing on another version (and says so in
-the log), and tests/test_textlayer.py fails while the hooked functions' source differs from the
-source this was written against. What it does not cover: fonts embedded whole (WeasyPrint's
-full_fonts option, form fields), bitmap and colour (emoji) fonts; Centre's documents use none.
+How: two hooks, put in place by install(), which centre.pdf calls before its first document.
+  * weasyprint.draw.text.draw_first_line draws one line of text. While it runs, the stream's
+    show_text is replaced by one that rewrites the glyph codes of the strings shown, and cuts them
+    around multi-glyph clusters to mark those: the glyphs of the line and their text are worked out
+    as draw_first_line works them out (each glyph's cluster in the line's text).
+  * weasyprint.pdf.fonts._build_vector_font_dictionary writes a font's PDF dictionaries. For a
+    font with aliases, its Encoding becomes a CMap mapping each code to its glyph: aliases to the
+    glyph they stand for, codes of characters missing from the font to .notdef (as WeasyPrint's
+    own does), the others to themselves.
+Pinned to WeasyPrint 70.0: install() hooks nothing on another version (and says so in the log),
+and tests/test_textlayer.py fails while the source of a function listed in RELIED_ON differs from
+the source this was written against. Not covered: fonts embedded whole (WeasyPrint's full_fonts
+option, form fields: their ToUnicode comes from the font's cmap, without the aliases), bitmap and
+colour (emoji) fonts, a font with more than about 61 000 glyphs (no codes left): Centre's documents
+use none of them, and such text is written as WeasyPrint writes it.
 """
-import hashlib
-import inspect
 import logging
 import re
 import threading
 from typing import NamedTuple
 
 import pydyf
-from weasyprint import __version__ as weasyprint_version  # late import of this module: see centre.pdf
+# This module is imported where a document is rendered (centre.pdf), never earlier: WeasyPrint is slow to import.
+from weasyprint import __version__ as weasyprint_version
 from weasyprint.draw import text as weasyprint_text
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.ffi import ffi, pango
 
 log = logging.getLogger(__name__)
 
-#: The WeasyPrint this was written against, and the SHA-256 of the source of the two functions
-#: it hooks there (see the module docstring); tests/test_textlayer.py compares them.
 WEASYPRINT_VERSION = "70.0"
-HOOKED_SOURCES = {
-    "weasyprint.draw.text.draw_first_line": "",
-    "weasyprint.pdf.fonts._build_vector_font_dictionary": "",
+#: The functions of WeasyPrint this module hooks or relies on, and the SHA-256 of their source in
+#: WeasyPrint 70.0 (tests/test_textlayer.py compares): the two it wraps, the callers that look them
+#: up by name at each call, the font cache it shares and the codes WeasyPrint gives missing glyphs.
+RELIED_ON = {
+    "weasyprint.draw.text.draw_first_line":
+        "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b",
+    "weasyprint.draw.text.draw_text":
+        "ebaf96239c6ca3635d2b91bfb34718c2dcebd7809fec1c53fb8dffd1366befe3",
+    "weasyprint.svg.text.text":
+        "67a30c3e181b4a8002350771928b86b26dfef05b2706d0b3c6b46943e41af61b",
+    "weasyprint.pdf.fonts._build_vector_font_dictionary":
+        "aa6eea312c6e3375689f3405d48c5059525038a8d73d2f63bf3476de6dc05903",
+    "weasyprint.pdf.fonts.build_fonts_dictionary":
+        "fc551bef35d0d6c3d288f686fd21b5ea8c1efadb8f2f3b4d379cfa6045c02230",
+    "weasyprint.pdf.fonts.Font.get_unused_glyph_id":
+        "81082597c7912297e4527ee64c0f6584ecb815b1010a35514fd981ad6bcd07ed",
+    "weasyprint.pdf.stream.Stream.add_font":
+        "e4226e111747721713ef1a513ba39542ac767bf32f354a18da2207b0ddf44787",
 }
 
-#: A font's aliases are counted upwards from its glyph count plus this many codes, left free for
-#: WeasyPrint's own codes of characters missing from every font (get_unused_glyph_id counts them
-#: upwards from the glyph count), up to the highest two-byte code.
+#: Codes left free above a font's glyph ids for WeasyPrint's codes of characters missing from every
+#: font (Font.get_unused_glyph_id counts them upwards from the glyph count); aliases come after.
+#: Each code above the highest glyph id costs a little at subsetting: aliases from 0xFFFF down
+#: made an Amiri document's subsetting 3 to 7 ms slower.
 KEPT_FOR_MISSING_GLYPHS = 0x1000
 HIGHEST_CODE = 0xFFFF
-_ALIASES = "_centre_text_aliases"  # attribute of a weasyprint Font: {(glyph id, text): alias}
-_TARGETS = "_centre_alias_glyphs"  # attribute of a weasyprint Font: {alias: glyph id}
-_GLYPH_CODES = re.compile(r"<([0-9a-f]*)>")
+_ALIASES = "_centre_text_aliases"  # attribute of a WeasyPrint Font: {(glyph id, text): alias}
+_GLYPHS_OF_ALIASES = "_centre_alias_glyphs"  # attribute of a WeasyPrint Font: {alias: glyph id}
+_HEXADECIMAL_STRING = re.compile(r"<([0-9a-f]*)>")  # a string of glyph codes, as draw_first_line writes it
 
 _original_draw_first_line = weasyprint_text.draw_first_line
 _original_build_vector_font_dictionary = weasyprint_fonts._build_vector_font_dictionary
@@ -71,37 +93,28 @@ _install_lock = threading.Lock()
 _installed = False
 
 
-def function_source_digest(function) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-
-
 def install() -> bool:
-    """Hook WeasyPrint (once per process); False, with a warning in the log, on another version."""
+    """Hook WeasyPrint, once per process; False, with a warning in the log, on another version."""
     global _installed
     with _install_lock:
-        if _installed:
-            return True
-        if weasyprint_version != WEASYPRINT_VERSION:
-            log.warning("WeasyPrint %s is not the version centre.textlayer was written for (%s): the "
-                        "Arabic text layer is left as WeasyPrint writes it", weasyprint_version,
-                        WEASYPRINT_VERSION)
-            return False
-        weasyprint_text.draw_first_line = draw_first_line
-        weasyprint_fonts._build_vector_font_dictionary = build_vector_font_dictionary
-        _installed = True
+        if not _installed:
+            if weasyprint_version != WEASYPRINT_VERSION:
+                log.warning("WeasyPrint %s is not the version centre.textlayer was written for (%s): "
+                            "the PDFs' text layer is left as WeasyPrint writes it",
+                            weasyprint_version, WEASYPRINT_VERSION)
+                return False
+            weasyprint_text.draw_first_line = draw_first_line
+            weasyprint_fonts._build_vector_font_dictionary = build_vector_font_dictionary
+            _installed = True
         return True
 
 
-def installed() -> bool:
-    return _installed
-
-
-def _alias(font, glyph: int, text: str) -> int:
-    """The code glyph is written under when drawn for text: its id if that is the text its id
-    stands for (or stands for nothing yet), else an alias of its own for this text."""
+def _code(font, glyph: int, text: str) -> int:
+    """The code to write glyph under when drawn for text: its id if the id stands for that text (or
+    for nothing yet: then it does from now on), else an alias of its own for this text."""
     known = font.to_unicode.get(glyph)
     if known is None:
-        font.to_unicode[glyph] = text  # what draw_first_line would store, a little earlier
+        font.to_unicode[glyph] = text  # what draw_first_line stores when it reaches the glyph
         return glyph
     if known == text:
         return glyph
@@ -110,25 +123,25 @@ def _alias(font, glyph: int, text: str) -> int:
     if code is None:
         code = font.glyph_count + KEPT_FOR_MISSING_GLYPHS + len(aliases)
         if code > HIGHEST_CODE:
-            return glyph  # no room left (a font of 60 000 glyphs): copied as WeasyPrint has it
+            return glyph  # no code left: copied as WeasyPrint has it
         aliases[(glyph, text)] = code
-        font.__dict__.setdefault(_TARGETS, {})[code] = glyph
+        font.__dict__.setdefault(_GLYPHS_OF_ALIASES, {})[code] = glyph
         font.to_unicode[code] = text
     return code
 
 
 class _Glyph(NamedTuple):
-    """One glyph code draw_first_line writes, and what to write instead."""
-    digits: int  # hexadecimal digits of its code: 4, or 2 in a bitmap font
-    glyph: int | None  # the glyph id it writes, None for a code left as it is
+    """A glyph code as draw_first_line writes it, and what to write instead."""
+    digits: int  # hexadecimal digits of the code: 4, or 2 in a bitmap font
+    glyph: int | None  # the glyph id written; None: a code left as it is, whatever it is
     code: int | None  # the code to write instead
-    span: str | None  # the text of the cluster the glyph opens, if the cluster has several glyphs
+    span: str | None  # the text of the cluster this glyph opens, when the cluster has several glyphs
     closes_span: bool  # the last glyph of such a cluster
 
 
 def _line_glyphs(stream, textbox) -> list[_Glyph] | None:
     """The glyphs of the line draw_first_line is drawing, in the order it writes them; None when
-    it writes them all as they should be."""
+    they are all to be written as they are."""
     layout = textbox.pango_layout
     first_line, _ = layout.get_first_line()
     utf8_text = None
@@ -150,32 +163,31 @@ def _line_glyphs(stream, textbox) -> list[_Glyph] | None:
             font = fonts[pango_font] = stream.add_font(pango_font)[0]  # WeasyPrint's own, cached
         plain = not (font.bitmap or font.svg or font.png or font.colr)
         rtl = item.analysis.level % 2
-        cluster = []  # (glyph id, code, text) of the glyphs of the current cluster
+        cluster = []  # (glyph id, code, text, advance) of the glyphs of the cluster being read
 
-        def close_cluster():
+        def end_cluster():
             nonlocal changed
-            if len(cluster) == 1:
-                glyphs.append(_Glyph(4, cluster[0][0], cluster[0][1], None, False))
-            elif cluster:
-                text = "".join(text for _, _, text in cluster)
-                for n, (glyph, code, _) in enumerate(cluster):
-                    glyphs.append(_Glyph(4, glyph, code, text if n == 0 and text else None,
-                                         bool(text) and n == len(cluster) - 1))
-                changed = changed or bool(text)
+            text = "".join(text for _, _, text, _ in cluster)
+            # A glyph without text that moves the pen: text extraction takes it for a space.
+            several = bool(text) and any(advance and not text for _, _, text, advance in cluster)
+            for n, (glyph, code, _, _) in enumerate(cluster):
+                glyphs.append(_Glyph(4, glyph, code, text if several and n == 0 else None,
+                                     several and n == len(cluster) - 1))
+            changed = changed or several
             cluster.clear()
 
         for i in range(count):
             glyph = glyphs_info[i].glyph
             if glyph == pango.PANGO_GLYPH_EMPTY:
                 continue  # draw_first_line writes no code for it
+            if cluster and clusters[i] != clusters[i - 1]:
+                end_cluster()
             if glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or not plain:
-                close_cluster()
+                end_cluster()
                 glyphs.append(_Glyph(2 if font.bitmap else 4, None, None, None, False))
                 continue
-            if cluster and clusters[i] != clusters[i - 1]:
-                close_cluster()
-            # The glyph's text, as draw_first_line works it out: its cluster's text if it is the
-            # cluster's last glyph in logical order, else nothing.
+            # The glyph's text, as draw_first_line works it out: the text of its cluster if it is
+            # the cluster's last glyph (logically), else nothing.
             start = clusters[i]
             if rtl:
                 end = item.length if i == 0 else clusters[i - 1]
@@ -183,71 +195,72 @@ def _line_glyphs(stream, textbox) -> list[_Glyph] | None:
                 end = item.length if i == count - 1 else clusters[i + 1]
             utf8_text = utf8_text or layout.text.encode()
             text = utf8_text[item.offset + start:item.offset + end].decode()
-            code = _alias(font, glyph, text)
+            code = _code(font, glyph, text)
             changed = changed or code != glyph
-            cluster.append((glyph, code, text))
-        close_cluster()
+            cluster.append((glyph, code, text, glyphs_info[i].geometry.width))
+        end_cluster()
     return glyphs if changed else None
 
 
-class _Misaligned(Exception):
-    """The codes in a shown string are not the glyphs the line was expected to draw."""
+class _LostTrack(Exception):
+    """The codes in a string shown are not those of the glyphs the line was expected to draw."""
 
 
 def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
-    """WeasyPrint's draw_first_line, with the glyph codes it shows rewritten (module docstring)."""
+    """WeasyPrint's draw_first_line, its glyph codes rewritten and clusters marked (module docstring)."""
     show_text = stream.show_text
-    pending = None  # the line's glyphs not shown yet, worked out at the first string shown
+    pending = None  # the line's glyphs not shown yet, worked out when its first string is shown
     in_span = False
 
     def show_text_with_aliases(string):
         nonlocal pending, in_span
         if pending is None:
             glyphs = _line_glyphs(stream, textbox)
-            if glyphs is None:  # nothing to rewrite on this line
+            if glyphs is None:  # nothing to change on this line
                 del stream.show_text
                 return show_text(string)
             pending = iter(glyphs)
-        parts = []  # of the text-showing array being written
+        parts = []  # of the array of strings and positions being shown
 
-        def flush(closing="", opening=""):
+        def cut(closing, opening):
+            """Show the array so far, closing its last string, and open one for what follows."""
             parts.append(closing)
             shown = "".join(parts)
-            shown = shown[2:] if shown.startswith("<>") else shown  # empty strings, where it was cut
+            shown = shown[2:] if shown.startswith("<>") else shown  # an empty string at either end
             shown = shown[:-2] if shown.endswith("<>") else shown
             if shown:
                 show_text(shown)
             parts[:] = [opening]
 
         position = 0
-        for match in _GLYPH_CODES.finditer(string):
+        for match in _HEXADECIMAL_STRING.finditer(string):
             parts.append(string[position:match.start()] + "<")
             digits, index = match.group(1), 0
             while index < len(digits):
                 glyph = next(pending, None)
-                shown = digits[index:index + glyph.digits] if glyph else ""
-                if not shown or (glyph.glyph is not None and int(shown, 16) != glyph.glyph):
-                    raise _Misaligned(string)
-                if glyph.span is not None:  # the cluster's glyphs copy as its text, together
-                    flush(">", "<")
+                written = digits[index:index + glyph.digits] if glyph else ""
+                if not written or (glyph.glyph is not None and int(written, 16) != glyph.glyph):
+                    raise _LostTrack(string)
+                if glyph.span is not None:
+                    cut(">", "<")
                     stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(glyph.span)}))
                     in_span = True
-                parts.append(shown if glyph.code is None else f"{glyph.code:04x}")
+                parts.append(written if glyph.code is None else f"{glyph.code:04x}")
                 if glyph.closes_span:
-                    flush(">", "<")
+                    cut(">", "<")
                     stream.end_marked_content()
                     in_span = False
                 index += glyph.digits
             parts.append(">")
             position = match.end()
         parts.append(string[position:])
-        flush()
+        cut("", "")
 
     stream.show_text = show_text_with_aliases
     try:
         return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-    except _Misaligned as error:
-        raise RuntimeError(f"centre.textlayer lost track of the glyphs WeasyPrint draws ({error}): "
+    except _LostTrack as error:
+        raise RuntimeError(f"centre.textlayer lost track of the glyphs WeasyPrint draws in {error}: "
                            "has weasyprint.draw.text.draw_first_line changed?") from None
     finally:
         stream.__dict__.pop("show_text", None)
@@ -257,24 +270,25 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
 
 def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, reference, pdf_version):
     """WeasyPrint's _build_vector_font_dictionary, with an Encoding that maps aliases to their glyphs."""
-    targets = font.__dict__.get(_TARGETS)
-    if not targets:
+    glyphs_of_aliases = font.__dict__.get(_GLYPHS_OF_ALIASES)
+    if not glyphs_of_aliases:
         return _original_build_vector_font_dictionary(
             font_dictionary, pdf, font, widths, compress, reference, pdf_version)
-    missing, font.missing = font.missing, {}  # its own Encoding for them is replaced below
+    missing, font.missing = font.missing, {}  # its own Encoding for them would be replaced below
     try:
-        _original_build_vector_font_dictionary(
-            font_dictionary, pdf, font, widths, compress, reference, pdf_version)
+        _original_build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, reference, pdf_version)
     finally:
         font.missing = missing
     missing_codes = set(missing.values())
-    mapping = [(code, 0 if code in missing_codes else targets.get(code, code)) for code in font.to_unicode]
+    if not missing_codes.isdisjoint(glyphs_of_aliases):
+        log.error("Font %s: more characters missing than KEPT_FOR_MISSING_GLYPHS, some drawn as another "
+                  "glyph", font.family)
+    cids = [(code, glyphs_of_aliases.get(code, 0 if code in missing_codes else code)) for code in font.to_unicode]
     encoding = pydyf.Stream([
         b"/CIDInit /ProcSet findresource begin",
         b"12 dict begin",
         b"begincmap",
-        b"/CIDSystemInfo 3 dict dup begin /Registry (Adobe) def /Ordering (Identity) def "
-        b"/Supplement 0 def end def",
+        b"/CIDSystemInfo 3 dict dup begin /Registry (Adobe) def /Ordering (Identity) def /Supplement 0 def end def",
         b"/CMapName /Centre-Aliases def",
         b"/CMapType 1 def",
         b"1 begincodespacerange <0000> <ffff> endcodespacerange",
@@ -284,10 +298,10 @@ def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, r
         "CIDSystemInfo": pydyf.Dictionary({
             "Registry": pydyf.String("Adobe"), "Ordering": pydyf.String("Identity"), "Supplement": 0}),
     }), compress=compress)
-    for start in range(0, len(mapping), 100):  # at most 100 entries a block
-        batch = mapping[start:start + 100]
-        encoding.stream.append(f"{len(batch)} begincidchar".encode())
-        encoding.stream.extend(f"<{code:04x}> {cid}".encode() for code, cid in batch)
+    for start in range(0, len(cids), 100):  # a CMap block holds 100 entries at most
+        block = cids[start:start + 100]
+        encoding.stream.append(f"{len(block)} begincidchar".encode())
+        encoding.stream.extend(f"<{code:04x}> {cid}".encode() for code, cid in block)
         encoding.stream.append(b"endcidchar")
     encoding.stream.extend([b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"])
     pdf.add_object(encoding)
