@@ -45,7 +45,6 @@ use none of them, and such text is written as WeasyPrint writes it.
 import logging
 import re
 import threading
-from typing import NamedTuple
 
 import pydyf
 # This module is imported where a document is rendered (centre.pdf), never earlier: WeasyPrint is slow to import.
@@ -130,75 +129,77 @@ def _code(font, glyph: int, text: str) -> int:
     return code
 
 
-class _Glyph(NamedTuple):
-    """A glyph code as draw_first_line writes it, and what to write instead."""
-    digits: int  # hexadecimal digits of the code: 4, or 2 in a bitmap font
-    glyph: int | None  # the glyph id written; None: a code left as it is, whatever it is
-    code: int | None  # the code to write instead
-    span: str | None  # the text of the cluster this glyph opens, when the cluster has several glyphs
-    closes_span: bool  # the last glyph of such a cluster
+# A glyph code as draw_first_line writes it, and what to write instead: a list of
+_DIGITS = 0  # hexadecimal digits of the code: 4, or 2 in a bitmap font
+_GLYPH = 1  # the glyph id written; None: a code left as it is, whatever it is
+_CODE = 2  # the code to write instead
+_TEXT = 3  # the glyph's text
+_INDEX = 4  # the glyph's index in its glyph string
+_SPAN = 5  # the text of the cluster this glyph opens, when it is marked (_mark_cluster)
+_CLOSES_SPAN = 6  # the last glyph of a cluster marked
 
 
-def _line_glyphs(stream, textbox) -> list[_Glyph] | None:
+def _mark_cluster(glyphs: list[list], glyphs_info) -> bool:
+    """Mark the glyphs of one cluster to be shown as one span of the cluster's text, if one of
+    them has no text and moves the pen (text extraction would take it for a space)."""
+    text = "".join(glyph[_TEXT] for glyph in glyphs)
+    if not text or not any(not glyph[_TEXT] and glyphs_info[glyph[_INDEX]].geometry.width for glyph in glyphs):
+        return False
+    glyphs[0][_SPAN] = text
+    glyphs[-1][_CLOSES_SPAN] = True
+    return True
+
+
+def _line_glyphs(stream, textbox) -> list[list] | None:
     """The glyphs of the line draw_first_line is drawing, in the order it writes them; None when
     they are all to be written as they are."""
     layout = textbox.pango_layout
     first_line, _ = layout.get_first_line()
-    utf8_text = None
+    utf8_text = layout.text.encode()
     fonts = {}
     glyphs = []
     changed = False
+    empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     run = first_line.runs[0]
     while run != ffi.NULL:
         glyph_item = run.data
         run = run.next
         glyph_string = glyph_item.glyphs
         glyphs_info = glyph_string.glyphs
-        clusters = glyph_string.log_clusters
         count = glyph_string.num_glyphs
+        clusters = ffi.unpack(glyph_string.log_clusters, count)
         item = glyph_item.item
+        offset, length = item.offset, item.length
         pango_font = item.analysis.font
         font = fonts.get(pango_font)
         if font is None:
             font = fonts[pango_font] = stream.add_font(pango_font)[0]  # WeasyPrint's own, cached
         plain = not (font.bitmap or font.svg or font.png or font.colr)
         rtl = item.analysis.level % 2
-        cluster = []  # (glyph id, code, text, advance) of the glyphs of the cluster being read
-
-        def end_cluster():
-            nonlocal changed
-            text = "".join(text for _, _, text, _ in cluster)
-            # A glyph without text that moves the pen: text extraction takes it for a space.
-            several = bool(text) and any(advance and not text for _, _, text, advance in cluster)
-            for n, (glyph, code, _, _) in enumerate(cluster):
-                glyphs.append(_Glyph(4, glyph, code, text if several and n == 0 else None,
-                                     several and n == len(cluster) - 1))
-            changed = changed or several
-            cluster.clear()
-
+        first = len(glyphs)  # of the glyphs of the cluster being read
         for i in range(count):
             glyph = glyphs_info[i].glyph
-            if glyph == pango.PANGO_GLYPH_EMPTY:
+            if glyph == empty:
                 continue  # draw_first_line writes no code for it
-            if cluster and clusters[i] != clusters[i - 1]:
-                end_cluster()
-            if glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or not plain:
-                end_cluster()
-                glyphs.append(_Glyph(2 if font.bitmap else 4, None, None, None, False))
+            if i and clusters[i] != clusters[i - 1]:
+                if len(glyphs) - first > 1:
+                    changed = _mark_cluster(glyphs[first:], glyphs_info) or changed
+                first = len(glyphs)
+            if glyph & unknown or not plain:
+                glyphs.append([2 if font.bitmap else 4, None, None, "", i, None, False])
                 continue
             # The glyph's text, as draw_first_line works it out: the text of its cluster if it is
             # the cluster's last glyph (logically), else nothing.
-            start = clusters[i]
             if rtl:
-                end = item.length if i == 0 else clusters[i - 1]
+                end = length if i == 0 else clusters[i - 1]
             else:
-                end = item.length if i == count - 1 else clusters[i + 1]
-            utf8_text = utf8_text or layout.text.encode()
-            text = utf8_text[item.offset + start:item.offset + end].decode()
+                end = length if i == count - 1 else clusters[i + 1]
+            text = utf8_text[offset + clusters[i]:offset + end].decode()
             code = _code(font, glyph, text)
             changed = changed or code != glyph
-            cluster.append((glyph, code, text, glyphs_info[i].geometry.width))
-        end_cluster()
+            glyphs.append([4, glyph, code, text, i, None, False])
+        if len(glyphs) - first > 1:
+            changed = _mark_cluster(glyphs[first:], glyphs_info) or changed
     return glyphs if changed else None
 
 
@@ -237,20 +238,20 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
             parts.append(string[position:match.start()] + "<")
             digits, index = match.group(1), 0
             while index < len(digits):
-                glyph = next(pending, None)
-                written = digits[index:index + glyph.digits] if glyph else ""
-                if not written or (glyph.glyph is not None and int(written, 16) != glyph.glyph):
+                size, glyph, code, _, _, span, closes_span = next(pending, (0, None, None, "", 0, None, False))
+                written = digits[index:index + size]
+                if not written or (glyph is not None and int(written, 16) != glyph):
                     raise _LostTrack(string)
-                if glyph.span is not None:
+                if span is not None:
                     cut(">", "<")
-                    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(glyph.span)}))
+                    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(span)}))
                     in_span = True
-                parts.append(written if glyph.code is None else f"{glyph.code:04x}")
-                if glyph.closes_span:
+                parts.append(written if code is None else f"{code:04x}")
+                if closes_span:
                     cut(">", "<")
                     stream.end_marked_content()
                     in_span = False
-                index += glyph.digits
+                index += size
             parts.append(">")
             position = match.end()
         parts.append(string[position:])
@@ -283,7 +284,10 @@ def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, r
     if not missing_codes.isdisjoint(glyphs_of_aliases):
         log.error("Font %s: more characters missing than KEPT_FOR_MISSING_GLYPHS, some drawn as another "
                   "glyph", font.family)
-    cids = [(code, glyphs_of_aliases.get(code, 0 if code in missing_codes else code)) for code in font.to_unicode]
+    # Glyph ids are codes below the glyph count (one range, to themselves); missing glyphs' codes
+    # (to .notdef) and aliases (to their glyph) come above it.
+    cids = sorted((code, glyphs_of_aliases.get(code, 0)) for code in font.to_unicode
+                  if code in glyphs_of_aliases or code in missing_codes)
     encoding = pydyf.Stream([
         b"/CIDInit /ProcSet findresource begin",
         b"12 dict begin",
@@ -292,6 +296,7 @@ def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, r
         b"/CMapName /Centre-Aliases def",
         b"/CMapType 1 def",
         b"1 begincodespacerange <0000> <ffff> endcodespacerange",
+        f"1 begincidrange <0000> <{font.glyph_count - 1:04x}> 0 endcidrange".encode(),
     ], pydyf.Dictionary({
         "Type": "/CMap",
         "CMapName": "/Centre-Aliases",
