@@ -16,15 +16,22 @@ What this module does, as WeasyPrint writes each line of text:
     code of its own, an alias, whose ToUnicode entry is that text; the font's Encoding CMap maps
     the alias back to the glyph. Aliases are counted upwards from the font's glyph count plus
     KEPT_FOR_MISSING_GLYPHS. Plain PDF that every viewer reads.
-  * The glyphs of a cluster drawn with several glyphs are marked together as one span whose
-    /ActualText is the cluster's text, so that the cluster's letters cover all its glyphs.
-    (Only there: poppler spreads an /ActualText over its span from left to right and then reverses
-    right-to-left text, so a span of several Arabic letters would copy backwards; a cluster is
-    usually one letter. Readers that ignore /ActualText, Apple's Preview among them, still get the
-    aliases.)
+  * The glyphs of a cluster drawn with several glyphs, one of which has no text but moves the
+    pen, are marked together as one span whose /ActualText is the cluster's text, so that the
+    cluster's letter covers all its glyphs and no gap is left. (Only there: poppler spreads an
+    /ActualText over its span from left to right and then reverses right-to-left text, so a span
+    of several Arabic letters would copy backwards; such a cluster is one letter. Readers that
+    ignore /ActualText, Apple's Preview among them, still get the aliases.)
 The glyphs, their widths and positions are those WeasyPrint writes: the page looks the same,
 pixel for pixel (tests/test_textlayer.py compares); only codes in the page's content, the font's
 two maps and the marked spans differ.
+
+What is left to the reader's software, as with any PDF of the same text (Chromium's included):
+poppler (pdftotext, Evince) puts a harakat mark drawn above or below its letter (text rise) on a
+baseline of its own and so breaks the word there; it reads a space where Amiri shifts reh, zain
+or waw sideways before an initial beh or yeh ("طريقة" copies as "طر يقة"); and it copies
+backwards a glyph that stands for several Arabic letters (DejaVu Sans's lam-alef; Amiri has none
+in our documents). The letters themselves are all in the text layer, in order.
 
 How: two hooks, put in place by install(), which centre.pdf calls before its first document.
   * weasyprint.draw.text.draw_first_line draws one line of text. While it runs, the stream's
@@ -32,9 +39,9 @@ How: two hooks, put in place by install(), which centre.pdf calls before its fir
     around multi-glyph clusters to mark those: the glyphs of the line and their text are worked out
     as draw_first_line works them out (each glyph's cluster in the line's text).
   * weasyprint.pdf.fonts._build_vector_font_dictionary writes a font's PDF dictionaries. For a
-    font with aliases, its Encoding becomes a CMap mapping each code to its glyph: aliases to the
-    glyph they stand for, codes of characters missing from the font to .notdef (as WeasyPrint's
-    own does), the others to themselves.
+    font with aliases, its Encoding becomes a CMap mapping each code to its glyph: glyph ids to
+    themselves, aliases to the glyph they stand for, codes of characters missing from the font to
+    .notdef (as WeasyPrint's own Encoding does).
 Pinned to WeasyPrint 70.0: install() hooks nothing on another version (and says so in the log),
 and tests/test_textlayer.py fails while the source of a function listed in RELIED_ON differs from
 the source this was written against. Not covered: fonts embedded whole (WeasyPrint's full_fonts
