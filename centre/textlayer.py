@@ -9,7 +9,10 @@ text, and when it is drawn again alone, for a letter, it copies as nothing. And 
 drawn with two glyphs that both have a width (Amiri draws some lams so), the glyph left empty is a
 gap between letters that text extraction takes for a space. "تلقي" copies as "ت قي", "المملكة" as
 "المم لكة": the page looks right, copying, searching and screen readers get the words wrong. Every
-Arabic font on Debian loses words this way.
+Arabic font on Debian loses words this way. A gap also opens where the font's positioning shifts
+a glyph sideways, away from the glyph before it (WeasyPrint moves the pen, draws it, moves back):
+Amiri shifts reh, zain or waw before an initial beh or yeh, and poppler (pdftotext, Evince) copies
+"طريقة" as "طر يقة", "إفريقيا" as "إفر يقيا" (it does the same with Chromium's PDFs).
 
 What this module does, as WeasyPrint writes each line of text:
   * A glyph drawn for another text than the one its id already stands for is written under a
@@ -22,26 +25,30 @@ What this module does, as WeasyPrint writes each line of text:
     /ActualText over its span from left to right and then reverses right-to-left text, so a span
     of several Arabic letters would copy backwards; such a cluster is one letter. Readers that
     ignore /ActualText, Apple's Preview among them, still get the aliases.)
-The glyphs, their widths and positions are those WeasyPrint writes: the page looks the same,
-pixel for pixel (tests/test_textlayer.py compares); only codes in the page's content, the font's
-two maps and the marked spans differ.
+  * A glyph followed by such a shifted glyph is written under a code (a CID of its own, mapped to
+    the glyph by the font's CIDToGIDMap) whose width takes in the gap, and the pen no longer moves
+    between them. TrueType fonts only (Amiri is one): an OpenType font with CFF outlines has no
+    CIDToGIDMap.
+The glyphs and their positions are those WeasyPrint writes: the page looks the same, pixel for
+pixel (tests/test_textlayer.py compares); only codes and positions in the page's content, the
+font's maps and widths and the marked spans differ.
 
-What is left to the reader's software, as with any PDF of the same text (Chromium's included):
-poppler (pdftotext, Evince) puts a harakat mark drawn above or below its letter (text rise) on a
-baseline of its own and so breaks the word there; it reads a space where Amiri shifts reh, zain
-or waw sideways before an initial beh or yeh ("طريقة" copies as "طر يقة"); and it copies
-backwards a glyph that stands for several Arabic letters (DejaVu Sans's lam-alef; Amiri has none
-in our documents). The letters themselves are all in the text layer, in order.
+What is left to the reader's software, as with any PDF of the same text: poppler puts a harakat
+mark drawn above or below its letter (text rise) on a baseline of its own and so breaks the word
+there, and it copies backwards a glyph that stands for several Arabic letters (the lam-alef of
+DejaVu Sans, Noto Sans Arabic or KacstNaskh; Amiri, our documents' font, has none). The letters
+themselves are all in the text layer, in order.
 
 How: two hooks, put in place by install(), which centre.pdf calls before its first document.
   * weasyprint.draw.text.draw_first_line draws one line of text. While it runs, the stream's
-    show_text is replaced by one that rewrites the glyph codes of the strings shown, and cuts them
-    around multi-glyph clusters to mark those: the glyphs of the line and their text are worked out
-    as draw_first_line works them out (each glyph's cluster in the line's text).
+    show_text is replaced by one that rewrites the glyph codes and positions of the strings shown,
+    and cuts them around multi-glyph clusters to mark those: the glyphs of the line and their text
+    are worked out as draw_first_line works them out (each glyph's cluster in the line's text).
   * weasyprint.pdf.fonts._build_vector_font_dictionary writes a font's PDF dictionaries. For a
-    font with aliases, its Encoding becomes a CMap mapping each code to its glyph: glyph ids to
-    themselves, aliases to the glyph they stand for, codes of characters missing from the font to
-    .notdef (as WeasyPrint's own Encoding does).
+    font with aliases, its Encoding becomes a CMap mapping each code to a CID: glyph ids and
+    widened codes to themselves, other aliases to the glyph they stand for, codes of characters
+    missing from the font to .notdef (as WeasyPrint's own Encoding does); with widened codes, a
+    CIDToGIDMap maps those CIDs to their glyphs.
 Pinned to WeasyPrint 70.0: install() hooks nothing on another version (and says so in the log),
 and tests/test_textlayer.py fails while the source of a function listed in RELIED_ON differs from
 the source this was written against. Not covered: fonts embedded whole (WeasyPrint's full_fonts
@@ -52,6 +59,7 @@ use none of them, and such text is written as WeasyPrint writes it.
 import logging
 import re
 import threading
+from functools import lru_cache
 
 import pydyf
 # This module is imported where a document is rendered (centre.pdf), never earlier: WeasyPrint is slow to import.
@@ -91,6 +99,7 @@ KEPT_FOR_MISSING_GLYPHS = 0x1000
 HIGHEST_CODE = 0xFFFF
 _ALIASES = "_centre_text_aliases"  # attribute of a WeasyPrint Font: {(glyph id, text): alias}
 _GLYPHS_OF_ALIASES = "_centre_alias_glyphs"  # attribute of a WeasyPrint Font: {alias: glyph id}
+_WIDE_CODES = "_centre_wide_codes"  # attribute of a WeasyPrint Font: aliases that are CIDs of their own
 _HEXADECIMAL_STRING = re.compile(r"<([0-9a-f]*)>")  # a string of glyph codes, as draw_first_line writes it
 
 _original_draw_first_line = weasyprint_text.draw_first_line
@@ -144,6 +153,8 @@ _TEXT = 3  # the glyph's text
 _INDEX = 4  # the glyph's index in its glyph string
 _SPAN = 5  # the text of the cluster this glyph opens, when it is marked (_mark_cluster)
 _CLOSES_SPAN = 6  # the last glyph of a cluster marked
+_FONT = 7  # WeasyPrint's Font
+_SHIFTED = 8  # the font's positioning moves the glyph sideways (so draw_first_line moves the pen first)
 
 
 def _mark_cluster(glyphs: list[list], glyphs_info) -> bool:
@@ -193,7 +204,7 @@ def _line_glyphs(stream, textbox) -> list[list] | None:
                     changed = _mark_cluster(glyphs[first:], glyphs_info) or changed
                 first = len(glyphs)
             if glyph & unknown or not plain:
-                glyphs.append([2 if font.bitmap else 4, None, None, "", i, None, False])
+                glyphs.append([2 if font.bitmap else 4, None, None, "", i, None, False, font, False])
                 continue
             # The glyph's text, as draw_first_line works it out: the text of its cluster if it is
             # the cluster's last glyph (logically), else nothing.
@@ -204,14 +215,103 @@ def _line_glyphs(stream, textbox) -> list[list] | None:
             text = utf8_text[offset + clusters[i]:offset + end].decode()
             code = _code(font, glyph, text)
             changed = changed or code != glyph
-            glyphs.append([4, glyph, code, text, i, None, False])
+            shifted = glyphs_info[i].geometry.x_offset > 0
+            changed = changed or shifted
+            glyphs.append([4, glyph, code, text, i, None, False, font, shifted])
         if len(glyphs) - first > 1:
             changed = _mark_cluster(glyphs[first:], glyphs_info) or changed
     return glyphs if changed else None
 
 
+def _wide_code(font, glyph: int, text: str, extra: int) -> int | None:
+    """A code for glyph drawn for text, and a CID of the same number whose width is the glyph's
+    plus extra thousandths of an em (TrueType fonts only: their CIDs map to glyphs through a
+    CIDToGIDMap); None when there is none."""
+    if font.type != "ttf" or glyph not in font.widths:
+        return None
+    aliases = font.__dict__.setdefault(_ALIASES, {})
+    code = aliases.get((glyph, text, extra))
+    if code is None:
+        code = font.glyph_count + KEPT_FOR_MISSING_GLYPHS + len(aliases)
+        if code > HIGHEST_CODE:
+            return None
+        aliases[(glyph, text, extra)] = code
+        font.__dict__.setdefault(_GLYPHS_OF_ALIASES, {})[code] = glyph
+        font.__dict__.setdefault(_WIDE_CODES, set()).add(code)
+        font.to_unicode[code] = text
+        font.widths[code] = font.widths[glyph] + extra
+    return code
+
+
 class _LostTrack(Exception):
     """The codes in a string shown are not those of the glyphs the line was expected to draw."""
+
+
+def _tokens(string: str, pending) -> list:
+    """A string draw_first_line shows (an array of glyph codes and positions) as a list of
+    positions (their text), glyphs (their entries from _line_glyphs, the next ones of pending,
+    checked against the codes written) and ("begin", text) or ("end",) around a span."""
+    tokens = []
+    position = 0
+    for match in _HEXADECIMAL_STRING.finditer(string):
+        if numbers := string[position:match.start()].split():
+            tokens.extend(numbers)
+        digits, index = match.group(1), 0
+        while index < len(digits):
+            glyph = next(pending, None)
+            written = digits[index:index + glyph[_DIGITS]] if glyph else ""
+            if not written or (glyph[_GLYPH] is not None and int(written, 16) != glyph[_GLYPH]):
+                raise _LostTrack(string)
+            if glyph[_GLYPH] is None:
+                glyph[_CODE] = int(written, 16)
+            if glyph[_SPAN] is not None:
+                tokens.append(("begin", glyph[_SPAN]))
+            tokens.append(glyph)
+            if glyph[_CLOSES_SPAN]:
+                tokens.append(("end",))
+            index += glyph[_DIGITS]
+        position = match.end()
+    tokens.extend(string[position:].split())
+    return tokens
+
+
+def _widen_before_shifted_glyphs(tokens: list) -> None:
+    """Where the font's positioning shifts a glyph sideways away from the one before (Amiri's reh
+    before an initial beh or yeh), draw_first_line moves the pen between them: text extraction
+    takes the gap for a space and cuts the word. Write the glyph before under a code whose width
+    takes in the gap instead (the positions, so the page, stay the same)."""
+    for index, token in enumerate(tokens):
+        if not isinstance(token, list) or not token[_SHIFTED]:
+            continue
+        before = index - 1
+        while before >= 0 and isinstance(tokens[before], str):
+            before -= 1
+        if before < 0 or before == index - 1 or not isinstance(tokens[before], list):
+            continue
+        previous = tokens[before]
+        gap = -sum(float(number) for number in tokens[before + 1:index])  # thousandths of an em
+        if previous[_GLYPH] is None or gap < 1:
+            continue
+        code = _wide_code(previous[_FONT], previous[_GLYPH], previous[_TEXT], round(gap))
+        if code is not None:
+            previous[_CODE] = code
+            rest = round(gap) - gap
+            tokens[before + 1:index] = [f"{rest}"] * (abs(rest) > 1e-9)
+
+
+def _array(tokens: list) -> str:
+    """The array of glyph codes and positions draw_first_line writes, from tokens."""
+    parts = []
+    in_string = False
+    for token in tokens:
+        if isinstance(token, str):
+            parts.append((">" if in_string else " ") + token)
+            in_string = False
+        else:
+            parts.append(("" if in_string else "<") + (
+                f"{token[_CODE]:0{token[_DIGITS]}x}" if token[_CODE] is not None else ""))
+            in_string = True
+    return "".join(parts).lstrip() + (">" if in_string else "")
 
 
 def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
@@ -228,41 +328,24 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
                 del stream.show_text
                 return show_text(string)
             pending = iter(glyphs)
-        parts = []  # of the array of strings and positions being shown
-
-        def cut(closing, opening):
-            """Show the array so far, closing its last string, and open one for what follows."""
-            parts.append(closing)
-            shown = "".join(parts)
-            shown = shown[2:] if shown.startswith("<>") else shown  # an empty string at either end
-            shown = shown[:-2] if shown.endswith("<>") else shown
-            if shown:
-                show_text(shown)
-            parts[:] = [opening]
-
-        position = 0
-        for match in _HEXADECIMAL_STRING.finditer(string):
-            parts.append(string[position:match.start()] + "<")
-            digits, index = match.group(1), 0
-            while index < len(digits):
-                size, glyph, code, _, _, span, closes_span = next(pending, (0, None, None, "", 0, None, False))
-                written = digits[index:index + size]
-                if not written or (glyph is not None and int(written, 16) != glyph):
-                    raise _LostTrack(string)
-                if span is not None:
-                    cut(">", "<")
-                    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(span)}))
+        tokens = _tokens(string, pending)
+        _widen_before_shifted_glyphs(tokens)
+        array = []  # of the glyphs and positions being shown
+        for token in tokens:
+            if isinstance(token, tuple):  # the start or end of a cluster's span
+                if array:
+                    show_text(_array(array))
+                    array.clear()
+                if token[0] == "begin":
+                    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(token[1])}))
                     in_span = True
-                parts.append(written if code is None else f"{code:04x}")
-                if closes_span:
-                    cut(">", "<")
+                else:
                     stream.end_marked_content()
                     in_span = False
-                index += size
-            parts.append(">")
-            position = match.end()
-        parts.append(string[position:])
-        cut("", "")
+            else:
+                array.append(token)
+        if array:
+            show_text(_array(array))
 
     stream.show_text = show_text_with_aliases
     try:
@@ -293,8 +376,16 @@ def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, r
                   "glyph", font.family)
     # Glyph ids are codes below the glyph count (one range, to themselves); missing glyphs' codes
     # (to .notdef) and aliases (to their glyph) come above it.
-    cids = sorted((code, glyphs_of_aliases.get(code, 0)) for code in font.to_unicode
+    wide = font.__dict__.get(_WIDE_CODES, set())
+    cids = sorted((code, code if code in wide else glyphs_of_aliases.get(code, 0)) for code in font.to_unicode
                   if code in glyphs_of_aliases or code in missing_codes)
+    if wide:  # those CIDs are drawn with the glyph they stand for, the others with their own
+        cid_to_gid_map = pydyf.Stream([_predicted_cid_to_gid_map(font.glyph_count, {
+            code: glyphs_of_aliases[code] for code in wide})], pydyf.Dictionary({"DecodeParms": pydyf.Dictionary(
+                {"Predictor": 11, "Colors": 2, "BitsPerComponent": 8, "Columns": max(wide) + 1})}), compress=True)
+        pdf.add_object(cid_to_gid_map)
+        descendant = pdf.objects[int(font_dictionary["DescendantFonts"][0].split()[0])]
+        descendant["CIDToGIDMap"] = cid_to_gid_map.reference
     encoding = pydyf.Stream([
         b"/CIDInit /ProcSet findresource begin",
         b"12 dict begin",
@@ -318,3 +409,27 @@ def build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, r
     encoding.stream.extend([b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"])
     pdf.add_object(encoding)
     font_dictionary["Encoding"] = encoding.reference
+
+
+def _predicted_cid_to_gid_map(glyph_count: int, glyphs: dict[int, int]) -> bytes:
+    """A CIDToGIDMap (two bytes a CID: CIDs below glyph_count to themselves, those of glyphs to
+    their glyph, others to 0) as one row of PNG's Sub prediction, each byte less the one two
+    before: 22 KB for Amiri, which deflate to about 100 bytes (without prediction, 12 KB)."""
+    def step(value, previous):
+        return bytes((((value >> 8) - (previous >> 8)) & 0xFF, (value - previous) & 0xFF))
+
+    parts = [b"\x01", _predicted_identity(glyph_count)]
+    previous, cid = glyph_count - 1, glyph_count
+    for code in sorted(glyphs):
+        if code > cid:  # CIDs mapped to 0
+            parts.extend((step(0, previous), bytes(2 * (code - cid - 1))))
+            previous = 0
+        parts.append(step(glyphs[code], previous))
+        previous, cid = glyphs[code], code + 1
+    return b"".join(parts)
+
+
+@lru_cache(maxsize=8)
+def _predicted_identity(count: int) -> bytes:
+    """CIDs 0 to count - 1 mapped to themselves, predicted as _predicted_cid_to_gid_map says."""
+    return b"\x00\x00" + b"".join(b"\x01\x01" if cid % 256 == 0 else b"\x00\x01" for cid in range(1, count))

@@ -32,8 +32,11 @@ needs_amiri = pytest.mark.skipif(not arabic_font_installed(), reason="needs Debi
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 #: Common words, among them those each Arabic font of Debian was seen to lose (the note on
 #: WeasyPrint 70's text layer): Amiri "المملكة", Noto Naskh "الله", Scheherazade "إلى".
+#: And words where Amiri shifts reh, zain or waw sideways before an initial beh or yeh, which
+#: poppler cut in two ("طر يقة").
 WORDS = ["المملكة", "الله", "إلى", "مؤسسة", "وسيط", "شهادة", "مشاركة", "تقنيات", "تلقي", "الشكايات",
-         "الملكي", "المغربية", "للتكوين", "الدولي", "مُحَمَّد", "عبد السلام"]
+         "الملكي", "المغربية", "للتكوين", "الدولي", "مُحَمَّد", "عبد السلام", "طريقة", "إفريقيا", "البرازيل",
+         "الشريكة", "الجارية", "تويتر"]
 
 
 def copied(pdf: bytes) -> str:
@@ -70,23 +73,15 @@ def bare(text: str) -> str:
     return "".join(character for character in text if not character.isspace() and not is_mark(character))
 
 
-#: Where pdftotext puts a space inside a word whoever wrote the PDF (Chromium's PDFs of the same
-#: text too): Amiri shifts reh, zain or waw sideways before the tooth of an initial beh or yeh
-#: ("طريقة", "إفريقيا", "البرازيل"; 57 of the 24 389 sequences of three letters), and poppler takes
-#: the gap between the boxes of the two glyphs for a space. The letters are all there, in order.
-POPPLER_SPLITS = re.compile("(?<=[\u0631\u0632\u0648]) (?=[\u0628\u064a])")
-
-
 def lost_words(pdf: bytes, words) -> list[str]:
     """The words not found in the text copied from the PDF. A word with marks (harakat) is looked
     for without its marks and spaces: pdftotext puts a mark that WeasyPrint raises above its
     letter (text rise) on a baseline of its own, so a word break, whoever wrote the PDF. Those
     marks are counted apart (marks)."""
     text = copied(pdf)
-    joined = POPPLER_SPLITS.sub("", text)
     without_marks = bare(text)
     return sorted(word for word in words
-                  if (bare(word) not in without_marks if any(map(is_mark, word)) else word not in joined))
+                  if (bare(word) not in without_marks if any(map(is_mark, word)) else word not in text))
 
 
 def marks(text: str) -> Counter:
