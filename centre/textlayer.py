@@ -73,7 +73,8 @@ log = logging.getLogger(__name__)
 WEASYPRINT_VERSION = "70.0"
 #: The functions of WeasyPrint this module hooks or relies on, and the SHA-256 of their source in
 #: WeasyPrint 70.0 (tests/test_textlayer.py compares): the two it wraps, the callers that look them
-#: up by name at each call, the font cache it shares and the codes WeasyPrint gives missing glyphs.
+#: up by name at each call, the font cache it shares, the codes WeasyPrint gives missing glyphs,
+#: the font's type (TrueType or CFF) and the subsetter, which leaves out codes above the glyph ids.
 RELIED_ON = {
     "weasyprint.draw.text.draw_first_line":
         "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b",
@@ -89,6 +90,10 @@ RELIED_ON = {
         "81082597c7912297e4527ee64c0f6584ecb815b1010a35514fd981ad6bcd07ed",
     "weasyprint.pdf.stream.Stream.add_font":
         "e4226e111747721713ef1a513ba39542ac767bf32f354a18da2207b0ddf44787",
+    "weasyprint.pdf.fonts.Font.type":
+        "31376bf9b326ac58403187f045eb3b823ef5cf26ec2a6a4af88f436266a0bd98",
+    "weasyprint.pdf.fonts.Font._harfbuzz_subset":
+        "f80805663ede8080a3e1ffff831e20c74bd25fa3b8e4410334ba807158dc685f",
 }
 
 #: Codes left free above a font's glyph ids for WeasyPrint's codes of characters missing from every
@@ -328,7 +333,16 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
                 del stream.show_text
                 return show_text(string)
             pending = iter(glyphs)
-        tokens = _tokens(string, pending)
+        try:
+            tokens = _tokens(string, pending)
+        except _LostTrack:  # a bug here, or a WeasyPrint changed: the rest of the line as it writes it
+            log.error("centre.textlayer lost track of the glyphs WeasyPrint draws in %r (line %r): the "
+                      "rest of the line is written as WeasyPrint writes it", string, textbox.pango_layout.text)
+            del stream.show_text
+            if in_span:
+                stream.end_marked_content()
+                in_span = False
+            return show_text(string)
         _widen_before_shifted_glyphs(tokens)
         array = []  # of the glyphs and positions being shown
         for token in tokens:
@@ -350,9 +364,6 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     stream.show_text = show_text_with_aliases
     try:
         return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-    except _LostTrack as error:
-        raise RuntimeError(f"centre.textlayer lost track of the glyphs WeasyPrint draws in {error}: "
-                           "has weasyprint.draw.text.draw_first_line changed?") from None
     finally:
         stream.__dict__.pop("show_text", None)
         if in_span:

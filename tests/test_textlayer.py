@@ -96,6 +96,7 @@ def source_digest(qualified_name: str) -> str:
         module_name, _, class_name = module_name.rpartition(".")
         owner = getattr(importlib.import_module(module_name), class_name)
     function = getattr(owner, name)
+    function = function.fget if isinstance(function, property) else function
     if function is textlayer.draw_first_line:
         function = textlayer._original_draw_first_line
     elif function is textlayer.build_vector_font_dictionary:
@@ -137,12 +138,13 @@ def pixels(pdf: bytes) -> bytes:
 
 @needs_amiri
 @pytest.mark.parametrize("font", ["Amiri"])
-def test_words_copy_back_out_and_the_page_looks_the_same(font, monkeypatch):
+def test_words_copy_back_out_and_the_page_looks_the_same(font, monkeypatch, caplog):
     """The same words drawn by WeasyPrint alone and with the text layer put right: the pages are the
     same pixel for pixel; WeasyPrint alone loses Amiri's words, the text layer none."""
     html = (f'<html lang="ar" dir="rtl"><body style="font-family: \'{font}\'; font-size: 13pt">'
             + "".join(f"<p>{word} {word}ية بال{word}</p>" for word in WORDS)
-            + f'<p dir="ltr">Centre · {" ".join(WORDS[:5])} · 2026</p></body></html>')
+            + f'<p dir="ltr">Centre · {" ".join(WORDS[:5])} · 2026</p>'
+            + "<p>\ue000 المملكة \ue001</p></body></html>")  # with characters no font has
     words = arabic_words([html.split("<body", 1)[1]])
     textlayer.install()
     fixed = render(html)
@@ -156,6 +158,28 @@ def test_words_copy_back_out_and_the_page_looks_the_same(font, monkeypatch):
     if font == "Amiri":
         assert lost_words(original, words), "WeasyPrint alone kept every word: is #2841 fixed upstream?"
     assert pixels(fixed) == pixels(original)
+    assert "centre.textlayer lost track" not in caplog.text
+
+
+@needs_amiri
+def test_a_line_it_loses_track_of_is_written_as_weasyprint_writes_it(monkeypatch, caplog):
+    """Should the glyphs shown ever differ from those it worked out, the line is left as WeasyPrint
+    writes it, and the log says so."""
+    html = '<p lang="ar" dir="rtl" style="font-family: Amiri">المملكة تلقي</p>'
+    textlayer.install()
+    line_glyphs = textlayer._line_glyphs
+
+    def off_by_one(stream, textbox):
+        glyphs = line_glyphs(stream, textbox)
+        for glyph in glyphs or []:
+            glyph[textlayer._GLYPH] = glyph[textlayer._GLYPH] and glyph[textlayer._GLYPH] + 1
+        return glyphs
+
+    monkeypatch.setattr(textlayer, "_line_glyphs", off_by_one)
+    lost_track = render(html)
+    assert "centre.textlayer lost track of the glyphs WeasyPrint draws" in caplog.text
+    monkeypatch.setattr(weasyprint_text, "draw_first_line", textlayer._original_draw_first_line)
+    assert pixels(lost_track) == pixels(render(html))
 
 
 # Centre's documents ------------------------------------------------------------------------------
