@@ -52,6 +52,9 @@ def _shared_resources(stylesheet_source: str):
     from weasyprint import CSS  # late: see the module docstring
     from weasyprint.text.fonts import FontConfiguration  # late: see the module docstring
 
+    from centre import textlayer  # late: it imports WeasyPrint
+
+    textlayer.install()  # before the first document: its text layer copies as printed
     font_config = FontConfiguration()
     return font_config, CSS(string=stylesheet_source, font_config=font_config)
 

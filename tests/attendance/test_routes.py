@@ -222,14 +222,13 @@ def pdf_text(data: bytes) -> str:
 
 
 def loose(text: str) -> str:
-    """Text without spaces, without lam and without the embedding marks (U+202A…U+202E) pdftotext
-    puts around an Arabic line, its marks in canonical order: WeasyPrint 70 drops or splits some of
-    Amiri's lam glyphs in the text layer (see the strict xfail in tests/certificates), Arabic headings
-    translated later may hold one, a heading wrapped in a narrow column is cut into several lines,
-    and the text layer has shadda before kasra (HarfBuzz's order) where a catalogue has them in the
-    other."""
+    """Text without spaces and without the embedding marks (U+202A…U+202E) pdftotext puts around an
+    Arabic line, its marks in canonical order: a heading wrapped in a narrow column is cut into
+    several lines, and the text layer has shadda before kasra (HarfBuzz's order) where a catalogue
+    has them in the other. (Every letter is there: centre/textlayer.py; tests/test_textlayer.py
+    copies every Arabic word of the sheet back out.)"""
     return "".join(ch for ch in unicodedata.normalize("NFC", text)
-                   if not ch.isspace() and ch != "\u0644" and not "\u202a" <= ch <= "\u202e")
+                   if not ch.isspace() and not "\u202a" <= ch <= "\u202e")
 
 
 def test_sign_in_sheet_prints_names_in_both_scripts_and_both_headings(app, client, marked):

@@ -198,10 +198,6 @@ def test_simultaneous_issues_get_distinct_gapless_numbers(app, create_session, c
     assert sequences == [1, 2, 3, 4]
 
 
-@pytest.mark.xfail(strict=True, reason="WeasyPrint 70 maps some of Amiri's contextual lam glyphs to an "
-                   "empty string in the PDF's ToUnicode map (upstream Kozea/WeasyPrint#2841): the page "
-                   "looks right, copied text loses the lam. Strict: when an upgrade fixes it, this fails "
-                   "and the note in the closing report can go.")
 def test_arabic_text_layer_keeps_every_letter(eligible):
     registration, = eligible(full_name_ar="سلمى الملكي")
     registration.training_session.title_ar = "تقنيات تلقي الشكايات"

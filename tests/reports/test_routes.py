@@ -20,9 +20,8 @@ def pdf_text(data: bytes, *options: str) -> str:
 
 
 def loose(text: str) -> str:
-    """Text without spaces and without lam: WeasyPrint 70 drops or splits some of Amiri's lam
-    glyphs in the text layer (as tests/attendance notes)."""
-    return "".join(ch for ch in text if not ch.isspace() and ch != "\u0644")
+    """Text without spaces: a long heading or label may wrap onto several lines."""
+    return "".join(ch for ch in text if not ch.isspace())
 
 
 def figure(html: str, key: str) -> str:
