@@ -78,6 +78,7 @@ class Config:
     # Background work (centre/jobs): immediate runs each job inline when it is enqueued, with no
     # worker (the tests' default); otherwise a worker process (make worker) takes it from the queue.
     QUEUE_IMMEDIATE = False
+    DEV_SIGNING_KEY = False  #: whether a missing CENTRE_SIGNING_KEY means instance/'s development key
 
     def __init__(self):
         env = os.environ.get
@@ -119,11 +120,23 @@ class Config:
         # The daily schedules, at these times of day in the centre's time zone.
         self.REVIEW_REMINDERS_AT = env("CENTRE_REVIEW_REMINDERS_AT", "08:00")
         self.PRUNING_AT = env("CENTRE_PRUNING_AT", "03:30")
+        # The PKCS#12 file whose key signs every certificate and invitation letter (PAdES,
+        # centre/signing.py), its passphrase, and an RFC 3161 timestamp server (empty: PAdES B-B,
+        # no timestamp). With no key, nothing is issued. Development defaults to the throw-away key
+        # `flask signing dev-key` writes into instance/ (`make run` makes it when absent).
+        if self.DEV_SIGNING_KEY:
+            self.SIGNING_KEY = env("CENTRE_SIGNING_KEY", str(instance_dir / "dev-signing.p12"))
+            self.SIGNING_PASSPHRASE = env("CENTRE_SIGNING_PASSPHRASE", "dev-only-not-secret")
+        else:
+            self.SIGNING_KEY = env("CENTRE_SIGNING_KEY", "")
+            self.SIGNING_PASSPHRASE = env("CENTRE_SIGNING_PASSPHRASE", "")
+        self.TSA_URL = env("CENTRE_TSA_URL", "")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = True
+    DEV_SIGNING_KEY = True
 
 
 class TestConfig(Config):
@@ -153,6 +166,9 @@ class ProductionConfig(Config):
         super().__init__()
         if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             raise RuntimeError("SECRET_KEY must be set to a real secret in production.")
+        if not self.SIGNING_KEY:
+            raise RuntimeError("CENTRE_SIGNING_KEY must name the PKCS#12 file of the institution's signing key "
+                               "in production: certificates and letters are issued signed or not at all.")
 
 
 CONFIGS = {

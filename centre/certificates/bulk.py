@@ -11,6 +11,7 @@ from centre.certificates.services import reserve_certificates, store_rendered, v
 from centre.extensions import db
 from centre.models import Certificate, DocumentLanguage, Registration, TrainingSession, User
 from centre.pdf import require_arabic_font
+from centre.signing import signing_identity
 
 
 @dataclass
@@ -51,6 +52,7 @@ def issue_for_session(training_session: TrainingSession, language: DocumentLangu
     plan = plan_bulk(training_session, language)
     if any(SIDES[lang] != ("fr",) for _, lang in plan.todo):
         require_arabic_font()
+    signing_identity()  # a signing key that does not work refuses before a number is reserved
     batches = [pending_of(training_session)]
     batches += [plan.todo[i:i + batch_size] for i in range(0, len(plan.todo), batch_size)]
     issued: list[Certificate] = []

@@ -1,0 +1,251 @@
+"""PAdES signatures: every issued certificate and invitation letter is certified with the
+institution's key before its bytes are stored.
+
+The key and its certificate come from the PKCS#12 file named by CENTRE_SIGNING_KEY (passphrase
+CENTRE_SIGNING_PASSPHRASE), loaded once per process (the web process and each rendering worker)
+and kept parsed: pyHanko's stock SimpleSigner parses the private key again for every signature
+(about 150 ms here), and sizes the signature with a dry run unless told how much room to leave.
+A certification signature allowing no change (DocMDP level 1), PAdES B-B; B-T when
+CENTRE_TSA_URL names an RFC 3161 timestamp server.
+
+A key that is missing or cannot be opened raises SigningKeyError (a DomainError, so the
+coordinator reads why) and is logged: a certificate is never stored unsigned.
+"""
+import io
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import aiohttp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
+from cryptography.x509.oid import NameOID
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from centre.errors import DomainError
+from centre.i18n import centre_zone
+
+log = logging.getLogger(__name__)
+
+#: Room left in the file for the signature (CMS, DER) beyond the certificates it embeds: the
+#: signed attributes and the signature value take about 1 KB; a timestamp token embeds the
+#: timestamp authority's certificates too. Leaving room avoids pyHanko's dry run.
+SIGNATURE_ROOM = 8192
+TIMESTAMP_ROOM = 12288
+TSA_TIMEOUT_SECONDS = 10
+
+MM = 72 / 25.4  #: PDF points in a millimetre
+
+#: Name of the signature field every signed document carries.
+FIELD_NAME = "Signature"
+
+STAMP_STYLE = TextStampStyle(
+    stamp_text="Signé électroniquement par\n%(signer)s\n%(when)s",
+    text_box_style=TextBoxStyle(font_size=7, leading=9),
+    border_width=1,
+)
+
+
+class SigningKeyError(DomainError):
+    """The signing key cannot be used: nothing is issued until the administrator fixes it."""
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    signer: signers.SimpleSigner
+    reserved: int  #: bytes of room for the signature, without a timestamp
+    common_name: str
+
+
+class _ParsedKeySigner(signers.SimpleSigner):
+    """SimpleSigner with the private key parsed once (the stock one parses it per signature)."""
+
+    def __init__(self, private_key, **kwargs):
+        super().__init__(**kwargs)
+        self._private_key = private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._private_key, rsa.RSAPrivateKey):
+            return self._private_key.sign(data, padding.PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(self._private_key, ec.EllipticCurvePrivateKey):
+            return self._private_key.sign(data, ec.ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's own, slower
+
+
+def _refuse(user_message, log_message: str, *log_args, **params):
+    """Log what is wrong for the administrator, and refuse with a message for the coordinator."""
+    log.error(log_message, *log_args)
+    raise SigningKeyError(user_message, **params)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, passphrase: str, mtime: float) -> SigningIdentity:
+    """The signer of a PKCS#12 file, once per process and file version (`mtime` is the key's
+    version: a replaced file is read again)."""
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        key, cert, others = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
+    except ValueError:
+        _refuse(_l("The signing key cannot be opened: the passphrase is wrong or the file is not a "
+                   "PKCS#12 key. Nothing was issued. Ask the administrator to check CENTRE_SIGNING_KEY "
+                   "and CENTRE_SIGNING_PASSPHRASE."),
+                "Signing key %s: not a PKCS#12 file, or the passphrase is wrong", path)
+    if key is None or cert is None:
+        _refuse(_l("The signing key file holds no private key with its certificate. Nothing was issued. "
+                   "Ask the administrator to check CENTRE_SIGNING_KEY."),
+                "Signing key %s: the PKCS#12 file holds no private key with its certificate", path)
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= datetime.now(timezone.utc) <= end:
+        _refuse(_l("The signing certificate is not valid today (valid from %(start)s to %(end)s). "
+                   "Nothing was issued. Ask the administrator to install a valid signing key."),
+                "Signing key %s: its certificate is valid from %s to %s only", path, start, end,
+                start=start.date().isoformat(), end=end.date().isoformat())
+    der = cert.public_bytes(Encoding.DER)
+    chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others]
+    store = SimpleCertificateStore()
+    store.register_multiple(chain)
+    signer = _ParsedKeySigner(key, signing_cert=asn1_x509.Certificate.load(der),
+                              signing_key=translate_pyca_cryptography_key_to_asn1(key), cert_registry=store)
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    log.info("Signing key %s loaded: %s", path, cert.subject.rfc4514_string())
+    return SigningIdentity(signer, SIGNATURE_ROOM + len(der) + sum(len(c.dump()) for c in chain),
+                           names[0].value if names else cert.subject.rfc4514_string())
+
+
+def signing_identity() -> SigningIdentity:
+    """The configured signer, loaded once per process; SigningKeyError if there is none that works."""
+    path = current_app.config.get("SIGNING_KEY") or ""
+    if not path:
+        _refuse(_l("No signing key is configured, so certificates cannot be signed and nothing was "
+                   "issued. Ask the administrator to set CENTRE_SIGNING_KEY (for development: "
+                   "flask signing dev-key)."),
+                "No signing key: set CENTRE_SIGNING_KEY (flask signing dev-key makes one for development)")
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError as error:
+        _refuse(_l("The signing key file cannot be read. Nothing was issued. Ask the administrator to "
+                   "check CENTRE_SIGNING_KEY."),
+                "Signing key %s cannot be read: %s", path, error.strerror)
+    return _load(path, current_app.config.get("SIGNING_PASSPHRASE") or "", mtime)
+
+
+def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], page: int = 0,
+             signed_at: datetime | None = None) -> bytes:
+    """The PDF certified (no change allowed), with a visible stamp in `box` (PDF points from the
+    bottom-left corner) on `page` (0 the first, -1 the last).
+
+    The bytes returned are the document: store and serve them as they are, never re-save them.
+    """
+    identity = signing_identity()
+    tsa_url = current_app.config.get("TSA_URL") or ""
+    timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
+    signed_at = (signed_at or datetime.now(timezone.utc)).astimezone(centre_zone())
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        location=current_app.config["CERTIFICATE_PLACES"]["fr"],
+        reason=current_app.config["INSTITUTION_NAMES"]["fr"],
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, identity.signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v, 2) for v in box)),
+    )
+    output = io.BytesIO()
+    try:
+        pdf_signer.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output,
+            bytes_reserved=identity.reserved + (TIMESTAMP_ROOM if timestamper else 0),
+            appearance_text_params={"signer": identity.common_name,
+                                    "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
+        )
+    except (SigningError, OSError, aiohttp.ClientError) as error:
+        log.error("Signing failed (timestamp server %s): %s", tsa_url or "none", error)
+        raise DomainError(_l("The document could not be signed (%(reason)s). Nothing was issued; "
+                             "try again, or ask the administrator."), reason=str(error)) from error
+    return output.getvalue()
+
+
+# A throw-away certificate authority and signing certificate, for development, the demo and the
+# tests (flask signing dev-key). Nobody trusts them: a PDF signed with them shows an unknown signer
+# until the reader is told to trust the CA.
+
+#: The development configuration's key when CENTRE_SIGNING_KEY is not set (`make run` makes it).
+DEV_KEY_NAME = "dev-signing.p12"
+DEV_PASSPHRASE = "dev-only-not-secret"
+DEV_KEY_BITS = 3072
+DEV_VALID_DAYS = 3 * 365
+
+
+@dataclass(frozen=True)
+class DevKey:
+    key_path: Path  #: the PKCS#12 file: private key, signing certificate and the CA's certificate
+    ca_path: Path  #: the CA's certificate (PEM), to trust in a reader or a validator
+
+
+def ca_path_of(key_path: Path) -> Path:
+    return key_path.with_name(key_path.stem + "-ca.pem")
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "MA"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Centre (development only)"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])
+
+
+def make_dev_key(key_path: Path, passphrase: str = DEV_PASSPHRASE,
+                 signer_name: str = "Centre de formation (développement)") -> DevKey:
+    """Write a new CA and a signing certificate it issued, as a PKCS#12 file and the CA's PEM."""
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)  # a reader's clock a little behind
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=DEV_KEY_BITS)
+    ca_name = _name("Centre development CA (not trusted)")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=DEV_VALID_DAYS + 1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=DEV_KEY_BITS)
+    cert = (
+        x509.CertificateBuilder().subject_name(_name(signer_name)).issuer_name(ca_name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=DEV_VALID_DAYS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"centre-signing", key, cert, [ca_cert], BestAvailableEncryption(passphrase.encode())))
+    key_path.chmod(0o600)
+    ca_path = ca_path_of(key_path)
+    ca_path.write_bytes(ca_cert.public_bytes(Encoding.PEM))
+    return DevKey(key_path, ca_path)
