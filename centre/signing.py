@@ -177,8 +177,10 @@ def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], page: int = 0,
         )
     except (SigningError, OSError, aiohttp.ClientError) as error:
         log.error("Signing failed (timestamp server %s): %s", tsa_url or "none", error)
-        raise DomainError(_l("The document could not be signed (%(reason)s). Nothing was issued; "
-                             "try again, or ask the administrator."), reason=str(error)) from error
+        raise DomainError(_l("The document could not be signed (%(reason)s), so it was not issued. Try "
+                             "again later (a certificate keeps its number: issuing to every eligible "
+                             "trainee completes it), or ask the administrator."),
+                          reason=str(error) or type(error).__name__) from error
     return output.getvalue()
 
 

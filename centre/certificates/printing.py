@@ -33,11 +33,11 @@ SIDES = {
 
 def _seal_box(left_mm: float) -> tuple[float, float, float, float]:
     """The stamp's rectangle in PDF points (from the page's bottom-left corner) for a footer whose
-    empty middle cell starts `left_mm` from the page's left edge: 2 mm inside the cell's sides,
+    empty middle cell starts `left_mm` from the page's left edge: 3 mm inside the cell's sides,
     from 4 to 20 mm above the footer's bottom (print.css: page margin 9 mm, border 2.5 mm,
     footer 6 mm above the bottom, 12 mm in from the sides, cells of 106, 56 and 88 mm)."""
     footer_bottom = 9 + 2.5 + 6  # mm above the page's bottom edge
-    return ((left_mm + 2) * MM, (footer_bottom + 4) * MM, (left_mm + 54) * MM, (footer_bottom + 20) * MM)
+    return ((left_mm + 3) * MM, (footer_bottom + 4) * MM, (left_mm + 53) * MM, (footer_bottom + 20) * MM)
 
 
 #: Where each kind of certificate gets its signature stamp: the footer's middle cell, between
