@@ -85,10 +85,14 @@ def main():
     from centre.models import DocumentLanguage
     from centre.pdf import render_pdf
 
+    from centre.signing import DEV_PASSPHRASE, make_dev_key
+
     scratch = tempfile.mkdtemp(prefix="centre-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    key = make_dev_key(Path(scratch) / "signing.p12")  # every certificate is signed, here too
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, DEBUG=False, CERTIFICATE_WORKERS=args.workers,
-                     PUBLIC_BASE_URL="https://centre.example.ma", MAIL_FOLDER=f"{scratch}/mail")
+                     PUBLIC_BASE_URL="https://centre.example.ma", MAIL_FOLDER=f"{scratch}/mail",
+                     SIGNING_KEY=str(key.key_path), SIGNING_PASSPHRASE=DEV_PASSPHRASE)
     with app.app_context():
         flask_migrate.upgrade()
         stamp = str(int(time.time()))

@@ -98,8 +98,13 @@ def _refuse(user_message, log_message: str, *log_args, **params):
 def _load(path: str, passphrase: str, mtime: float) -> SigningIdentity:
     """The signer of a PKCS#12 file, once per process and file version (`mtime` is the key's
     version: a replaced file is read again)."""
-    with open(path, "rb") as file:
-        data = file.read()
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        _refuse(_l("The signing key file cannot be read. Nothing was issued. Ask the administrator to "
+                   "check CENTRE_SIGNING_KEY."),
+                "Signing key %s cannot be read: %s", path, error.strerror)
     try:
         key, cert, others = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
     except ValueError:
