@@ -413,9 +413,10 @@ def notify_decision(registration: Registration) -> OutboxMail | None:
 # Invitation letters for a visa
 
 
-#: The letter's signature stamp, in PDF points on its last page: bottom right, below the
-#: coordinator's line (an A4 page, 14 mm margins; a test checks the letter leaves it blank).
-LETTER_SEAL_BOX = ((210 - 14 - 52) * MM, 16 * MM, (210 - 14) * MM, 32 * MM)
+#: The letter's signature stamp, in PDF points: the empty room at the bottom right of its page,
+#: under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's 14 mm
+#: margins; 1 mm inside it here). A test checks that the letter leaves it blank.
+LETTER_SEAL_BOX = ((210 - 14 - 55) * MM, (14 + 1) * MM, (210 - 14 - 1) * MM, (14 + 17) * MM)
 
 
 def letters_by_registration(registrations: list[Registration]) -> dict[int, InvitationLetter]:
@@ -432,6 +433,17 @@ def get_invitation_letter(registration: Registration) -> InvitationLetter | None
     return db.session.scalar(sa.select(InvitationLetter).where(InvitationLetter.registration_id == registration.id))
 
 
+def render_letter(registration: Registration) -> bytes:
+    """The letter's PDF, unsigned: in French whatever the viewer's language."""
+    with force_locale("fr"):
+        return render_pdf("pdf/invitation_letter.html", r=registration, t=registration.trainee,
+                          s=registration.training_session,
+                          institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
+                          centre_name=current_app.config["CENTRE_NAMES"]["fr"],
+                          place=current_app.config["CERTIFICATE_PLACES"]["fr"],
+                          today=today())
+
+
 def invitation_letter(registration: Registration, actor: User | None = None, *,
                       regenerate: bool = False) -> InvitationLetter:
     """The stored letter, generated (and signed) the first time it is asked for; a regeneration
@@ -446,13 +458,7 @@ def invitation_letter(registration: Registration, actor: User | None = None, *,
         return letter
 
     signing_identity()  # refuse at once, with the reason, if the signing key does not work
-    with force_locale("fr"):
-        unsigned = render_pdf("pdf/invitation_letter.html", r=registration, t=trainee, s=registration.training_session,
-                         institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
-                         centre_name=current_app.config["CENTRE_NAMES"]["fr"],
-                         place=current_app.config["CERTIFICATE_PLACES"]["fr"],
-                         today=today())
-    pdf = sign_pdf(unsigned, LETTER_SEAL_BOX, page=-1)
+    pdf = sign_pdf(render_letter(registration), LETTER_SEAL_BOX)
     action = "generate_letter" if letter is None else "regenerate_letter"
     if letter is None:
         letter = InvitationLetter(registration=registration)

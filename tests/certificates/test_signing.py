@@ -33,8 +33,8 @@ from centre.certificates.services import issue_certificate
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Certificate, DocumentLanguage, Role
-from centre.registrations.services import LETTER_SEAL_BOX, accepted_registrations, invitation_letter
-from tests.certificates.test_issue import completed  # noqa: F401 (a fixture)
+from centre.registrations.services import LETTER_SEAL_BOX, accepted_registrations, invitation_letter, render_letter
+from tests.certificates.test_issue import completed, word_boxes  # noqa: F401 (completed: a fixture)
 from tests.conftest import post, signature_png
 
 LANGUAGES = (DocumentLanguage.FR, DocumentLanguage.AR, DocumentLanguage.BILINGUAL)
@@ -157,13 +157,21 @@ def test_invitation_letter_is_signed_with_its_stamp_below_the_text(ctx, create_r
                              institution_other="Une institution au nom particulièrement long " * 3)
     registration = create_registration(trainee=trainee, needs_visa_letter=True, arrival_on=date(2026, 3, 1),
                                        departure_on=date(2026, 3, 9))
+    registration.training_session.title_fr = "La médiation institutionnelle et le traitement des plaintes " * 2
+    unsigned = render_letter(registration)
+    assert box_is_blank(unsigned, LETTER_SEAL_BOX, tmp_path)
+    words = word_boxes(unsigned)
+    closing = max(top for word, top, _ in words if word == "coordinateur")
+    below = [word for word, _, bottom in words if bottom > closing]
+    assert below == "Pour le centre, le coordinateur de la session".split()  # the text ends above it
+
     letter = invitation_letter(registration)
     signature, status = validate(letter.pdf, signing_ca)
     assert status.bottom_line and status.docmdp_ok and signature.docmdp_level == MDPPerm.NO_CHANGES
     assert "Certificate is Trusted." in pdfsig(letter.pdf, nss_db, tmp_path)
-    assert not box_is_blank(letter.pdf, LETTER_SEAL_BOX, tmp_path)
+    assert not box_is_blank(letter.pdf, LETTER_SEAL_BOX, tmp_path)  # the stamp is drawn there
     reader = PdfFileReader(io.BytesIO(letter.pdf))
-    assert len(reader.root["/Pages"]["/Kids"]) == 1  # one page: the stamp's page is the letter's
+    assert len(reader.root["/Pages"]["/Kids"]) == 1
 
 
 def test_the_bulk_workers_sign_with_the_key_they_load(app, completed, signing_ca):  # noqa: F811
