@@ -130,6 +130,11 @@ class Config:
         else:
             self.SIGNING_KEY = env("CENTRE_SIGNING_KEY", "")
             self.SIGNING_PASSPHRASE = env("CENTRE_SIGNING_PASSPHRASE", "")
+        # A key on a PKCS#11 token instead (a hardware key or HSM): the module's library, the token's
+        # label, the label of the key and of its certificate; the PIN is CENTRE_SIGNING_PASSPHRASE.
+        self.SIGNING_PKCS11_MODULE = env("CENTRE_SIGNING_PKCS11_MODULE", "")
+        self.SIGNING_PKCS11_TOKEN = env("CENTRE_SIGNING_PKCS11_TOKEN", "")
+        self.SIGNING_PKCS11_KEY = env("CENTRE_SIGNING_PKCS11_KEY", "")
         self.TSA_URL = env("CENTRE_TSA_URL", "")
 
 
@@ -166,9 +171,10 @@ class ProductionConfig(Config):
         super().__init__()
         if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             raise RuntimeError("SECRET_KEY must be set to a real secret in production.")
-        if not self.SIGNING_KEY:
+        if not (self.SIGNING_KEY or self.SIGNING_PKCS11_MODULE):
             raise RuntimeError("CENTRE_SIGNING_KEY must name the PKCS#12 file of the institution's signing key "
-                               "in production: certificates and letters are issued signed or not at all.")
+                               "(or CENTRE_SIGNING_PKCS11_MODULE its token's module) in production: "
+                               "certificates and letters are issued signed or not at all.")
 
 
 CONFIGS = {

@@ -2,9 +2,11 @@
 institution's key before its bytes are stored.
 
 The key and its certificate come from the PKCS#12 file named by CENTRE_SIGNING_KEY (passphrase
-CENTRE_SIGNING_PASSPHRASE), loaded once per process (the web process and each rendering worker)
-and kept parsed: pyHanko's stock SimpleSigner parses the private key again for every signature
-(about 150 ms here), and sizes the signature with a dry run unless told how much room to leave.
+CENTRE_SIGNING_PASSPHRASE) or, with CENTRE_SIGNING_PKCS11_MODULE, from a PKCS#11 token (the key
+never leaves it; the passphrase is its PIN). Either is loaded once per process (the web process
+and each rendering worker), and a file's key is kept parsed: pyHanko's stock SimpleSigner parses
+the private key again for every signature (about 150 ms here), and sizes the signature with a dry
+run unless told how much room to leave.
 A certification signature allowing no change (DocMDP level 1), PAdES B-B; B-T when
 CENTRE_TSA_URL names an RFC 3161 timestamp server.
 
@@ -20,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import aiohttp
+import pkcs11
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -31,8 +34,10 @@ from flask_babel import lazy_gettext as _l
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -66,7 +71,7 @@ class SigningKeyError(DomainError):
 
 @dataclass(frozen=True)
 class SigningIdentity:
-    signer: signers.SimpleSigner
+    signer: signers.Signer
     reserved: int  #: bytes of room for the signature, without a timestamp
     common_name: str
 
@@ -116,27 +121,59 @@ def _load(path: str, passphrase: str, mtime: float) -> SigningIdentity:
         _refuse(_l("The signing key file holds no private key with its certificate. Nothing was issued. "
                    "Ask the administrator to check CENTRE_SIGNING_KEY."),
                 "Signing key %s: the PKCS#12 file holds no private key with its certificate", path)
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    if not start <= datetime.now(timezone.utc) <= end:
-        _refuse(_l("The signing certificate is not valid today (valid from %(start)s to %(end)s). "
-                   "Nothing was issued. Ask the administrator to install a valid signing key."),
-                "Signing key %s: its certificate is valid from %s to %s only", path, start, end,
-                start=start.date().isoformat(), end=end.date().isoformat())
+    _check_validity(cert, path)
     der = cert.public_bytes(Encoding.DER)
     chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others]
     store = SimpleCertificateStore()
     store.register_multiple(chain)
     signer = _ParsedKeySigner(key, signing_cert=asn1_x509.Certificate.load(der),
                               signing_key=translate_pyca_cryptography_key_to_asn1(key), cert_registry=store)
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     log.info("Signing key %s loaded: %s", path, cert.subject.rfc4514_string())
-    return SigningIdentity(signer, SIGNATURE_ROOM + len(der) + sum(len(c.dump()) for c in chain),
-                           names[0].value if names else cert.subject.rfc4514_string())
+    return SigningIdentity(signer, SIGNATURE_ROOM + len(der) + sum(len(c.dump()) for c in chain), _common_name(cert))
+
+
+@lru_cache(maxsize=2)
+def _load_token(module: str, token: str, label: str, pin: str) -> SigningIdentity:
+    """The signer of a key kept on a PKCS#11 token (a hardware key, an HSM, SoftHSM), with its
+    certificate and the other certificates the token holds; one session per process."""
+    where = f"token {token!r} (module {module}), key {label!r}"
+    try:
+        session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=token), user_pin=pin or None)
+        signer = PKCS11Signer(session, key_label=label, cert_label=label, other_certs_to_pull=None)
+        der = signer.signing_cert.dump()
+        chain = list(signer.cert_registry)
+    except (pkcs11.PKCS11Error, SigningError, OSError, RuntimeError) as error:
+        _refuse(_l("The signing key on the hardware token cannot be used (%(reason)s). Nothing was issued. "
+                   "Ask the administrator to check the token, its PIN and the CENTRE_SIGNING_PKCS11 "
+                   "settings."),
+                "Signing %s cannot be used: %r", where, error, reason=str(error) or type(error).__name__)
+    cert = x509.load_der_x509_certificate(der)
+    _check_validity(cert, where)
+    log.info("Signing key on %s loaded: %s", where, cert.subject.rfc4514_string())
+    return SigningIdentity(signer, SIGNATURE_ROOM + sum(len(c.dump()) for c in chain), _common_name(cert))
+
+
+def _check_validity(cert: x509.Certificate, where: str) -> None:
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= datetime.now(timezone.utc) <= end:
+        _refuse(_l("The signing certificate is not valid today (valid from %(start)s to %(end)s). "
+                   "Nothing was issued. Ask the administrator to install a valid signing key."),
+                "Signing key %s: its certificate is valid from %s to %s only", where, start, end,
+                start=start.date().isoformat(), end=end.date().isoformat())
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return names[0].value if names else cert.subject.rfc4514_string()
 
 
 def signing_identity() -> SigningIdentity:
     """The configured signer, loaded once per process; SigningKeyError if there is none that works."""
-    path = current_app.config.get("SIGNING_KEY") or ""
+    config = current_app.config
+    if config.get("SIGNING_PKCS11_MODULE"):
+        return _load_token(config["SIGNING_PKCS11_MODULE"], config.get("SIGNING_PKCS11_TOKEN") or "",
+                           config.get("SIGNING_PKCS11_KEY") or "", config.get("SIGNING_PASSPHRASE") or "")
+    path = config.get("SIGNING_KEY") or ""
     if not path:
         _refuse(_l("No signing key is configured, so certificates cannot be signed and nothing was "
                    "issued. Ask the administrator to set CENTRE_SIGNING_KEY (for development: "
@@ -173,10 +210,11 @@ def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], page: int = 0,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v, 2) for v in box)),
     )
     output = io.BytesIO()
+    reserved = identity.reserved + (TIMESTAMP_ROOM if timestamper else 0)
     try:
         pdf_signer.sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output,
-            bytes_reserved=identity.reserved + (TIMESTAMP_ROOM if timestamper else 0),
+            bytes_reserved=reserved + reserved % 2,  # pyHanko wants an even number
             appearance_text_params={"signer": identity.common_name,
                                     "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
         )

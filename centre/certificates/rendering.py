@@ -20,7 +20,8 @@ from centre.signing import SigningKeyError, signing_identity
 #: Configuration a worker needs to print what the parent would print.
 _CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERTIFICATE_PREFIX",
                 "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI",
-                "SIGNING_KEY", "SIGNING_PASSPHRASE", "TSA_URL")
+                "SIGNING_KEY", "SIGNING_PASSPHRASE", "SIGNING_PKCS11_MODULE", "SIGNING_PKCS11_TOKEN",
+                "SIGNING_PKCS11_KEY", "TSA_URL")
 
 _pool: ProcessPoolExecutor | None = None
 _pool_key = None

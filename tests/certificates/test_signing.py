@@ -4,6 +4,7 @@ them, a flipped byte, a change after certification, a timestamp from a real RFC 
 import hashlib
 import io
 import logging
+import os
 import subprocess
 import threading
 from datetime import date, datetime, timedelta, timezone
@@ -395,3 +396,69 @@ def test_an_unreachable_timestamp_server_stops_the_issue_with_a_message(app, com
         db.session.rollback()
         pending = db.session.scalars(sa.select(Certificate)).all()
         assert all(c.sha256 == Certificate.PENDING and c.pdf == b"" for c in pending)  # never stored unsigned
+
+
+# A key on a PKCS#11 token (SoftHSM2, a software token, standing in for a hardware key or an HSM).
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """Two SoftHSM2 tokens: "centre" holds a signing key, its certificate and its CA's (PIN 1234);
+    "spare" is never logged into with the right PIN (a login is per process and token, so the
+    wrong-PIN test needs a token no other test opens)."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    (folder / "softhsm2.conf").write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
+                                          "log.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(folder / "softhsm2.conf")  # read when a process first loads the module
+    for label in ("centre", "spare"):
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", "1234",
+                        "--so-pin", "5678"], check=True, capture_output=True)
+    made = signing.make_dev_key(folder / "token-key.p12", passphrase="pw", signer_name="Centre (clé matérielle)")
+    key, cert, (ca,) = serialization.pkcs12.load_key_and_certificates(made.key_path.read_bytes(), b"pw")
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    subprocess.run(["softhsm2-util", "--import", str(folder / "key.pem"), "--token", "centre", "--label", "signing",
+                    "--id", "01", "--pin", "1234"], check=True, capture_output=True)
+    (folder / "key.pem").unlink()
+    with pkcs11.lib(SOFTHSM_MODULE).get_token(token_label="centre").open(rw=True, user_pin="1234") as session:
+        for label, ident, certificate in (("signing", b"\x01", cert), ("ca", b"\x02", ca)):
+            session.create_object({
+                Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: ident,
+                Attribute.SUBJECT: certificate.subject.public_bytes(),
+                Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
+            })
+    return {"ca": made.ca_path}
+
+
+def test_a_key_on_a_pkcs11_token_signs_and_never_leaves_it(app, completed, softhsm, tmp_path):  # noqa: F811
+    app.config.update(SIGNING_KEY="", SIGNING_PKCS11_MODULE=SOFTHSM_MODULE, SIGNING_PKCS11_TOKEN="centre",
+                      SIGNING_PKCS11_KEY="signing", SIGNING_PASSPHRASE="1234")
+    with app.app_context():
+        registration = accepted_registrations(completed(eligible=1))[0]
+        pdf = issue_certificate(registration, DocumentLanguage.AR, None).pdf
+    signature, status = validate(pdf, softhsm["ca"])
+    assert status.bottom_line and status.docmdp_ok, status.pretty_print_details()
+    assert status.signing_cert.subject.native["common_name"] == "Centre (clé matérielle)"
+    assert signature.docmdp_level == MDPPerm.NO_CHANGES
+    assert not validate(flipped(pdf), softhsm["ca"])[1].intact
+
+
+@pytest.mark.parametrize("token, key, pin, message", [
+    ("spare", "signing", "0000", "hardware token cannot be used"),  # wrong PIN
+    ("centre", "no-such-key", "1234", "hardware token cannot be used"),
+    ("nowhere", "signing", "1234", "hardware token cannot be used"),
+])
+def test_a_pkcs11_token_that_does_not_work_issues_nothing(softhsm, caplog, token, key, pin, message):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", SIGNING_PKCS11_MODULE=SOFTHSM_MODULE,
+                     SIGNING_PKCS11_TOKEN=token, SIGNING_PKCS11_KEY=key, SIGNING_PASSPHRASE=pin)
+    with app.app_context(), force_locale("en"), caplog.at_level(logging.ERROR, logger="centre.signing"):
+        with pytest.raises(signing.SigningKeyError, match=message):
+            signing.signing_identity()
+    assert f"token {token!r}" in caplog.text
