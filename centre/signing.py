@@ -46,11 +46,12 @@ from centre.i18n import centre_zone
 
 log = logging.getLogger(__name__)
 
-#: Room left in the file for the signature (CMS, DER) beyond the certificates it embeds: the
-#: signed attributes and the signature value take about 1 KB; a timestamp token embeds the
-#: timestamp authority's certificates too. Leaving room avoids pyHanko's dry run.
-SIGNATURE_ROOM = 8192
-TIMESTAMP_ROOM = 12288
+#: Room left for the signature (CMS, DER bytes) beyond the certificates it embeds: the signed
+#: attributes and the signature value take about 1 KB (4 KB covers RSA 4096 with room to spare);
+#: a timestamp token embeds the timestamp authority's certificates too. Given the room, pyHanko
+#: skips its dry run; the file holds twice as many hex digits, padded with zeros.
+SIGNATURE_ROOM = 4096
+TIMESTAMP_ROOM = 8192
 TSA_TIMEOUT_SECONDS = 10
 
 MM = 72 / 25.4  #: PDF points in a millimetre
@@ -72,7 +73,7 @@ class SigningKeyError(DomainError):
 @dataclass(frozen=True)
 class SigningIdentity:
     signer: signers.Signer
-    reserved: int  #: bytes of room for the signature, without a timestamp
+    reserved: int  #: room for the signature without a timestamp, in DER bytes
     common_name: str
 
 
@@ -210,11 +211,11 @@ def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], page: int = 0,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v, 2) for v in box)),
     )
     output = io.BytesIO()
-    reserved = identity.reserved + (TIMESTAMP_ROOM if timestamper else 0)
+    reserved = 2 * (identity.reserved + (TIMESTAMP_ROOM if timestamper else 0))  # hex digits
     try:
         pdf_signer.sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output,
-            bytes_reserved=reserved + reserved % 2,  # pyHanko wants an even number
+            bytes_reserved=reserved,
             appearance_text_params={"signer": identity.common_name,
                                     "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
         )
