@@ -16,7 +16,9 @@ coordinator reads why) and is logged: a certificate is never stored unsigned.
 import io
 import logging
 import os
-from dataclasses import dataclass
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +77,9 @@ class SigningIdentity:
     signer: signers.Signer
     reserved: int  #: room for the signature without a timestamp, in DER bytes
     common_name: str
+    #: A PKCS#11 session is not made for several threads at once (a jobs worker runs two):
+    #: signatures on a token take turns. A file's parsed key needs no turn.
+    turn: AbstractContextManager = field(default_factory=nullcontext)
 
 
 class _ParsedKeySigner(signers.SimpleSigner):
@@ -151,7 +156,8 @@ def _load_token(module: str, token: str, label: str, pin: str) -> SigningIdentit
     cert = x509.load_der_x509_certificate(der)
     _check_validity(cert, where)
     log.info("Signing key on %s loaded: %s", where, cert.subject.rfc4514_string())
-    return SigningIdentity(signer, SIGNATURE_ROOM + sum(len(c.dump()) for c in chain), _common_name(cert))
+    return SigningIdentity(signer, SIGNATURE_ROOM + sum(len(c.dump()) for c in chain), _common_name(cert),
+                           threading.Lock())
 
 
 def _check_validity(cert: x509.Certificate, where: str) -> None:
@@ -189,38 +195,37 @@ def signing_identity() -> SigningIdentity:
     return _load(path, current_app.config.get("SIGNING_PASSPHRASE") or "", mtime)
 
 
-def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], page: int = 0,
-             signed_at: datetime | None = None) -> bytes:
+def sign_pdf(pdf: bytes, box: tuple[float, float, float, float]) -> bytes:
     """The PDF certified (no change allowed), with a visible stamp in `box` (PDF points from the
-    bottom-left corner) on `page` (0 the first, -1 the last).
+    bottom-left corner of the first page).
 
     The bytes returned are the document: store and serve them as they are, never re-save them.
     """
     identity = signing_identity()
     tsa_url = current_app.config.get("TSA_URL") or ""
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
-    signed_at = (signed_at or datetime.now(timezone.utc)).astimezone(centre_zone())
+    signed_at = datetime.now(timezone.utc).astimezone(centre_zone())
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         location=current_app.config["CERTIFICATE_PLACES"]["fr"],
-        reason=current_app.config["INSTITUTION_NAMES"]["fr"],
+        reason="Délivré par " + current_app.config["INSTITUTION_NAMES"]["fr"],  # data, like the stamp
     )
     pdf_signer = signers.PdfSigner(
         meta, identity.signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v, 2) for v in box)),
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=tuple(round(v, 2) for v in box)),
     )
     output = io.BytesIO()
     reserved = 2 * (identity.reserved + (TIMESTAMP_ROOM if timestamper else 0))  # hex digits
     try:
-        pdf_signer.sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output,
-            bytes_reserved=reserved,
-            appearance_text_params={"signer": identity.common_name,
-                                    "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
-        )
-    except (SigningError, OSError, aiohttp.ClientError) as error:
-        log.error("Signing failed (timestamp server %s): %s", tsa_url or "none", error)
+        with identity.turn:
+            pdf_signer.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output, bytes_reserved=reserved,
+                appearance_text_params={"signer": identity.common_name,
+                                        "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
+            )
+    except (SigningError, OSError, aiohttp.ClientError, pkcs11.PKCS11Error) as error:
+        log.error("Signing failed (timestamp server: %s): %r", tsa_url or "none", error)
         raise DomainError(_l("The document could not be signed (%(reason)s), so it was not issued. Try "
                              "again later (a certificate keeps its number: issuing to every eligible "
                              "trainee completes it), or ask the administrator."),
