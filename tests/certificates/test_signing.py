@@ -126,6 +126,25 @@ def test_issued_certificate_is_certified_valid_trusted_and_checked_by_pdfsig(
     assert "Signature is Valid." not in report and "Digest Mismatch" in report, report
 
 
+def test_a_certificate_issued_on_its_page_is_served_signed_as_stored(app, client, login_as, completed,
+                                                                       signing_ca):  # noqa: F811
+    with app.app_context():
+        training_session = completed(eligible=1)
+        registration = accepted_registrations(training_session)[0]
+        db.session.commit()
+        ids = (training_session.id, registration.id)
+    login_as(Role.COORDINATOR)
+    response = post(client, f"/certificates/registration/{ids[1]}/issue", {f"r{ids[1]}-language": "bilingual"},
+                    form_url=f"/certificates/session/{ids[0]}")
+    assert response.status_code == 302
+    with app.app_context():
+        certificate = db.session.scalars(sa.select(Certificate)).one()
+        certificate_id, stored = certificate.id, certificate.pdf
+    download = client.get(f"/certificates/{certificate_id}.pdf")
+    assert download.data == stored and download.headers["X-Content-SHA256"] == hashlib.sha256(stored).hexdigest()
+    assert validate(download.data, signing_ca)[1].bottom_line
+
+
 def test_a_change_appended_after_certification_is_caught(ctx, completed, signing_ca):  # noqa: F811
     registration = accepted_registrations(completed(eligible=1))[0]
     pdf = issue_certificate(registration, DocumentLanguage.FR, None).pdf
