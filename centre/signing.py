@@ -32,19 +32,22 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
 from cryptography.x509.oid import NameOID
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.content import PdfContent
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from centre.errors import DomainError
-from centre.i18n import centre_zone
+from centre.pdf import render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +64,38 @@ MM = 72 / 25.4  #: PDF points in a millimetre
 #: Name of the signature field every signed document carries.
 FIELD_NAME = "Signature"
 
-STAMP_STYLE = TextStampStyle(
-    stamp_text="Signé électroniquement par\n%(signer)s\n%(when)s",
-    text_box_style=TextBoxStyle(font_size=7, leading=9),
-    border_width=1,
-)
+
+
+class _PdfPage(PdfContent):
+    """The first page of a PDF held in memory, drawn as a form XObject (pyHanko's own
+    ImportedPdfPage reads it from a file)."""
+
+    def __init__(self, pdf: bytes):
+        super().__init__()
+        self.pdf = pdf
+
+    def render(self) -> bytes:
+        xobject = self._ensure_writer.import_page_as_xobject(PdfFileReader(io.BytesIO(self.pdf)))
+        self.resources.xobject["/Stamp"] = xobject
+        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
+        return b"/Stamp Do"
+
+
+@lru_cache(maxsize=16)
+def _stamp_pdf(languages: tuple[str, ...], signer: str) -> bytes:
+    """The stamp's page, rendered by WeasyPrint (Amiri, Arabic shaped as in the document) once per
+    process, set of languages and signer: it names the signer, not the time (the signature holds
+    the signing time, the document its date), so that no signature pays for a rendering."""
+    lines = []
+    for language in languages:
+        with force_locale(language):
+            lines.append({"lang": language, "text": gettext("Electronically signed by")})
+    return render_pdf("pdf/signature_stamp.html", lines=lines, signer=signer)
+
+
+def stamp_style(languages: tuple[str, ...], signer: str) -> StaticStampStyle:
+    return StaticStampStyle(background=_PdfPage(_stamp_pdf(languages, signer)), border_width=0)
 
 
 class SigningKeyError(DomainError):
@@ -195,16 +225,15 @@ def signing_identity() -> SigningIdentity:
     return _load(path, current_app.config.get("SIGNING_PASSPHRASE") or "", mtime)
 
 
-def sign_pdf(pdf: bytes, box: tuple[float, float, float, float]) -> bytes:
-    """The PDF certified (no change allowed), with a visible stamp in `box` (PDF points from the
-    bottom-left corner of the first page).
+def sign_pdf(pdf: bytes, box: tuple[float, float, float, float], languages: tuple[str, ...] = ("fr",)) -> bytes:
+    """The PDF certified (no change allowed), with a visible stamp in the document's `languages` in
+    `box` (PDF points from the bottom-left corner of the first page; the stamp is 50 × 16 mm).
 
     The bytes returned are the document: store and serve them as they are, never re-save them.
     """
     identity = signing_identity()
     tsa_url = current_app.config.get("TSA_URL") or ""
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
-    signed_at = datetime.now(timezone.utc).astimezone(centre_zone())
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
@@ -212,7 +241,7 @@ def sign_pdf(pdf: bytes, box: tuple[float, float, float, float]) -> bytes:
         reason="Délivré par " + current_app.config["INSTITUTION_NAMES"]["fr"],  # data, like the stamp
     )
     pdf_signer = signers.PdfSigner(
-        meta, identity.signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
+        meta, identity.signer, timestamper=timestamper, stamp_style=stamp_style(languages, identity.common_name),
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=tuple(round(v, 2) for v in box)),
     )
     output = io.BytesIO()
@@ -220,10 +249,7 @@ def sign_pdf(pdf: bytes, box: tuple[float, float, float, float]) -> bytes:
     try:
         with identity.turn:
             pdf_signer.sign_pdf(
-                IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output, bytes_reserved=reserved,
-                appearance_text_params={"signer": identity.common_name,
-                                        "when": signed_at.strftime("%Y-%m-%d %H:%M (UTC%z)")},
-            )
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output, bytes_reserved=reserved)
     except (SigningError, OSError, aiohttp.ClientError, pkcs11.PKCS11Error) as error:
         log.error("Signing failed (timestamp server: %s): %r", tsa_url or "none", error)
         raise DomainError(_l("The document could not be signed (%(reason)s), so it was not issued. Try "

@@ -139,7 +139,8 @@ def render_unsigned(job: RenderJob, signatures: dict[int, str]) -> bytes:
 
 def render_job(job: RenderJob, signatures: dict[int, str]) -> bytes:
     """The certificate's PDF, signed: the bytes to store."""
-    return sign_pdf(render_unsigned(job, signatures), SEAL_BOXES[DocumentLanguage(job.language)])
+    language = DocumentLanguage(job.language)
+    return sign_pdf(render_unsigned(job, signatures), SEAL_BOXES[language], SIDES[language])
 
 
 def render_jobs(jobs: list[RenderJob], signatures: dict[int, str]) -> list[bytes]:
@@ -148,7 +149,8 @@ def render_jobs(jobs: list[RenderJob], signatures: dict[int, str]) -> list[bytes
                                pages=[certificate_page(job, signatures) for job in jobs], title="")
     if pdfs is None:
         return [render_job(job, signatures) for job in jobs]
-    return [sign_pdf(pdf, SEAL_BOXES[DocumentLanguage(job.language)]) for job, pdf in zip(jobs, pdfs)]
+    languages = [DocumentLanguage(job.language) for job in jobs]
+    return [sign_pdf(pdf, SEAL_BOXES[language], SIDES[language]) for language, pdf in zip(languages, pdfs)]
 
 
 def jobs_of(certificates) -> tuple[list[RenderJob], dict[int, str]]:

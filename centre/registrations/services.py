@@ -413,10 +413,10 @@ def notify_decision(registration: Registration) -> OutboxMail | None:
 # Invitation letters for a visa
 
 
-#: The letter's signature stamp, in PDF points: the empty room at the bottom right of its page,
-#: under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's 14 mm
-#: margins; 1 mm inside it here). A test checks that the letter leaves it blank.
-LETTER_SEAL_BOX = ((210 - 14 - 55) * MM, (14 + 1) * MM, (210 - 14 - 1) * MM, (14 + 17) * MM)
+#: The letter's signature stamp (50 × 16 mm), in PDF points: the empty room at the bottom right of
+#: its page, under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's
+#: 14 mm margins; 1 mm inside it here). A test checks that the letter leaves it blank.
+LETTER_SEAL_BOX = ((210 - 14 - 51) * MM, (14 + 1) * MM, (210 - 14 - 1) * MM, (14 + 17) * MM)
 
 
 def letters_by_registration(registrations: list[Registration]) -> dict[int, InvitationLetter]:
