@@ -109,6 +109,8 @@ class Config:
         self.QUEUE_URL = env("CENTRE_QUEUE_URL", f"sqlite:///{instance_dir / 'queue.sqlite3'}")
         self.QUEUE_IMMEDIATE = _bool("CENTRE_QUEUE_IMMEDIATE", self.QUEUE_IMMEDIATE)
         self.WORKER_THREADS = int(env("CENTRE_WORKER_THREADS", "2"))
+        if env("CENTRE_CERTIFICATE_WORKERS", ""):  # processes a bulk issue renders in (see CERTIFICATE_WORKERS)
+            self.CERTIFICATE_WORKERS = int(env("CENTRE_CERTIFICATE_WORKERS", ""))
         # A running job beats this often; one silent for JOB_STALE_SECONDS lost its worker and the
         # reaper queues it again, up to JOB_MAX_ATTEMPTS runs; a failed run is retried after a delay.
         self.JOB_HEARTBEAT_SECONDS = float(env("CENTRE_JOB_HEARTBEAT_SECONDS", "5"))

@@ -1,79 +1,83 @@
-"""Bulk certificate issue against its floor.
+"""Bulk certificate issue against its floor, through the queue as a coordinator starts it.
 
-Issues N bilingual certificates for one session through the app's own code path
-(issue_for_session: eligibility, numbers reserved under the row lock, QR codes, rendering in
-worker processes, hashing, storage, audit), then measures the floor: WeasyPrint rendering
-the same N pages of HTML as one single document in this one process.
+Starts a real jobs worker (python -m centre.jobs.worker, its job rendering in --workers
+processes) on a scratch database and queue, then times bulk issues of N bilingual certificates
+from the moment the job is queued to the moment its row says done — everything included:
+eligibility, numbers reserved under the row lock, QR codes, rendering, hashing, storage, audit,
+the job's progress. For comparison it also times the same work called in this process
+(issue_for_session, no queue), and the floor: WeasyPrint rendering the same N pages of HTML as
+one single document in this one process.
 
-    .venv/bin/python benchmarks/certificates.py [--n 200] [--workers 2]
+    .venv/bin/python benchmarks/certificates.py [--n 200] [--workers 2] [--large 2000]
 
 Runs against a scratch SQLite database (or DATABASE_URL if set), brought to head by the
-migrations. Prints both times, certificates per second and the ratio app / floor.
+migrations, and a scratch SQLite queue (or CENTRE_QUEUE_URL). Prints each time, certificates
+per second and the ratio to the floor; --large N' also times one job of N' certificates
+(0: skip it).
 """
 import argparse
+import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import os  # noqa: E402
+
+def start_worker(scratch: str, url: str, queue_url: str, workers: int | None) -> subprocess.Popen:
+    """A jobs worker on the scratch database and queue; returns once it listens."""
+    from centre.jobs.worker import READY
+
+    env = {**os.environ, "CENTRE_ENV": "development", "DATABASE_URL": url, "CENTRE_QUEUE_URL": queue_url,
+           "CENTRE_QUEUE_IMMEDIATE": "0", "CENTRE_PUBLIC_BASE_URL": "https://centre.example.ma",
+           "MAIL_FOLDER": f"{scratch}/mail", "CENTRE_INSTANCE_DIR": scratch, "PYTHONPATH": str(ROOT)}
+    if workers is not None:
+        env["CENTRE_CERTIFICATE_WORKERS"] = str(workers)
+    log_path = Path(scratch) / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker", "--workers", "1", "--no-schedules"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while READY not in log_path.read_text(errors="replace"):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"The worker did not start:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return worker
 
 
-def seed(n: int, code: str):
-    """A completed session with n accepted trainees who attended every slot (not timed)."""
-    from centre.attendance.services import save_marks
-    from centre.certificates.signatories import add_signatory
+def through_the_queue(training_session, n: int) -> float:
+    """Seconds from queueing the session's bulk issue to its job's row saying done."""
+    from centre.certificates.bulk import start_bulk_issue
     from centre.extensions import db
-    from centre.models import (DocumentLanguage, Expert, Gender, Institution, MarkStatus, Recommendation,
-                               Registration, RegistrationStatus, SessionStatus, Trainee)
-    from centre.reviews.services import record_review
-    from centre.seed.common import drawn_signature
-    from centre.sessions.services import change_status, create_session
+    from centre.models import Job, JobStatus
 
-    if not db.session.scalar(db.select(db.func.count()).select_from(db.text("signatory"))):
-        add_signatory("Fatima Zahra Alaoui", "Directrice du centre", drawn_signature(), None,
-                      name_ar="فاطمة الزهراء العلوي", title_ar="مديرة المركز")
-    institution = Institution(name_fr="Médiateur de la République du Sénégal", name_ar="وسيط الجمهورية السنغالية",
-                              name_en="Ombudsman of Senegal", country="SN")
-    start = date(2026, 3, 2)
-    training_session = create_session(code=code, title_fr="Gestion des plaintes", title_ar="تدبير الشكايات",
-                                      title_en="Complaint handling", theme_fr="-", theme_ar="-", venue_fr="Rabat",
-                                      venue_ar="الرباط", venue_en="Rabat", start_on=start,
-                                      end_on=start + timedelta(days=4), capacity=n, registration_deadline=None)
-    for status in (SessionStatus.IN_REVIEW, SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED,
-                   SessionStatus.IN_PROGRESS):
-        if status == SessionStatus.APPROVED:
-            for nationality in ("MA", "FR"):
-                expert = Expert(given_name="Expert", family_name=nationality + code, full_name_ar="خبير",
-                                nationality=nationality, speciality="Médiation")
-                db.session.add(expert)
-                record_review(training_session, expert, score_relevance=5, score_methodology=4, score_audience=4,
-                              recommendation=Recommendation.APPROVE)
-        change_status(training_session, status)
-    registrations = []
-    for i in range(n):
-        trainee = Trainee(given_name="Aminata", family_name=f"Diallo {code}-{i}", full_name_ar="أميناتا ديالو",
-                          gender=Gender.FEMALE, nationality="SN", position="Chargée d'études",
-                          email=f"t{code}-{i}@example.org", certificate_language=DocumentLanguage.BILINGUAL,
-                          institution=institution)
-        registrations.append(Registration(training_session=training_session, trainee=trainee,
-                                          status=RegistrationStatus.ACCEPTED))
-    db.session.add_all(registrations)
-    db.session.flush()
-    save_marks(training_session, {(r.id, s.id): MarkStatus.PRESENT for r in registrations
-                                  for s in training_session.slots}, None)
-    change_status(training_session, SessionStatus.COMPLETED)
-    db.session.commit()
-    return training_session
+    started = time.perf_counter()
+    job = start_bulk_issue(training_session, None, False, None)
+    db.session.commit()  # the job reaches the queue here
+    job_id = job.id
+    while True:
+        job = db.session.get(Job, job_id)
+        finished = job.is_finished
+        db.session.rollback()  # ends the read (on SQLite every transaction takes the write lock)
+        if finished:
+            break
+        time.sleep(0.02)
+    job = db.session.get(Job, job_id)
+    elapsed = time.perf_counter() - started
+    if job.status != JobStatus.DONE or job.result["issued"] != n:
+        raise SystemExit(f"Job {job_id} ended {job.status}: {job.last_error} {job.result}")
+    return elapsed
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="certificates to issue (default 200)")
     parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: one a core)")
+    parser.add_argument("--large", type=int, default=2000, help="certificates of one more, larger job (0: none)")
     args = parser.parse_args()
 
     import flask_migrate
@@ -84,29 +88,38 @@ def main():
     from centre.extensions import db
     from centre.models import DocumentLanguage
     from centre.pdf import render_pdf
-
+    from centre.seed.bulk import completed_session
     from centre.signing import DEV_PASSPHRASE, make_dev_key
 
     scratch = tempfile.mkdtemp(prefix="centre-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-    key = make_dev_key(Path(scratch) / "signing.p12")  # every certificate is signed, here too
+    # Every certificate is signed: a throw-away key, for this process and the worker it starts.
+    os.environ["CENTRE_SIGNING_KEY"] = str(make_dev_key(Path(scratch) / "signing.p12").key_path)
+    os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
+    queue_url = os.environ.get("CENTRE_QUEUE_URL") or f"sqlite:///{scratch}/queue.sqlite3"
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, DEBUG=False, CERTIFICATE_WORKERS=args.workers,
                      PUBLIC_BASE_URL="https://centre.example.ma", MAIL_FOLDER=f"{scratch}/mail",
-                     SIGNING_KEY=str(key.key_path), SIGNING_PASSPHRASE=DEV_PASSPHRASE)
+                     QUEUE_URL=queue_url, QUEUE_IMMEDIATE=False)
     with app.app_context():
         flask_migrate.upgrade()
         stamp = str(int(time.time()))
-        cold_session, warm_session = seed(args.n, f"B{stamp}a"), seed(args.n, f"B{stamp}b")
-        print(f"N = {args.n} bilingual certificates, {workers()} "
-              f"rendering processes, {os.cpu_count()} cores, database {db.engine.dialect.name}")
+        sessions = [completed_session(args.n, f"B{stamp}{i}") for i in range(3)]
+        large = completed_session(args.large, f"B{stamp}L") if args.large else None
+        print(f"N = {args.n} bilingual certificates, {workers()} rendering processes, {os.cpu_count()} cores, "
+              f"database {db.engine.dialect.name}, queue {queue_url.split(':')[0]}")
+
+        worker = start_worker(scratch, url, queue_url, args.workers)
+        try:
+            queued_cold = through_the_queue(sessions[0], args.n)
+            queued_warm = through_the_queue(sessions[1], args.n)
+            queued_large = through_the_queue(large, args.large) if large else None
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(60)
 
         started = time.perf_counter()
-        issued, _ = bulk.issue_for_session(cold_session, DocumentLanguage.BILINGUAL, None)
-        cold = time.perf_counter() - started
-        assert len(issued) == args.n
-        started = time.perf_counter()
-        issued, _ = bulk.issue_for_session(warm_session, DocumentLanguage.BILINGUAL, None)
-        warm = time.perf_counter() - started
+        issued, _ = bulk.issue_for_session(sessions[2], DocumentLanguage.BILINGUAL, None)
+        in_process = time.perf_counter() - started
         assert len(issued) == args.n
 
         # The floor: the same N pages, one document, one process, WeasyPrint warmed up first.
@@ -122,12 +135,15 @@ def main():
         assert document.startswith(b"%PDF")
     shutdown()
 
-    def line(label, seconds):
-        print(f"{label:<46} {seconds:7.2f} s  {args.n / seconds:6.1f} certificates/s  "
-              f"{seconds / floor:5.2f} x floor")
+    def line(label, seconds, n=args.n):
+        print(f"{label:<56} {seconds:7.2f} s  {n / seconds:6.1f} certificates/s  "
+              f"{seconds / (floor * n / args.n):5.2f} x floor")
 
-    line("app, first bulk issue (worker start included)", cold)
-    line("app, next bulk issue (workers running)", warm)
+    line("queued job, first (the job's rendering processes start)", queued_cold)
+    line("queued job, next (rendering processes running)", queued_warm)
+    if queued_large is not None:
+        line(f"queued job of N = {args.large} (floor scaled to N)", queued_large, args.large)
+    line("in this process, no queue (rendering processes start)", in_process)
     line("floor: one N-page document, one process", floor)
 
 

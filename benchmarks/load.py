@@ -11,20 +11,26 @@ What it does, contacting nothing but 127.0.0.1:
 1. starts a throw-away PostgreSQL (initdb through `runuser -u postgres`, a temporary data
    directory, a free port; stopped and removed at exit), unless --database-url names an
    existing, empty database; runs `flask --app wsgi db upgrade` against it;
-2. creates, through the app's services, one open session of capacity C and a coordinator;
-3. starts gunicorn (gunicorn.conf.py, CENTRE_ENV=production, a generated SECRET_KEY, mail
-   written to a temporary folder) on a free port and waits for /healthz;
-4. baseline: K concurrent clients GET /healthz a fixed number of times;
-5. burst: K concurrent clients play N new visitors (GET the form, POST it with unique data,
-   follow the confirmation link from the e-mail written to the mail folder) while M coordinators,
-   each signed in once, read the queue of pending registrations and accept them (one POST each,
-   or --bulk) and, once the session is full, put the confirmed rest on the waiting list;
-   everything stops by itself at --deadline seconds;
-6. prints throughput and latency percentiles; the password hash time (median of 7 hashes with
-   the app's own hasher, measured in this process before gunicorn starts) and the burst's
-   registrations/s against the floor `cores / hash time` (the rate if the cores did nothing but
-   hash); the errors, and the counts read from the database. The exit code is 1 on any error (5xx, connection error, unexpected status),
-   overbooking, or a registration lost or duplicated.
+2. then once per mail mode (--mail: "inline", then "outbox" by default), against a fresh session:
+   creates, through the app's services, one open session of capacity C and a coordinator; starts
+   gunicorn (gunicorn.conf.py, CENTRE_ENV=production, a generated SECRET_KEY, mail written to a
+   temporary folder) on a free port — with the outbox, a jobs worker beside it
+   (python -m centre.jobs.worker) that sends the mails; inline, each mail is delivered by the
+   request that causes it once its transaction commits, as before the outbox — and waits for /healthz;
+3. baseline: K concurrent clients GET /healthz a fixed number of times;
+4. burst: K concurrent clients play N new visitors (GET the form, POST it with unique data, and
+   follow the confirmation link of the e-mail written to the mail folder once it is there —
+   meanwhile the client plays the next visitor) while M coordinators, each signed in once, read
+   the queue of pending registrations and accept them (one POST each, or --bulk) and, once the
+   session is full, put the confirmed rest on the waiting list; everything stops by itself at
+   --deadline seconds;
+5. prints, per mode, throughput and latency percentiles; the password hash time (median of 7
+   hashes with the app's own hasher, measured in this process before gunicorn starts) and the
+   burst's registrations/s against the floor `cores / hash time` (the rate if the cores did
+   nothing but hash); the errors, and the counts read from the database; then the outbox's
+   registrations/s against the inline mode's. The exit code is 1 on any error (5xx, connection
+   error, unexpected status, a mail that never came), overbooking, or a registration lost or
+   duplicated.
 
 Gunicorn's JSON log is kept in the temporary folder only while the run lasts; pass --keep to
 keep the folder (its path is printed).
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import collections
 import email
 import email.policy
 import http.client
@@ -314,6 +321,8 @@ def app_environment(database_url: str, secret_key: str, port: int, mail_folder: 
         "WEB_CONCURRENCY": str(workers),
         "MAIL_SERVER": "",
         "MAIL_FOLDER": str(mail_folder),
+        "CENTRE_INSTANCE_DIR": str(mail_folder.parent),
+        "CENTRE_QUEUE_URL": f"sqlite:///{mail_folder.parent / 'queue.sqlite3'}",
         "PYTHONUNBUFFERED": "1",
     })
     return env
@@ -457,6 +466,31 @@ def start_gunicorn(env: dict, port: int, workdir: Path, cleanup: Cleanup) -> sub
     sys.exit("gunicorn did not answer /healthz within 60 s")
 
 
+def start_worker(env: dict, workdir: Path, cleanup: Cleanup) -> subprocess.Popen:
+    """A jobs worker (python -m centre.jobs.worker) sending the outbox's mails, as in production."""
+    log = open(workdir / "worker.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker", "--no-schedules"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop():
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+    cleanup.add(stop)
+    until = time.monotonic() + 60
+    while b"Signal handlers set" not in (workdir / "worker.log").read_bytes():
+        if process.poll() is not None or time.monotonic() > until:
+            sys.exit(f"the jobs worker did not start; see {workdir / 'worker.log'}")
+        time.sleep(0.1)
+    return process
+
+
 # ---------------------------------------------------------------------------------------------
 # The phases
 
@@ -498,16 +532,21 @@ class Burst:
     confirmed: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    unconfirmed: collections.deque = field(default_factory=collections.deque)  #: (n, address) awaiting their mail
 
     def __post_init__(self):
         self.tickets = itertools.count()
 
     def visitor(self, _):
+        """Visitors one after another: the form, the POST; each confirms its address once the
+        app's mail is there (at once when mail is sent in the request; through the outbox a worker
+        sends it a moment later), meanwhile the next visitor registers. The last ones wait for
+        their mail before the thread ends."""
         code = self.setup["code"]
         while time.monotonic() < self.deadline:
             n = next(self.tickets)
             if n >= self.visitors:
-                return
+                break
             client = Client(self.port, self.stats)
             status, _, page = client.request("form GET", "GET", f"/catalogue/{code}/register")
             token = csrf_token(page) if status == 200 else None
@@ -524,27 +563,46 @@ class Burst:
                 continue
             with self.lock:
                 self.acknowledged += 1
-            link = self.confirmation_link(form["email"])
-            if link is None:
-                self.stats.error(f"no confirmation e-mail for visitor {n}")
-                continue
-            status, _, _ = client.request("confirm GET", "GET", link, expect=(302,))
-            if status == 302:
-                with self.lock:
-                    self.confirmed += 1
+                self.unconfirmed.append((n, form["email"]))
+            self.confirm_next(wait=0)
+        while self.confirm_next(wait=30):
+            pass
 
-    def confirmation_link(self, address: str) -> str | None:
-        """The path of the link in the e-mail the app wrote (it is written before the answer)."""
+    def confirm_next(self, wait: float) -> bool:
+        """Confirm the oldest unconfirmed address if its mail is there (waiting up to `wait` s);
+        returns False when there is nothing (more) to do now."""
+        with self.lock:
+            if not self.unconfirmed:
+                return False
+            n, address = self.unconfirmed.popleft()
+        link = self.confirmation_link(address, wait)
+        if link is None:
+            if wait:
+                self.stats.error(f"no confirmation e-mail for visitor {n} within {wait:.0f} s")
+            else:
+                with self.lock:
+                    self.unconfirmed.appendleft((n, address))
+            return False
+        status, _, _ = Client(self.port, self.stats).request("confirm GET", "GET", link, expect=(302,))
+        if status == 302:
+            with self.lock:
+                self.confirmed += 1
+        return True
+
+    def confirmation_link(self, address: str, wait: float) -> str | None:
+        """The path of the link in the e-mail the app wrote for this address, if it is there."""
         pattern = f"*-{address.replace('@', '_at_')}.eml"
-        for _ in range(20):
+        until = time.monotonic() + wait
+        while True:
             for path in self.mail_folder.glob(pattern):
                 message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
                 match = re.search(rf"http://{re.escape(HOST)}:{self.port}(/registrations/confirm/[^\s]+)",
                                   message.get_content())
                 if match:
                     return match.group(1)
+            if time.monotonic() >= until:
+                return None
             time.sleep(0.05)
-        return None
 
     def coordinator(self, index: int, bulk: bool):
         client = Client(self.port, self.stats)
@@ -601,38 +659,28 @@ class Burst:
                                    expect=(302,), form={"csrf_token": token})
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", "--registrations", type=int, default=300, help="visitors who register (N)")
-    parser.add_argument("-k", "--clients", type=int, default=20, help="concurrent visitor clients (K)")
-    parser.add_argument("-m", "--coordinators", type=int, default=2, help="concurrent coordinators (M)")
-    parser.add_argument("-c", "--capacity", type=int, default=30, help="places in the session (C)")
-    parser.add_argument("--baseline-requests", type=int, default=1000, help="GET /healthz in the baseline")
-    parser.add_argument("--workers", type=int, default=3, choices=range(1, 9), metavar="W",
-                        help="gunicorn worker processes (2-4 on 2 cores)")
-    parser.add_argument("--deadline", type=float, default=120, help="seconds after which the burst stops")
-    parser.add_argument("--bulk", action="store_true", help="coordinators accept in bulk, not one POST each")
-    parser.add_argument("--database-url", help="an existing, empty PostgreSQL database instead of a throw-away one")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (gunicorn log, mail)")
-    args = parser.parse_args(argv)
+#: How the app sends its mail in a phase: "inline" — each mail delivered by the request that causes
+#: it, once its transaction commits (CENTRE_QUEUE_IMMEDIATE, as before the outbox); "outbox" — written
+#: to the outbox in the request's transaction and sent by a jobs worker (production).
+MAIL_MODES = ("inline", "outbox")
 
+
+def run_phase(args, database_url: str, mode: str, workdir: Path) -> dict:
+    """One burst against a fresh session, gunicorn (and a worker for the outbox) started for it."""
+    phase_dir = workdir / mode
+    phase_dir.mkdir()
     cleanup = Cleanup()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="centre-load."))
-    if args.keep:
-        print(f"temporary folder kept: {workdir}")
-    else:
-        cleanup.add(lambda: shutil.rmtree(workdir, ignore_errors=True))
     try:
         run = secrets.token_hex(3)
-        database_url = args.database_url or start_postgres(cleanup, workdir)
         port = free_port()
-        env = app_environment(database_url, secrets.token_hex(32), port, workdir / "mail", args.workers)
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = app_environment(database_url, secrets.token_hex(32), port, phase_dir / "mail", args.workers)
+        env["CENTRE_QUEUE_IMMEDIATE"] = "1" if mode == "inline" else "0"
         setup = setup_data(env, args.capacity, run)
-        start_gunicorn(env, port, workdir, cleanup)
-        print(f"gunicorn: {args.workers} workers on {HOST}:{port}; session {setup['code']} "
+        start_gunicorn(env, port, phase_dir, cleanup)
+        if mode == "outbox":
+            start_worker(env, phase_dir, cleanup)
+        print(f"[{mode}] gunicorn: {args.workers} workers on {HOST}:{port}"
+              f"{' and a jobs worker' if mode == 'outbox' else ''}; session {setup['code']} "
               f"(capacity {args.capacity}); {args.registrations} visitors from {args.clients} clients, "
               f"{args.coordinators} coordinators{' (bulk)' if args.bulk else ''}")
 
@@ -640,7 +688,7 @@ def main(argv=None) -> int:
                                             time.monotonic() + args.deadline)
         base = summarize(base_stats.latencies.get("healthz", []), base_elapsed)
 
-        burst = Burst(port, setup, run, workdir / "mail", args.registrations, time.monotonic() + args.deadline,
+        burst = Burst(port, setup, run, phase_dir / "mail", args.registrations, time.monotonic() + args.deadline,
                       max(args.coordinators, 1))
         coordinators = [threading.Thread(target=burst.coordinator, args=(i, args.bulk), daemon=True)
                         for i in range(args.coordinators)]
@@ -656,17 +704,25 @@ def main(argv=None) -> int:
         counts = final_counts(env, setup["session_id"], run)
     finally:
         cleanup.run()
+    return {"mode": mode, "setup": setup, "base": base, "base_stats": base_stats, "burst": burst,
+            "visitors_elapsed": visitors_elapsed, "total_elapsed": total_elapsed, "timed_out": timed_out,
+            "counts": counts}
 
+
+def report_phase(args, phase: dict) -> tuple[float, list[str]]:
+    """Print one phase's figures; returns its registrations/s and what went wrong."""
+    burst, base, setup, counts = phase["burst"], phase["base"], phase["setup"], phase["counts"]
+    visitors_elapsed = phase["visitors_elapsed"]
     lat = burst.stats.latencies
     visitor_requests = sum(len(lat.get(k, [])) for k in ("form GET", "registration POST", "confirm GET"))
     visitor_rps = visitor_requests / visitors_elapsed
     registrations_per_s = burst.acknowledged / visitors_elapsed
-    print()
+    print(f"\n[{phase['mode']}] mail {'sent in the request' if phase['mode'] == 'inline' else 'through the outbox'}")
     print(format_summary("baseline /healthz", base))
     for kind in ("form GET", "registration POST", "confirm GET"):
         print(format_summary(kind, summarize(lat.get(kind, []), visitors_elapsed)))
     for kind in ("queue GET", "decision POST"):
-        print(format_summary(kind, summarize(lat.get(kind, []), total_elapsed)))
+        print(format_summary(kind, summarize(lat.get(kind, []), phase["total_elapsed"])))
     print(f"\nvisitors: {burst.acknowledged}/{args.registrations} registered, {burst.confirmed} confirmed, "
           f"in {visitors_elapsed:.1f} s: {registrations_per_s:.1f} registrations/s, "
           f"{visitor_rps:.1f} visitor requests/s")
@@ -675,8 +731,9 @@ def main(argv=None) -> int:
     print(f"password hash: {setup['hash_seconds'] * 1000:.1f} ms median of 7 ({setup['hash_parameters']}), "
           f"in this process before the run")
     print(format_hash_floor(registrations_per_s, os.cpu_count() or 1, setup["hash_seconds"]))
-    print(f"burst with decisions: {total_elapsed:.1f} s{' (stopped at the deadline)' if timed_out else ''}")
-    errors = base_stats.errors + burst.stats.errors
+    print(f"burst with decisions: {phase['total_elapsed']:.1f} s"
+          f"{' (stopped at the deadline)' if phase['timed_out'] else ''}")
+    errors = phase["base_stats"].errors + burst.stats.errors
     print(f"\nerrors: {len(errors)}")
     for message in sorted(set(errors))[:20]:
         print(f"  {errors.count(message)} × {message}")
@@ -685,12 +742,62 @@ def main(argv=None) -> int:
           f"{counts['duplicates']} duplicated")
     print(f"          accepted {counts['accepted']} of {args.capacity} places, waitlisted {counts['waitlisted']}, "
           f"pending {counts['pending']}, rejected {counts['rejected']}, cancelled {counts['cancelled']}")
-    problems = check_final(counts, submitted=burst.acknowledged, capacity=args.capacity)
+    problems = [f"{phase['mode']}: {e}" for e in sorted(set(errors))]
+    problems += [f"{phase['mode']}: {p}" for p in check_final(counts, submitted=burst.acknowledged,
+                                                               capacity=args.capacity)]
     if burst.acknowledged < args.registrations:
-        problems.append(f"only {burst.acknowledged} of {args.registrations} visitors registered")
+        problems.append(f"{phase['mode']}: only {burst.acknowledged} of {args.registrations} visitors registered")
+    if counts["confirmed"] != burst.acknowledged:
+        problems.append(f"{phase['mode']}: {counts['confirmed']} addresses confirmed for {burst.acknowledged} "
+                        "registrations (a mail lost or late)")
+    return registrations_per_s, problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--registrations", type=int, default=300, help="visitors who register (N)")
+    parser.add_argument("-k", "--clients", type=int, default=20, help="concurrent visitor clients (K)")
+    parser.add_argument("-m", "--coordinators", type=int, default=2, help="concurrent coordinators (M)")
+    parser.add_argument("-c", "--capacity", type=int, default=30, help="places in the session (C)")
+    parser.add_argument("--baseline-requests", type=int, default=1000, help="GET /healthz in the baseline")
+    parser.add_argument("--workers", type=int, default=3, choices=range(1, 9), metavar="W",
+                        help="gunicorn worker processes (2-4 on 2 cores)")
+    parser.add_argument("--deadline", type=float, default=120, help="seconds after which a burst stops")
+    parser.add_argument("--bulk", action="store_true", help="coordinators accept in bulk, not one POST each")
+    parser.add_argument("--mail", choices=(*MAIL_MODES, "both"), default="both",
+                        help="mail sent in the request (inline, as before the outbox), through the outbox and a "
+                             "jobs worker, or both one after the other, compared (default)")
+    parser.add_argument("--database-url", help="an existing, empty PostgreSQL database instead of a throw-away one")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (gunicorn log, mail)")
+    args = parser.parse_args(argv)
+
+    cleanup = Cleanup()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="centre-load."))
+    if args.keep:
+        print(f"temporary folder kept: {workdir}")
+    else:
+        cleanup.add(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    modes = MAIL_MODES if args.mail == "both" else (args.mail,)
+    try:
+        database_url = args.database_url or start_postgres(cleanup, workdir)
+        env = app_environment(database_url, secrets.token_hex(32), free_port(), workdir / "mail", args.workers)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        phases = [run_phase(args, database_url, mode, workdir) for mode in modes]
+    finally:
+        cleanup.run()
+
+    problems, rates = [], {}
+    for phase in phases:
+        rates[phase["mode"]], found = report_phase(args, phase)
+        problems += found
+    if len(rates) == 2:
+        print(f"\noutbox against mail in the request: {rates['outbox']:.1f} against {rates['inline']:.1f} "
+              f"registrations/s = {rates['outbox'] / rates['inline']:.2f}× (target: no slower, ≥ 1.0× within noise)")
     for problem in problems:
         print(f"PROBLEM: {problem}")
-    ok = not errors and not problems
+    ok = not problems
     print("\nOK" if ok else "\nFAILED")
     return 0 if ok else 1
 

@@ -9,12 +9,12 @@ from flask.cli import with_appcontext
 
 from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
-from centre.certificates.bulk import issue_for_session
-from centre.certificates.delivery import email_each, export_session
+from centre.certificates.bulk import start_bulk_issue
+from centre.certificates.delivery import export_session
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.jobs.services import reap, recent_jobs
-from centre.models import DocumentLanguage, JobStatus, Role, TrainingSession, User
+from centre.jobs.services import execute_job, reap, recent_jobs
+from centre.models import DocumentLanguage, Job, JobStatus, Role, TrainingSession, User
 from centre.models.types import utcnow
 from centre.registrations.imports import import_trainees, max_bytes, read_table
 from centre.registrations.personal_data import anonymise_older_than
@@ -227,34 +227,45 @@ def _session_by_code(code):
 @click.option("--language", type=click.Choice(["fr", "ar", "bilingual"]), default=None,
               help="Every certificate in this language (default: each trainee's preference).")
 @click.option("--email", is_flag=True, help="E-mail each new certificate to its trainee.")
+@click.option("--wait", is_flag=True, help="Run the job here, in the foreground, and print its outcome "
+                                           "(default: queue it for the workers).")
 @with_appcontext
-def certificates_issue_command(session_code, language, email):
-    """Issue the certificates of every eligible trainee of a session (the same work as the page)."""
+def certificates_issue_command(session_code, language, email, wait):
+    """Issue the certificates of every eligible trainee of a session (the same job as the page's)."""
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
         raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
     training_session = _session_by_code(session_code)
     try:
-        issued, plan = issue_for_session(training_session, DocumentLanguage(language) if language else None, None)
+        job = start_bulk_issue(training_session, DocumentLanguage(language) if language else None, email, None,
+                               queue=not wait)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
-    mails = email_each(issued, None) if email else None
-    db.session.commit()  # the mails reach the outbox, and their jobs the queue
-    for certificate in issued:
-        click.echo(f"issued {certificate.number} {certificate.language.value} "
-                   f"{certificate.registration.trainee.name}")
-    for registration, reason in plan.refused:
-        click.echo(f"not eligible: {registration.trainee.name}: {reason}")
-    summary = f"{len(issued)} issued, {plan.already} already held, {len(plan.refused)} not eligible"
-    if mails is None:
+    db.session.commit()
+    if not wait:
+        click.echo(f"Job #{job.id} queued: a worker issues the certificates. Follow it with `flask jobs list` "
+                   "or on the session's page; --wait runs it here instead.")
+        return
+    job_id = job.id
+    execute_job(job_id)
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    if job.status != JobStatus.DONE:
+        raise click.ClickException(f"Job #{job_id} {job.status.value} after {job.progress_done} certificates "
+                                   f"issued: {job.last_error or 'see `flask jobs list`'}")
+    result = job.result
+    for refused in result["refused"]:
+        click.echo(f"not eligible: {refused['name']}: {refused['reason']}")
+    summary = f"{result['issued']} issued, {result['already']} already held, {len(result['refused'])} not eligible"
+    if "emailed" not in result:
         click.echo(f"{summary}.")
         return
-    for certificate, reason in mails.failed:
-        click.echo(f"not sent: {certificate.number} {certificate.registration.trainee.email}: {reason}")
-    click.echo(f"{summary}, {len(mails.sent)} e-mailed, {len(mails.failed)} not sent.")
-    if mails.failed:
-        raise click.ClickException(f"{len(mails.failed)} certificates could not be e-mailed; send them again "
-                                   "from the certificates page.")
+    for mail in result["mail_refused"]:
+        click.echo(f"not sent: {mail['number']} {mail['email']}: {mail['error']}")
+    click.echo(f"{summary}, {result['emailed']} e-mailed, {len(result['mail_refused'])} not sent.")
+    if result["mail_refused"]:
+        raise click.ClickException(f"{len(result['mail_refused'])} certificates could not be e-mailed; send them "
+                                   "again from the certificates page.")
 
 
 @certificates_group.command("export")

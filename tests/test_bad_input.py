@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centre.extensions import db
-from centre.models import MarkStatus, Recommendation, RegistrationStatus, Role, SessionStatus
+from centre.models import Job, MarkStatus, OutboxMail, Recommendation, RegistrationStatus, Role, SessionStatus
 from tests.conftest import CSRF_RE, PASSWORD
 
 EXAMPLES = int(os.environ.get("CENTRE_FUZZ_EXAMPLES", "40"))
@@ -82,8 +82,10 @@ def path(segment) -> str:
 
 @pytest.fixture
 def world(app, create_session, create_registration, create_user, create_trainee, create_expert, mark_all):
+    from centre.certificates.delivery import email_certificate
     from centre.certificates.services import issue_certificate
-    from centre.models import DocumentLanguage
+    from centre.jobs.services import record_job
+    from centre.models import Certificate, DocumentLanguage, JobStatus, MailStatus
     from centre.sessions.services import change_status
 
     with app.app_context():
@@ -104,8 +106,17 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             mark_all(registration, present=10, rest=MarkStatus.PRESENT)
         change_status(done, SessionStatus.COMPLETED)
         issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
+        admin = create_user(Role.ADMIN)
+        # Background work: a mail that failed (as after its last retry) and a job still queued.
+        failed_mail = email_certificate(db.session.scalars(sa.select(Certificate)).one(), coordinator)
+        waiting_job = record_job("mail.send", None, mail_id=failed_mail.id)  # recorded, never sent
+        db.session.commit()
+        db.session.execute(sa.update(OutboxMail).where(OutboxMail.id == failed_mail.id)
+                           .values(status=MailStatus.FAILED, last_error="550 test"))
+        db.session.execute(sa.update(Job).where(Job.id == waiting_job.id).values(status=JobStatus.QUEUED))
         db.session.commit()
         return {
+            "admin": admin.email, "completed": done.id, "failed_mail": failed_mail.id, "queued_job": waiting_job.id,
             "coordinator": coordinator.email, "open_code": open_session.code, "open_id": open_session.id,
             "pending": pending.id, "draft": draft.id, "review_session": in_review.id, "experts": [e.id for e in experts],
             "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
@@ -149,14 +160,14 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
 
     def client_for(role):
         client = app.test_client()
-        if role == "coordinator":
+        if role in ("coordinator", "admin"):
             token = CSRF_RE.search(client.get("/login").get_data(as_text=True))[1]
-            response = client.post("/login", data={"csrf_token": token, "email": world["coordinator"],
+            response = client.post("/login", data={"csrf_token": token, "email": world[role],
                                                    "password": PASSWORD})
             assert response.status_code == 302
         return client
 
-    coordinator = client_for("coordinator")
+    coordinator, admin = client_for("coordinator"), client_for("admin")
 
     def check(name, client, url, data, may_change=None, **kwargs):
         tried[name] = tried.get(name, 0) + 1
@@ -264,9 +275,40 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         data = {} if next_value is None else {"next": next_value}
         check("language switch", coordinator, f"/language/{path(code)}", data, {"user": ({"locale"}, None)})
 
+    @FUZZ
+    @given(segment("", "fr", "ar", "bilingual"), segment("y", "", "n"),
+           segment(str(world["completed"]), str(world["grid_session"]), "0"))
+    def bulk_issue(language, email, session_id):
+        check("bulk issue", coordinator, f"/certificates/session/{path(session_id)}/issue-all",
+              {"language": language, "email": email}, {"certificate_sequence": ({"last_value"}, None)},
+              headers={"Accept": "application/json"})
+
+    everything = {c.name for c in Job.__table__.columns}
+
+    @FUZZ
+    @given(segment(str(world["queued_job"]), "0", "99999999999999999999"), st.sampled_from([admin, coordinator]))
+    def job_cancel(job_id, client):
+        check("job cancellation", client, f"/admin/jobs/{path(job_id)}/cancel", {},
+              {"job": ({"status", "finished_at"}, None)})
+
+    @FUZZ
+    @given(segment(str(world["failed_mail"]), "0", "-1"), next_url("failed", "sent"))
+    def mail_resend(mail_id, status):
+        url = f"/admin/jobs/mails/{path(mail_id)}/resend" + ("" if status is None else "?" + urlencode({"status": status}))
+        check("mail resend", coordinator, url, {}, {"outbox_mail": ({c.name for c in OutboxMail.__table__.columns},
+                                                                    None), "job": (everything, None)})
+
+    @FUZZ
+    @given(mutated({"kind": "mail.send", "status": "failed", "date_from": "2026-01-01", "date_to": "2026-12-31",
+                    "page": "1"}), st.sampled_from(["/admin/jobs/", "/admin/jobs/mails/"]))
+    def job_filters(query, page):
+        tried["job filters"] = tried.get("job filters", 0) + 1
+        response = coordinator.get(page + "?" + urlencode(query))
+        assert response.status_code in (200, 400, 404), (page, query, response.status_code)
+
     try:
         for prop in (login, session_create, review_record, register, decide, transition, cancel, attendance,
-                     issue, language):
+                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters):
             prop()
     finally:
         engine.dispose()

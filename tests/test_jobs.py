@@ -62,8 +62,8 @@ def start_worker(jobs_app, tmp_path):
     """start_worker() -> a worker process (python -m centre.jobs.worker) on the app's database and queue."""
     processes = []
 
-    def start(threads=2, *args):
-        env = {**os.environ, "CENTRE_ENV": "test", "TEST_DATABASE_URL": jobs_app.config["SQLALCHEMY_DATABASE_URI"],
+    def start(threads=2, *args, **settings):
+        env = {**os.environ, **settings, "CENTRE_ENV": "test", "TEST_DATABASE_URL": jobs_app.config["SQLALCHEMY_DATABASE_URI"],
                "CENTRE_QUEUE_URL": jobs_app.config["QUEUE_URL"], "CENTRE_QUEUE_IMMEDIATE": "0",
                "CENTRE_JOB_MODULES": "tests.job_kinds", "CENTRE_WORKER_THREADS": str(threads),
                "MAIL_FOLDER": str(tmp_path / "mail"), "PYTHONPATH": str(ROOT),

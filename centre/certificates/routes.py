@@ -9,7 +9,7 @@ from centre.certificates import bulk, delivery, services
 from centre.certificates import signatories as signing  # the module; `signatories` is a view
 from centre.certificates.forms import BulkIssueForm, IssueForm, ReplaceForm, RevokeForm, SignatoryForm
 from centre.forms import options
-from centre.models import DocumentLanguage
+from centre.models import DocumentLanguage, JobStatus
 from centre.permissions import get_certificate, get_registration, get_signatory, get_training_session
 from centre.web import perform
 from centre.registrations.services import accepted_registrations
@@ -53,8 +53,8 @@ def issue(registration_id):
 
 @bp.route("/session/<int:session_id>/issue-all", methods=["GET", "POST"])
 def issue_all(session_id):
-    """Issue every eligible trainee's certificate. The work is committed batch by batch, so
-    the progress page (which polls `status`) can be left and come back to at any time."""
+    """Issue every eligible trainee's certificate, in the background: the page (polling
+    `status`) shows the job's progress and outcome, from any server, whenever one comes back."""
     training_session = get_training_session(session_id)
     form = BulkIssueForm()
     wants_json = request.accept_mimetypes.best == "application/json"
@@ -62,50 +62,65 @@ def issue_all(session_id):
         if not form.validate_on_submit():
             abort(400)
         language = DocumentLanguage(form.language.data) if form.language.data else None
-
-        def issue_and_send():
-            issued, _plan = bulk.issue_for_session(training_session, language, current_user)
-            return issued, delivery.email_each(issued, current_user) if form.email.data else None
-
-        outcome = perform(issue_and_send, show_error=not wants_json)
-        if not outcome:
-            if wants_json:
+        outcome = perform(lambda: bulk.start_bulk_issue(training_session, language, form.email.data, current_user),
+                          show_error=not wants_json,
+                          success=None if wants_json else _("The certificates are being issued. You may leave this "
+                                                            "page: the work goes on and its outcome shows here."))
+        if wants_json:
+            if not outcome:
                 return jsonify(error=str(outcome.error), message=str(outcome.error)), 409
-        else:
-            issued, mails = outcome.result
-            answer, message = _bulk_outcome(issued, mails)
-            if wants_json:
-                return jsonify(answer), 409 if mails and mails.failed else 200
-            flash(message, "error" if mails and mails.failed else "success")
+            return jsonify(_status(training_session)), 202
         return redirect(url_for("certificates.issue_all", session_id=session_id))
     plan = bulk.plan_bulk(training_session, None)
     return render_template("certificates/issue_all.html", s=training_session, form=form, plan=plan,
-                           status=bulk.bulk_status(training_session))
+                           status=_status(training_session))
 
 
-def _bulk_outcome(issued, mails) -> tuple[dict, str]:
-    """The bulk issue's answer (for JSON) and its message: how many issued, e-mailed, not sent."""
-    parts = [ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(issued))]
-    answer = {"issued": len(issued)}
-    if mails is not None:
-        answer["emailed"] = len(mails.sent)
-        answer["failed"] = [{"number": c.number, "email": c.registration.trainee.email, "error": reason}
-                            for c, reason in mails.failed]
-        parts.append(ngettext("%(num)d certificate e-mailed.", "%(num)d certificates e-mailed.", len(mails.sent)))
-        if mails.failed:
+def _status(training_session) -> dict:
+    """Where the session's certificates stand, and its latest bulk issue job with its outcome."""
+    answer = bulk.bulk_status(training_session)
+    job = bulk.bulk_job(training_session)
+    answer["job"] = None if job is None else {
+        "id": job.id, "status": job.status.value, "status_label": str(job.status.label),
+        "finished": job.is_finished, "done": job.progress_done, "total": job.progress_total,
+        "message": _job_message(job), "error": job.status in (JobStatus.FAILED, JobStatus.CANCELLED),
+        "result": job.result,
+    }
+    return answer
+
+
+def _job_message(job) -> str:
+    """What the bulk issue job did or is doing, in the reader's language."""
+    if job.status == JobStatus.QUEUED and not job.attempts:
+        return _("Job %(number)d is waiting for a worker.", number=job.id)
+    if not job.is_finished:
+        return _("Job %(number)d: %(done)d of %(total)s certificates issued.", number=job.id,
+                 done=job.progress_done, total=job.progress_total if job.progress_total is not None else "…")
+    if job.status == JobStatus.CANCELLED:
+        return _("Job %(number)d was cancelled after %(done)d certificates were issued; the others can be "
+                 "issued by starting again.", number=job.id, done=job.progress_done)
+    if job.status == JobStatus.FAILED:
+        return _("Job %(number)d stopped after %(done)d certificates were issued: %(error)s Start it again to "
+                 "issue the others.", number=job.id, done=job.progress_done, error=job.last_error or "")
+    result = job.result or {}
+    parts = [ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", result.get("issued", 0)),
+             ngettext("%(num)d already held.", "%(num)d already held.", result.get("already", 0)),
+             ngettext("%(num)d trainee not eligible.", "%(num)d trainees not eligible.",
+                      len(result.get("refused", [])))]
+    if "emailed" in result:
+        parts.append(ngettext("%(num)d certificate e-mailed.", "%(num)d certificates e-mailed.", result["emailed"]))
+        refused = result.get("mail_refused", [])
+        if refused:
             parts.append(ngettext(
                 "%(num)d could not be sent (%(numbers)s): send it again later from the list.",
                 "%(num)d could not be sent (%(numbers)s): send them again later from the list.",
-                len(mails.failed), numbers=", ".join(c.number for c, _reason in mails.failed)))
-    answer["message"] = " ".join(parts)
-    if mails is not None and mails.failed:
-        answer["error"] = answer["message"]
-    return answer, answer["message"]
+                len(refused), numbers=", ".join(mail["number"] for mail in refused)))
+    return " ".join(parts)
 
 
 @bp.route("/session/<int:session_id>/status.json")
 def status(session_id):
-    return jsonify(bulk.bulk_status(get_training_session(session_id)))
+    return jsonify(_status(get_training_session(session_id)))
 
 
 @bp.route("/session/<int:session_id>/certificates.zip")

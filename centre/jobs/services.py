@@ -67,6 +67,15 @@ def job_kind(name: str, label, *, max_attempts: int | None = None):
 
 def enqueue(kind: str, actor: User | None, *, entity: db.Model | None = None, **params) -> Job:
     """Record a job in the caller's transaction; it reaches the queue when that transaction commits."""
+    job = record_job(kind, actor, entity=entity, **params)
+    send_after_commit(job.id)
+    return job
+
+
+def record_job(kind: str, actor: User | None, *, entity: db.Model | None = None, **params) -> Job:
+    """Record a job without sending it to the queue: the caller runs it itself once committed
+    (`execute_job`, e.g. a command run in the foreground). Should the caller die, the reaper
+    finds the row (queued or running, with a stale heartbeat) and a worker finishes the job."""
     if kind not in KINDS:
         raise ValueError(f"No job kind {kind!r} is registered.")
     config = current_app.config
@@ -76,7 +85,6 @@ def enqueue(kind: str, actor: User | None, *, entity: db.Model | None = None, **
         job.entity, job.entity_id = entity.__tablename__, entity.id
     db.session.add(job)
     db.session.flush()
-    send_after_commit(job.id)
     return job
 
 
@@ -299,6 +307,14 @@ def reap(now: datetime | None = None) -> ReapReport:
         logger.warning("Reaper: %s queued again, %s failed, %s sent again",
                        report.requeued, report.failed, report.resent)
     return report
+
+
+def latest_job(kind: str, entity: db.Model) -> Job | None:
+    """The newest job of a kind about one record (e.g. a session's last bulk issue), if any."""
+    return db.session.scalars(
+        sa.select(Job).where(Job.kind == kind, Job.entity == entity.__tablename__, Job.entity_id == entity.id)
+        .order_by(Job.created_at.desc(), Job.id.desc()).limit(1)
+    ).first()
 
 
 def cancel_job(job: Job) -> Job:

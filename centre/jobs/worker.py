@@ -12,6 +12,8 @@ import signal
 from huey.consumer import Consumer
 
 from centre import create_app
+from centre.extensions import db
+from centre.jobs.services import reap
 
 READY = "Signal handlers set: SIGTERM and SIGINT shut down gracefully."
 
@@ -41,6 +43,9 @@ def main(argv=None) -> None:
     huey = app.extensions["centre_queue"]
     if huey.immediate:
         raise SystemExit("CENTRE_QUEUE_IMMEDIATE is on: jobs run inline, there is nothing for a worker to do.")
+    with app.app_context():  # a worker that starts takes over at once the jobs of one that died
+        reap()
+        db.session.commit()
     consumer = GracefulConsumer(
         huey,
         workers=options.workers or app.config["WORKER_THREADS"],

@@ -1,16 +1,18 @@
-// The bulk issue page: send the form in the background and show the progress, read from the
-// server (computed from the database), until nothing is pending any more.
+// The bulk issue page: start the job in the background and show its progress and its outcome,
+// read from the server (the job's row and the certificates in the database), until the job ends.
 // An answer that is not JSON (an error page, a sign-in page after a redirect) stops the polling
 // and says so; a network error is retried a few times, each wait longer, then said too. The
-// messages come translated from the page (data- attributes): this script has no gettext.
+// messages come translated from the server (the page's data- attributes, the job's message):
+// this script has no gettext.
 document.addEventListener("DOMContentLoaded", function () {
   var status = document.getElementById("bulk-status");
   var form = document.getElementById("bulk-form");
   var alert = document.getElementById("bulk-error");
   if (!status || !form || !alert) return;
   var bar = document.getElementById("bulk-progress");
+  var outcome = document.getElementById("bulk-job");
   var DELAY = 1500, RETRIES = 5;
-  var timer = null, following = false, sending = false, failures = 0;
+  var timer = null, following = false, failures = 0;
 
   function NotJson() {}
 
@@ -24,11 +26,22 @@ document.addEventListener("DOMContentLoaded", function () {
     if (response.redirected || type.indexOf("application/json") !== 0) throw new NotJson();
     return response.json().catch(function () { throw new NotJson(); });
   }
+  function running(s) { return s.job ? !s.job.finished : s.pending > 0; }
   function show(s) {
     status.textContent = status.dataset.template.replace("%(issued)s", s.issued)
       .replace("%(eligible)s", s.eligible).replace("%(pending)s", s.pending);
-    bar.max = s.eligible || 1;
-    bar.value = s.issued;
+    if (s.job && !s.job.finished) {
+      bar.max = s.job.total || 1;
+      bar.value = s.job.done;
+    } else {
+      bar.max = s.eligible || 1;
+      bar.value = s.issued;
+    }
+    if (s.job && outcome) {
+      outcome.textContent = s.job.message;
+      outcome.className = "flash " + (s.job.error ? "flash-error" : "flash-info");
+      outcome.hidden = false;
+    }
     return s;
   }
   function poll() {
@@ -40,7 +53,7 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (s) {
         failures = 0;
         show(s);
-        if (!sending && s.pending === 0) stop();  // nothing left to follow
+        if (!running(s)) stop();  // the job ended: nothing left to follow
         return s;
       });
   }
@@ -59,28 +72,22 @@ document.addEventListener("DOMContentLoaded", function () {
   function start() { following = true; schedule(); }
   function stop() { following = false; clearTimeout(timer); timer = null; }
 
-  if (status.dataset.pending !== "0") start();  // a run is going on: follow it
+  if (status.dataset.running === "1" || status.dataset.pending !== "0") start();  // a run is going on: follow it
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     alert.hidden = true;
-    sending = true;
     failures = 0;
-    start();
     fetch(form.action || location.href, {method: "POST", body: new FormData(form), credentials: "same-origin",
                                           headers: {Accept: "application/json"}})
       .then(json)
-      .then(function (result) {
-        sending = false;
-        stop();
-        return poll().then(function () {
-          status.textContent += " " + (result.message || "");
-          if (result.error) fail(result.error);
-        });
+      .then(function (answer) {
+        if (answer.error && !answer.job) return fail(answer.error);  // refused: e.g. one is already running
+        show(answer);
+        if (running(answer)) start();
       })
       .catch(function (error) {
-        sending = false;
         fail(error instanceof NotJson ? alert.dataset.notJson : alert.dataset.offline);
       })
       .finally(function () { button.disabled = false; });
