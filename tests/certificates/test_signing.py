@@ -249,6 +249,20 @@ def test_a_bad_signing_key_issues_nothing_and_says_why(app, completed, tmp_path,
         assert "igning key" in caplog.text
 
 
+def test_a_bulk_issue_with_a_bad_key_is_refused_before_its_job_starts(app, completed, tmp_path):  # noqa: F811
+    from centre.certificates.bulk import start_bulk_issue
+    from centre.models import Job
+
+    with app.app_context(), force_locale("en"):
+        training_session = completed(eligible=2)
+        app.config["SIGNING_KEY"], app.config["SIGNING_PASSPHRASE"] = _bad_keys(tmp_path)["wrong passphrase"]
+        with pytest.raises(signing.SigningKeyError, match="passphrase is wrong"):
+            start_bulk_issue(training_session, None, False, None)
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
 def test_a_bad_key_is_a_translated_message_on_the_certificates_page(app, client, login_as, completed, tmp_path):  # noqa: F811,E501
     with app.app_context():
         training_session = completed(eligible=1)
