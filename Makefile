@@ -10,11 +10,13 @@ PORT ?= 5000
 CENTRE_BIND ?= 127.0.0.1:8000
 WEB_CONCURRENCY ?= 2
 # What the app needs from Debian: an Arabic typeface (Amiri) and a Latin fallback, Pango for
-# WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks, Chromium for
-# the browser tests; and PostgreSQL's client programs for backups (pg_dump, pg_restore) unless
-# some version of them is there already (the server package brings them too).
+# WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks (pdfsig too),
+# NSS's certutil (to trust the development CA in the signature tests), SoftHSM2 (a software
+# PKCS#11 token, for the tests of signing with a hardware key), Chromium for the browser tests;
+# and PostgreSQL's client programs for backups (pg_dump, pg_restore) unless some version of them
+# is there already (the server package brings them too).
 DEBIAN_PACKAGES := python3-venv fontconfig fonts-hosny-amiri fonts-dejavu-core libpango-1.0-0 \
-	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
+	libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libnss3-tools softhsm2 chromium
 
 .PHONY: setup debian catalogues run web worker serve test extract update compile
 
@@ -35,9 +37,11 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # The web server and one jobs worker together (Procfile.dev, through honcho); Ctrl-C stops both.
+# Certificates are signed with a throw-away key made in instance/ the first time (flask signing dev-key).
 run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) signing dev-key
 	$(FLASK) seed-demo --if-empty
 	CENTRE_ENV=development $(FLASK) credentials dev-keys   # throw-away keys for the credentials, once
 	HOST=$(HOST) exec $(VENV)/bin/honcho start --procfile Procfile.dev --port $(PORT)
@@ -55,6 +59,7 @@ worker: $(VENV)/.installed
 serve: setup
 	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL, e.g. postgresql+psycopg://centre@db.internal/centre"; exit 2; }
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY to a long random secret"; exit 2; }
+	@test -n "$$CENTRE_SIGNING_KEY$$CENTRE_SIGNING_PKCS11_MODULE" || { echo "make serve: set CENTRE_SIGNING_KEY to the institution's PKCS#12 signing key (and CENTRE_SIGNING_PASSPHRASE), or CENTRE_SIGNING_PKCS11_MODULE and the token settings"; exit 2; }
 	CENTRE_ENV=production $(FLASK) db upgrade
 	CENTRE_ENV=production CENTRE_BIND=$(CENTRE_BIND) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 		exec $(VENV)/bin/gunicorn --config gunicorn.conf.py

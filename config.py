@@ -78,6 +78,7 @@ class Config:
     # Background work (centre/jobs): immediate runs each job inline when it is enqueued, with no
     # worker (the tests' default); otherwise a worker process (make worker) takes it from the queue.
     QUEUE_IMMEDIATE = False
+    DEV_SIGNING_KEY = False  #: whether a missing CENTRE_SIGNING_KEY means instance/'s development key
 
     def __init__(self):
         env = os.environ.get
@@ -125,11 +126,28 @@ class Config:
         # Ed25519 key for the Data Integrity proofs and an RSA key for the VC-JWTs.
         self.CREDENTIAL_ED25519_KEY = env("CENTRE_CREDENTIAL_ED25519_KEY", "")
         self.CREDENTIAL_RSA_KEY = env("CENTRE_CREDENTIAL_RSA_KEY", "")
+        # The PKCS#12 file whose key signs every certificate and invitation letter (PAdES,
+        # centre/signing.py), its passphrase, and an RFC 3161 timestamp server (empty: PAdES B-B,
+        # no timestamp). With no key, nothing is issued. Development defaults to the throw-away key
+        # `flask signing dev-key` writes into instance/ (`make run` makes it when absent).
+        if self.DEV_SIGNING_KEY:
+            self.SIGNING_KEY = env("CENTRE_SIGNING_KEY", str(instance_dir / "dev-signing.p12"))
+            self.SIGNING_PASSPHRASE = env("CENTRE_SIGNING_PASSPHRASE", "dev-only-not-secret")
+        else:
+            self.SIGNING_KEY = env("CENTRE_SIGNING_KEY", "")
+            self.SIGNING_PASSPHRASE = env("CENTRE_SIGNING_PASSPHRASE", "")
+        # A key on a PKCS#11 token instead (a hardware key or HSM): the module's library, the token's
+        # label, the label of the key and of its certificate; the PIN is CENTRE_SIGNING_PASSPHRASE.
+        self.SIGNING_PKCS11_MODULE = env("CENTRE_SIGNING_PKCS11_MODULE", "")
+        self.SIGNING_PKCS11_TOKEN = env("CENTRE_SIGNING_PKCS11_TOKEN", "")
+        self.SIGNING_PKCS11_KEY = env("CENTRE_SIGNING_PKCS11_KEY", "")
+        self.TSA_URL = env("CENTRE_TSA_URL", "")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = True
+    DEV_SIGNING_KEY = True
 
     def __init__(self):
         super().__init__()
@@ -166,6 +184,10 @@ class ProductionConfig(Config):
         super().__init__()
         if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             raise RuntimeError("SECRET_KEY must be set to a real secret in production.")
+        if not (self.SIGNING_KEY or self.SIGNING_PKCS11_MODULE):
+            raise RuntimeError("CENTRE_SIGNING_KEY must name the PKCS#12 file of the institution's signing key "
+                               "(or CENTRE_SIGNING_PKCS11_MODULE its token's module) in production: "
+                               "certificates and letters are issued signed or not at all.")
 
 
 CONFIGS = {

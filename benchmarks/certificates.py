@@ -89,9 +89,13 @@ def main():
     from centre.models import DocumentLanguage
     from centre.pdf import render_pdf
     from centre.seed.bulk import completed_session
+    from centre.signing import DEV_PASSPHRASE, make_dev_key
 
     scratch = tempfile.mkdtemp(prefix="centre-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    # Every certificate is signed: a throw-away key, for this process and the worker it starts.
+    os.environ["CENTRE_SIGNING_KEY"] = str(make_dev_key(Path(scratch) / "signing.p12").key_path)
+    os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
     queue_url = os.environ.get("CENTRE_QUEUE_URL") or f"sqlite:///{scratch}/queue.sqlite3"
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, DEBUG=False, CERTIFICATE_WORKERS=args.workers,
                      PUBLIC_BASE_URL="https://centre.example.ma", MAIL_FOLDER=f"{scratch}/mail",

@@ -328,6 +328,15 @@ def app_environment(database_url: str, secret_key: str, port: int, mail_folder: 
     return env
 
 
+def signing_key(workdir: Path) -> dict:
+    """A throw-away signing key (production refuses to start without one), as `flask signing dev-key` makes."""
+    sys.path.insert(0, str(ROOT))
+    from centre.signing import DEV_PASSPHRASE, make_dev_key
+
+    return {"CENTRE_SIGNING_KEY": str(make_dev_key(workdir / "signing.p12").key_path),
+            "CENTRE_SIGNING_PASSPHRASE": DEV_PASSPHRASE}
+
+
 def setup_data(env: dict, capacity: int, run: str) -> dict:
     """One open session and a coordinator, through the services; in this process, then let go."""
     saved = dict(os.environ)
@@ -675,6 +684,7 @@ def run_phase(args, database_url: str, mode: str, workdir: Path) -> dict:
         port = free_port()
         env = app_environment(database_url, secrets.token_hex(32), port, phase_dir / "mail", args.workers)
         env["CENTRE_QUEUE_IMMEDIATE"] = "1" if mode == "inline" else "0"
+        env.update(signing_key(phase_dir))
         setup = setup_data(env, args.capacity, run)
         start_gunicorn(env, port, phase_dir, cleanup)
         if mode == "outbox":
@@ -782,6 +792,7 @@ def main(argv=None) -> int:
     try:
         database_url = args.database_url or start_postgres(cleanup, workdir)
         env = app_environment(database_url, secrets.token_hex(32), free_port(), workdir / "mail", args.workers)
+        env.update(signing_key(workdir))
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         phases = [run_phase(args, database_url, mode, workdir) for mode in modes]

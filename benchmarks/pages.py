@@ -278,6 +278,12 @@ def main() -> int:
 
     folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="centre-pages-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("CENTRE_SIGNING_KEY"):  # certificates are signed: a throw-away key of the run's own
+        from centre.signing import DEV_PASSPHRASE, make_dev_key
+
+        key = folder / "signing.p12"
+        os.environ["CENTRE_SIGNING_KEY"] = str(key if key.exists() else make_dev_key(key).key_path)
+        os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
     urls = database_urls(args, folder)
     if args.reuse is None:
         for years in YEARS:

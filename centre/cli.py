@@ -1,4 +1,4 @@
-"""flask commands: create-user, seed-demo, seed-volume, backup, restore, jobs."""
+"""flask commands: create-user, seed-demo, seed-volume, backup, restore, jobs, signing."""
 import time
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from centre.registrations.personal_data import anonymise_older_than
 from centre.reviews.services import remind_overdue
 from centre.seed.demo import demo_logins, seed_demo
 from centre.seed.volume import is_empty, seed_volume
+from centre.signing import DEV_KEY_NAME, DEV_PASSPHRASE, make_dev_key
 
 
 @click.command("create-user")
@@ -307,6 +308,31 @@ def jobs_list_command(status, kind, limit):
                    + (f" error: {job.last_error}" if job.last_error else ""))
 
 
+@click.group("signing")
+def signing_group():
+    """The key that signs certificates and invitation letters."""
+
+
+@signing_group.command("dev-key")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the PKCS#12 file (default: CENTRE_SIGNING_KEY, else instance/dev-signing.p12).")
+@click.option("--passphrase", default=None, help="Its passphrase (default: CENTRE_SIGNING_PASSPHRASE, else the "
+              "development one).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@with_appcontext
+def signing_dev_key_command(out, passphrase, force):
+    """Create a throw-away CA and signing certificate, for development and the demo (never production)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("A development key signs nothing anyone should trust: not made in production.")
+    path = Path(out or current_app.config.get("SIGNING_KEY") or Path(current_app.instance_path) / DEV_KEY_NAME)
+    if path.exists() and not force:
+        click.echo(f"{path} already exists; kept (--force replaces it).")
+        return
+    made = make_dev_key(path, passphrase or current_app.config.get("SIGNING_PASSPHRASE") or DEV_PASSPHRASE)
+    click.echo(f"Signing key written to {made.key_path}; its CA certificate (trust it to see the signatures "
+               f"as trusted) to {made.ca_path}.")
+
+
 def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(registrations_group)
@@ -318,3 +344,4 @@ def register_commands(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(signing_group)

@@ -2,7 +2,9 @@
 import os
 import re
 import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -15,11 +17,44 @@ from centre.extensions import db
 from centre.models import Role
 
 pytest_plugins = ["tests.factories"]
+_SIGNING_ENV = ("CENTRE_SIGNING_KEY", "CENTRE_SIGNING_PASSPHRASE", "CENTRE_TSA_URL")
+_saved_signing_env: dict = {}
 
 #: Lines a test wants shown at the end of the run (e.g. how many generated inputs it tried).
 TERMINAL_SUMMARY: list[str] = []
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    """One throw-away signing key (and its CA) for the whole run, in every process (each pytest-xdist
+    worker makes its own): every issued certificate is signed, in the tests too. Through the
+    environment, so that apps created anywhere (and their subprocesses) sign with it."""
+    from centre.signing import DEV_PASSPHRASE, make_dev_key
+
+    folder = Path(tempfile.mkdtemp(prefix="centre-signing-"))
+    _saved_signing_env.update({name: os.environ.get(name) for name in _SIGNING_ENV})
+    _saved_signing_env["folder"] = folder
+    os.environ["CENTRE_SIGNING_KEY"] = str(make_dev_key(folder / "test-signing.p12").key_path)
+    os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
+    os.environ.pop("CENTRE_TSA_URL", None)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_saved_signing_env.pop("folder", ""), ignore_errors=True)
+    for name, value in _saved_signing_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def signing_ca() -> Path:
+    """The PEM certificate of the CA that issued the tests' signing key."""
+    from centre.signing import ca_path_of
+
+    return ca_path_of(Path(os.environ["CENTRE_SIGNING_KEY"]))
 
 
 @pytest.fixture(scope="session")

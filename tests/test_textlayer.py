@@ -17,7 +17,7 @@ import weasyprint
 from weasyprint.draw import text as weasyprint_text
 from weasyprint.pdf import fonts as weasyprint_fonts
 
-from centre import textlayer
+from centre import signing, textlayer
 from centre.attendance.services import sign_in_sheet
 from centre.certificates.services import issue_certificate
 from centre.models import DocumentLanguage, SessionStatus
@@ -189,6 +189,7 @@ def test_a_line_it_loses_track_of_is_written_as_weasyprint_writes_it(monkeypatch
 def drawn(monkeypatch):
     """The text of each line WeasyPrint draws, in the order it draws them."""
     recent_pdfs.clear()
+    signing._stamp_pdf.cache_clear()  # the signature's stamp, drawn once per process, is drawn here too
     textlayer.install()
     lines = []
     draw_first_line = weasyprint_text.draw_first_line

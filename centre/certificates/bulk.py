@@ -26,6 +26,7 @@ from centre.jobs.services import enqueue, job_kind, latest_job, record_job
 from centre.models import (Certificate, DocumentLanguage, Job, Registration, SessionStatus, TrainingSession,
                            User)
 from centre.pdf import require_arabic_font
+from centre.signing import signing_identity
 
 BULK_KIND = "certificates.issue"
 
@@ -72,6 +73,7 @@ def issue_for_session(training_session: TrainingSession, language: DocumentLangu
     plan = plan or plan_bulk(training_session, language)
     if any(SIDES[lang] != ("fr",) for _, lang in plan.todo):
         require_arabic_font()
+    signing_identity()  # a signing key that does not work refuses before a number is reserved
     batches = [pending_of(training_session)]
     batches += [plan.todo[i:i + batch_size] for i in range(0, len(plan.todo), batch_size)]
     issued: list[Certificate] = []
@@ -136,6 +138,7 @@ def _bulk_params(training_session, language, email) -> dict:
     if running is not None and not running.is_finished:
         raise DomainError(_l("The certificates of this session are already being issued (job %(number)d): "
                              "follow it on this page.", number=running.id))
+    signing_identity()  # a signing key that does not work is refused now, not when the job runs
     return {"session_id": training_session.id, "language": language.value if language else None,
             "email": bool(email)}
 

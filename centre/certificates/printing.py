@@ -1,7 +1,7 @@
 """The printed certificate: what it prints (its fields), its QR code, its page's HTML.
 
 Rendering in worker processes (rendering.py) imports this module alone: nothing here
-writes to the database.
+writes to the database. Rendering includes signing: a certificate's bytes leave this module signed.
 """
 import base64
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from centre.extensions import db
 from centre.i18n import FORMAT_LOCALES, FULL_DATE, country_name, format_date_range, isolate, localized
 from centre.models import DocumentLanguage, Registration, Signatory
 from centre.pdf import render_pdf, render_pdf_per_page
+from centre.signing import MM, sign_pdf
 
 #: The languages each kind of certificate prints, in order: the bilingual one puts French and
 #: Arabic side by side on one landscape page.
@@ -27,6 +28,24 @@ SIDES = {
     DocumentLanguage.FR: ("fr",),
     DocumentLanguage.AR: ("ar",),
     DocumentLanguage.BILINGUAL: ("fr", "ar"),
+}
+
+
+def _seal_box(left_mm: float) -> tuple[float, float, float, float]:
+    """The stamp's rectangle in PDF points (from the page's bottom-left corner) for a footer whose
+    empty middle cell starts `left_mm` from the page's left edge: 3 mm inside the cell's sides,
+    from 4 to 20 mm above the footer's bottom (print.css: page margin 9 mm, border 2.5 mm,
+    footer 6 mm above the bottom, 12 mm in from the sides, cells of 106, 56 and 88 mm)."""
+    footer_bottom = 9 + 2.5 + 6  # mm above the page's bottom edge
+    return ((left_mm + 3) * MM, (footer_bottom + 4) * MM, (left_mm + 53) * MM, (footer_bottom + 20) * MM)
+
+
+#: Where each kind of certificate gets its signature stamp: the footer's middle cell, between
+#: the signatories and the verification block (mirrored when the page reads right to left).
+SEAL_BOXES = {
+    DocumentLanguage.FR: _seal_box(9 + 2.5 + 12 + 106),
+    DocumentLanguage.BILINGUAL: _seal_box(9 + 2.5 + 12 + 106),
+    DocumentLanguage.AR: _seal_box(9 + 2.5 + 12 + 88),
 }
 
 
@@ -113,16 +132,25 @@ def certificate_page(job: RenderJob, signatures: dict[int, str]) -> Markup:
     ))
 
 
-def render_job(job: RenderJob, signatures: dict[int, str]) -> bytes:
+def render_unsigned(job: RenderJob, signatures: dict[int, str]) -> bytes:
     return render_pdf("pdf/document.html", pages=[certificate_page(job, signatures)],
                       title=job.printed["number"])
 
 
+def render_job(job: RenderJob, signatures: dict[int, str]) -> bytes:
+    """The certificate's PDF, signed: the bytes to store."""
+    language = DocumentLanguage(job.language)
+    return sign_pdf(render_unsigned(job, signatures), SEAL_BOXES[language], SIDES[language])
+
+
 def render_jobs(jobs: list[RenderJob], signatures: dict[int, str]) -> list[bytes]:
-    """Several certificates, each its own PDF, laid out together (layout is shared work)."""
+    """Several certificates, each its own signed PDF, laid out together (layout is shared work)."""
     pdfs = render_pdf_per_page("pdf/document.html", [job.printed["number"] for job in jobs],
                                pages=[certificate_page(job, signatures) for job in jobs], title="")
-    return pdfs if pdfs is not None else [render_job(job, signatures) for job in jobs]
+    if pdfs is None:
+        return [render_job(job, signatures) for job in jobs]
+    languages = [DocumentLanguage(job.language) for job in jobs]
+    return [sign_pdf(pdf, SEAL_BOXES[language], SIDES[language]) for language, pdf in zip(languages, pdfs)]
 
 
 def jobs_of(certificates) -> tuple[list[RenderJob], dict[int, str]]:

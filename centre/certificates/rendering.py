@@ -1,7 +1,8 @@
 """Rendering many certificates at once, in worker processes.
 
 Each worker creates the app once (and with it the one FontConfiguration and CSS that
-render_pdf shares), then renders the jobs it is given; it never touches the database.
+render_pdf shares, and the parsed signing key), then renders and signs the jobs it is given;
+it never touches the database.
 Workers start with "spawn", not fork: a forked child would inherit the parent's
 database connections.
 """
@@ -14,10 +15,13 @@ from flask import current_app
 
 from centre.certificates.printing import render_jobs
 from centre.pdf import _shared_resources, _stylesheet_source
+from centre.signing import SigningKeyError, signing_identity
 
 #: Configuration a worker needs to print what the parent would print.
 _CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERTIFICATE_PREFIX",
-                "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI")
+                "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI",
+                "SIGNING_KEY", "SIGNING_PASSPHRASE", "SIGNING_PKCS11_MODULE", "SIGNING_PKCS11_TOKEN",
+                "SIGNING_PKCS11_KEY", "TSA_URL")
 
 _pool: ProcessPoolExecutor | None = None
 _pool_key = None
@@ -33,6 +37,10 @@ def _worker_init(config_name: str, overrides: dict) -> None:
     _worker_app = create_app(config_name, **overrides)
     with _worker_app.app_context():
         _shared_resources(_stylesheet_source())  # fonts and stylesheet, once per process
+        try:
+            signing_identity()  # the signing key, parsed once per process
+        except SigningKeyError:
+            pass  # logged; each job then refuses with the reason (the parent checks the key first)
 
 
 def _worker_render(jobs, signatures) -> list[bytes]:

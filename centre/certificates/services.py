@@ -19,6 +19,7 @@ from centre.i18n import centre_zone
 from centre.models import Certificate, CertificateSequence, DocumentLanguage, Registration, User
 from centre.models.types import utcnow
 from centre.pdf import require_arabic_font
+from centre.signing import signing_identity
 
 
 def reserve_numbers(year: int, count: int) -> list[tuple[int, str]]:
@@ -108,7 +109,7 @@ def store_rendered(certificates: list[Certificate], pdfs: list[bytes], actor: Us
 
 def issue_certificate(registration: Registration, language: DocumentLanguage, actor: User | None,
                       replaces: Certificate | None = None, reason: str = "", commit=None) -> Certificate:
-    """Issue a certificate if the registration is eligible; its PDF bytes are stored for good.
+    """Issue a certificate if the registration is eligible; its PDF bytes, signed, are stored for good.
 
     The number is reserved (a pending row) in a short transaction, committed before rendering
     so that other issues never wait for this one's PDF; the bytes are stored after. Should the
@@ -120,6 +121,7 @@ def issue_certificate(registration: Registration, language: DocumentLanguage, ac
         raise DomainError(why)
     if SIDES[language] != ("fr",):
         require_arabic_font()
+    signing_identity()  # a signing key that does not work refuses before a number is reserved
     reserved = reserve_certificates([(registration, language)], actor, replaces=replaces)
     if not reserved:
         raise DomainError(_l("A valid certificate in this language has already been issued."))

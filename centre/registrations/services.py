@@ -38,6 +38,7 @@ from centre.models import (
 from centre.models import RegistrationStatus as R
 from centre.models.types import utcnow
 from centre.pdf import render_pdf
+from centre.signing import MM, sign_pdf, signing_identity
 from centre.sessions.services import lock_session
 from centre.urls import absolute_url
 
@@ -412,6 +413,12 @@ def notify_decision(registration: Registration) -> OutboxMail | None:
 # Invitation letters for a visa
 
 
+#: The letter's signature stamp (50 × 16 mm), in PDF points: the empty room at the bottom right of
+#: its page, under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's
+#: 14 mm margins; 1 mm inside it here). A test checks that the letter leaves it blank.
+LETTER_SEAL_BOX = ((210 - 14 - 51) * MM, (14 + 1) * MM, (210 - 14 - 1) * MM, (14 + 17) * MM)
+
+
 def letters_by_registration(registrations: list[Registration]) -> dict[int, InvitationLetter]:
     """The stored letters of several registrations, in one query (without their bytes)."""
     letters = db.session.scalars(
@@ -426,9 +433,21 @@ def get_invitation_letter(registration: Registration) -> InvitationLetter | None
     return db.session.scalar(sa.select(InvitationLetter).where(InvitationLetter.registration_id == registration.id))
 
 
+def render_letter(registration: Registration) -> bytes:
+    """The letter's PDF, unsigned: in French whatever the viewer's language."""
+    with force_locale("fr"):
+        return render_pdf("pdf/invitation_letter.html", r=registration, t=registration.trainee,
+                          s=registration.training_session,
+                          institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
+                          centre_name=current_app.config["CENTRE_NAMES"]["fr"],
+                          place=current_app.config["CERTIFICATE_PLACES"]["fr"],
+                          today=today())
+
+
 def invitation_letter(registration: Registration, actor: User | None = None, *,
                       regenerate: bool = False) -> InvitationLetter:
-    """The stored letter, generated the first time it is asked for; a regeneration replaces it."""
+    """The stored letter, generated (and signed) the first time it is asked for; a regeneration
+    replaces it."""
     if registration.status != R.ACCEPTED or not registration.needs_visa_letter:
         raise DomainError(_l("An invitation letter is for accepted trainees who asked for one."))
     trainee = registration.trainee
@@ -438,12 +457,8 @@ def invitation_letter(registration: Registration, actor: User | None = None, *,
     if letter is not None and not regenerate:
         return letter
 
-    with force_locale("fr"):
-        pdf = render_pdf("pdf/invitation_letter.html", r=registration, t=trainee, s=registration.training_session,
-                         institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
-                         centre_name=current_app.config["CENTRE_NAMES"]["fr"],
-                         place=current_app.config["CERTIFICATE_PLACES"]["fr"],
-                         today=today())
+    signing_identity()  # refuse at once, with the reason, if the signing key does not work
+    pdf = sign_pdf(render_letter(registration), LETTER_SEAL_BOX)
     action = "generate_letter" if letter is None else "regenerate_letter"
     if letter is None:
         letter = InvitationLetter(registration=registration)
