@@ -50,6 +50,7 @@ ACCESS: dict[str, frozenset] = {
     "public.session": PUBLIC,
     "public.register": PUBLIC,
     "public.verify": PUBLIC,
+    "public.verify_pdf": PUBLIC,
     "public.verify_form": PUBLIC,
     # sessions and their preparation review
     "public.catalogue_ics": PUBLIC,

@@ -43,7 +43,9 @@ from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from centre.errors import DomainError
@@ -326,3 +328,35 @@ def make_dev_key(key_path: Path, passphrase: str = DEV_PASSPHRASE,
     ca_path = ca_path_of(key_path)
     ca_path.write_bytes(ca_cert.public_bytes(Encoding.PEM))
     return DevKey(key_path, ca_path)
+
+
+# What a PDF's signature says (the public verification page's PDF check) --------------------
+
+
+SIGNATURE_STATES = ("none", "centre", "other", "broken")
+
+
+def signature_state(pdf: bytes) -> str:
+    """The state of a PDF's first signature, for anyone's check of a file: "none" (no signature,
+    or not a PDF that can be read), "centre" (intact, by the centre's key, and the file is all
+    it signed — no change since), "other" (intact, but not by the centre's key) or "broken" (the
+    signed bytes were changed, or something was added after them)."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    except Exception:  # noqa: BLE001 - a file from anyone: whatever fails to parse has no signature we can read
+        return "none"
+    if not signatures:
+        return "none"
+    try:
+        identity = signing_identity()
+        roots = [identity.signer.signing_cert, *identity.signer.cert_registry]
+    except SigningKeyError:
+        roots = []
+    try:
+        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=roots, allow_fetching=False))
+    except Exception:  # noqa: BLE001 - a malformed signature is a broken one
+        log.info("A checked PDF's signature could not be validated", exc_info=True)
+        return "broken"
+    if not (status.intact and status.valid) or status.coverage.name != "ENTIRE_FILE" or status.docmdp_ok is False:
+        return "broken"
+    return "centre" if status.trusted else "other"

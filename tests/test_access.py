@@ -41,6 +41,7 @@ EXPECTED = {
     "public.session": ANYONE,
     "public.register": ANYONE,
     "public.verify": ANYONE,
+    "public.verify_pdf": ANYONE,
     "public.verify_form": ANYONE,
     "public.catalogue_ics": ANYONE,
     "credentials.did_document": ANYONE,

@@ -1,15 +1,20 @@
 """Verification: the random codes certificates print, finding a certificate by its code, and
 the public page's rate limit."""
 import base64
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
+from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Certificate, VerificationHit
 from centre.models.types import utcnow
+from centre.signing import signature_state
 from centre.urls import absolute_url
 
 _CODE_BYTES = 15  # 120 random bits, 24 base32 characters
@@ -37,6 +42,31 @@ def find_by_code(code: str) -> Certificate | None:
         return None
     return db.session.scalar(sa.select(Certificate).where(
         Certificate.verification_code == normalized, Certificate.sha256 != Certificate.PENDING))
+
+
+# Anyone's check of a PDF file ----------------------------------------------------------------
+
+#: Larger than any certificate (about 60 KB signed, bilingual): a larger file is refused unread.
+PDF_CHECK_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    certificate: Certificate | None  #: the certificate whose stored bytes are exactly the file's, if any
+    signature: str  #: centre.signing.signature_state: none, centre, other or broken
+
+
+def check_pdf(data: bytes) -> PdfCheck:
+    """Whether a file is, byte for byte, a certificate the centre issued (by the SHA-256 of its
+    bytes, as stored when issued), and what its signature says. Nothing of the file is kept."""
+    if len(data) > PDF_CHECK_MAX_BYTES:
+        raise DomainError(_l("This file is larger than any certificate (at most %(size)s KB): it is not one "
+                             "of ours.", size=PDF_CHECK_MAX_BYTES // 1024))
+    if not data.startswith(b"%PDF-"):
+        raise DomainError(_l("This file is not a PDF document."))
+    digest = hashlib.sha256(data).hexdigest()
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.sha256 == digest))
+    return PdfCheck(certificate, signature_state(data))
 
 
 # The public verification page's rate limit ---------------------------------------------------

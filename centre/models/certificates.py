@@ -62,6 +62,7 @@ class Certificate(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("year", "sequence", name="uq_certificate_year_sequence"),
+        sa.Index("ix_certificate_sha256", "sha256"),  # the public PDF check finds a file by its hash
     )
 
     #: The sha256 of a pending certificate: its number is reserved and its row written, the PDF

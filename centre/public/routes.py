@@ -5,11 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from centre.certificates.printing import printed_dates
-from centre.certificates.verification import allow_verification, find_by_code, normalize_code
+from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
+                                               normalize_code)
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
 from centre.public import bp
+from centre.public.forms import PdfCheckForm
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
 from centre.registrations.forms import NewTraineeForm, RegistrationForm
@@ -100,7 +102,27 @@ def verify_form():
     code = request.args.get("code", "").strip()
     if code:
         return redirect(url_for("public.verify", code=normalize_code(code) or code))
-    return render_template("public/verify.html", certificate=None)
+    return render_template("public/verify.html", certificate=None, pdf_form=PdfCheckForm())
+
+
+@bp.route("/verify/pdf", methods=["POST"])
+def verify_pdf():
+    """Anyone's check of a file: is it, byte for byte, a certificate the centre issued, and is its
+    signature intact? The file is read, hashed and forgotten; the answer names no other
+    certificate. Counted against the same allowance as the codes."""
+    if not perform(lambda: allow_verification(request.remote_addr)).result:
+        abort(429)
+    form = PdfCheckForm()
+    check = None
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            data = upload.read(PDF_CHECK_MAX_BYTES + 1)
+        finally:
+            upload.close()  # a large upload spools to a temporary file: gone now, nothing kept
+        check = perform(lambda: check_pdf(data), errors=form.document.errors).result
+    status = 200 if check else 400
+    return render_template("public/verify.html", certificate=None, pdf_form=form, pdf_check=check), status
 
 
 @bp.route("/verify/<path:code>")
@@ -111,7 +133,7 @@ def verify(code):
         abort(429)
     certificate = find_by_code(code)
     if certificate is None:
-        return render_template("public/verify.html", certificate=None, not_found=True), 404
+        return render_template("public/verify.html", certificate=None, not_found=True, pdf_form=PdfCheckForm()), 404
     return render_template("public/verify.html", certificate=certificate,
                            p=certificate.printed, printed_dates=printed_dates,
                            issued_on=date.fromisoformat(certificate.printed["issued_on"]))
