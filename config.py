@@ -1,6 +1,7 @@
 """Configuration from environment variables, read when the app is created, with defaults for development."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -93,8 +94,16 @@ class Config:
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
         # A QR check-in this many minutes after a slot starts is marked late.
         self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
-        # Public address printed in the certificates' QR codes; empty means "this request's host".
-        self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")
+        # The site's public address, e.g. https://centre.example.ma: every link in a mail or a
+        # document (QR codes) is built on it, never on the request's Host header. Required in
+        # production; elsewhere empty means "this request's host".
+        self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "").strip().rstrip("/")
+        # The host names requests may carry (Flask refuses others with a 400): the public
+        # address's, plus CENTRE_TRUSTED_HOSTS (comma-separated, e.g. a health check's
+        # "localhost"; ".example.ma" accepts every subdomain). None (no public address): any.
+        public_host = urlsplit(self.PUBLIC_BASE_URL).hostname if self.PUBLIC_BASE_URL else None
+        extra_hosts = [h.strip() for h in env("CENTRE_TRUSTED_HOSTS", "").split(",") if h.strip()]
+        self.TRUSTED_HOSTS = [public_host, *extra_hosts] if public_host else (extra_hosts or None)
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "25"))
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
@@ -155,6 +164,11 @@ class ProductionConfig(Config):
         super().__init__()
         if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             raise RuntimeError("SECRET_KEY must be set to a real secret in production.")
+        # Without it, links in mails would follow the Host header an attacker sends.
+        address = urlsplit(self.PUBLIC_BASE_URL)
+        if address.scheme not in ("http", "https") or not address.hostname:
+            raise RuntimeError("CENTRE_PUBLIC_BASE_URL must be set in production to the site's public address, "
+                               "e.g. https://centre.example.ma.")
 
 
 CONFIGS = {
