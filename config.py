@@ -1,5 +1,6 @@
 """Configuration from environment variables, read when the app is created, with defaults for development."""
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +48,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # A sign-in lasts at most this long, "keep me signed in" or not: the server checks the time
+    # of sign-in carried in the session's id (centre.auth.services.load_user), not only the cookie's expiry.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     # Headers on every answer (centre/security.py). The pages load only the site's own
     # stylesheet and no script; form-action and frame-ancestors keep forms and framing at home.
     CONTENT_SECURITY_POLICY = (

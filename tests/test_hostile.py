@@ -1,13 +1,16 @@
 """The findings of a hostile test of a production server (issue 20), each as the attack it was."""
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from centre import create_app
+from centre.auth.services import password_reset_token
 from centre.extensions import db
-from centre.models import OutboxMail, Role
-from tests.conftest import csrf_token
+from centre.models import AuditEntry, OutboxMail, Role, User
+from centre.models.types import utcnow
+from tests.conftest import PASSWORD, csrf_token, post
 
 PUBLIC = "https://centre.example.ma"
 
@@ -75,3 +78,88 @@ def test_more_host_names_are_accepted_when_listed(monkeypatch, database_url, tmp
     assert client.get("/healthz", base_url="http://10.0.0.6").status_code == 400
     with app.app_context():
         db.engine.dispose()
+
+
+# 2. Cookies that never expire and survive a password reset.
+
+def _signed_in(app, email, remember=True):
+    client = app.test_client()
+    response = post(client, "/login", {"email": email, "password": PASSWORD, "remember": "y" if remember else ""},
+                    form_url="/login")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _is_signed_in(client) -> bool:
+    response = client.get("/dashboard")  # a signed-in person is sent to their own page
+    assert response.status_code == 302
+    return "/login" not in response.headers["Location"]
+
+
+def _with_only_the_remember_cookie(app, client):
+    """Another browser holding nothing but a copy of `client`'s remember cookie (a stolen one)."""
+    thief = app.test_client()
+    thief.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    return thief
+
+
+def test_a_password_reset_ends_every_sign_in_and_remember_cookie(app, create_user):
+    with app.app_context():
+        user = create_user(Role.COORDINATOR)
+        email, user_id = user.email, user.id
+        db.session.commit()
+    victim = _signed_in(app, email)
+    thief = _with_only_the_remember_cookie(app, victim)
+    assert _is_signed_in(thief)  # the cookie signs in on its own
+    assert victim.get_cookie("remember_token").value.split("|")[0] != str(user_id)  # not the bare id
+    # The owner resets the password.
+    with app.app_context():
+        token = password_reset_token(db.session.get(User, user_id))
+    owner = app.test_client()
+    path = f"/password/reset/{token}"
+    response = post(owner, path, {"password": "a brand new password", "password_again": "a brand new password"},
+                    form_url=path)
+    assert response.status_code == 302
+    assert _is_signed_in(owner)  # the one who reset it is signed in
+    for client in (victim, _with_only_the_remember_cookie(app, victim), thief):
+        client.delete_cookie("session")
+        assert not _is_signed_in(client), "a cookie from before the reset still signs in"
+    response = post(app.test_client(), "/login", {"email": email, "password": PASSWORD}, form_url="/login")
+    assert response.status_code == 400  # the old password is gone
+
+
+def test_sign_out_everywhere_ends_the_other_browsers_too(app, create_user):
+    with app.app_context():
+        user = create_user(Role.EXPERT)
+        email, user_id = user.email, user.id
+        db.session.commit()
+    laptop, phone = _signed_in(app, email), _signed_in(app, email, remember=False)
+    thief = _with_only_the_remember_cookie(app, laptop)
+    phone.set_cookie("centre_lang", "en")
+    response = post(phone, "/logout/everywhere", {}, follow_redirects=True)
+    assert "signed out on every device" in response.get_data(as_text=True)
+    for client in (laptop, phone, thief):
+        assert not _is_signed_in(client)
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "signed_out_everywhere",
+                                                                 AuditEntry.entity_id == user_id))
+    assert _is_signed_in(_signed_in(app, email))  # signing in again works
+
+
+def test_a_sign_in_lasts_at_most_the_remember_duration(app, create_user):
+    from centre.auth.services import load_user
+
+    with app.app_context():
+        user = create_user(Role.ADMIN)
+        user_id, token = user.id, user.session_token
+        db.session.commit()
+        limit = app.config["REMEMBER_COOKIE_DURATION"]
+        assert timedelta(days=1) <= limit <= timedelta(days=31)
+        now = utcnow()
+        recent = int((now - limit + timedelta(minutes=5)).timestamp())
+        stale = int((now - limit - timedelta(minutes=5)).timestamp())
+        assert load_user(f"{user_id}:{token}:{recent}").id == user_id
+        assert load_user(f"{user_id}:{token}:{stale}") is None
+        assert load_user(f"{user_id}:{'0' * 32}:{recent}") is None
+        assert load_user(str(user_id)) is None  # the old form, Flask-Login's bare id
+        assert load_user("x:y:z") is None and load_user("") is None

@@ -3,7 +3,7 @@ import math
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from centre.auth import bp
 from centre.auth import services
@@ -55,6 +55,16 @@ def locked_page(form, until, now):
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere():
+    """End every sign-in of the account: other browsers, a lost phone, a copied cookie, and this one."""
+    user = current_user._get_current_object()
+    if perform(lambda: services.sign_out_everywhere(user),
+               success=_("You are signed out on every device. Sign in again to continue."), category="info"):
+        logout_user()
     return redirect(url_for("main.index"))
 
 

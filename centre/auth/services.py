@@ -1,7 +1,8 @@
 """Accounts: creating them, signing in (with sign-in links), and locking sign-in after repeated failures."""
 import hashlib
+import hmac
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,9 +20,27 @@ from centre.urls import absolute_url
 log = logging.getLogger(__name__)
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(sign_in_id: str) -> User | None:
+    """The account a session or remember cookie names (`User.get_id`), or None: signed out when
+    the account's session token changed (password reset, "sign out everywhere"), when the sign-in
+    is older than REMEMBER_COOKIE_DURATION, or when the account is inactive."""
+    user_id, _, rest = (sign_in_id or "").partition(":")
+    token, _, issued = rest.partition(":")
+    if not (user_id.isdigit() and issued.isdigit() and token):
+        return None  # an id of another form (e.g. a cookie from before session tokens)
     user = db.session.get(User, int(user_id))
-    return user if user and user.is_active else None
+    if user is None or not user.is_active or not hmac.compare_digest(token, user.session_token or ""):
+        return None
+    signed_in_at = datetime.fromtimestamp(int(issued), timezone.utc)
+    if utcnow() - signed_in_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
+        return None
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every sign-in of the account, on every device (this one too); audited."""
+    user.end_sessions()
+    audit.record(user, "signed_out_everywhere", actor=user)
 
 
 def create_user(email: str, password: str, role: Role, full_name: str = "", actor: User | None = None) -> User:
@@ -238,6 +257,7 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     if len(password) < 8:
         raise DomainError(_l("The password needs at least 8 characters."))
     user.set_password(password)
+    user.end_sessions()  # whoever else was signed in (a stolen cookie too) is signed out
     user.last_login_at = now or utcnow()
     audit.record(user, "password_reset", actor=user)
     db.session.flush()
