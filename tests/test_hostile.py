@@ -1,6 +1,7 @@
 """The findings of a hostile test of a production server (issue 20), each as the attack it was."""
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from centre import create_app
 from centre.auth.services import password_reset_token
 from centre.extensions import db
-from centre.models import AuditEntry, OutboxMail, Role, User
+from centre.models import AuditEntry, OutboxMail, Role, SessionStatus, Trainee, User
 from centre.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token, post
 
@@ -163,3 +164,133 @@ def test_a_sign_in_lasts_at_most_the_remember_duration(app, create_user):
         assert load_user(f"{user_id}:{'0' * 32}:{recent}") is None
         assert load_user(str(user_id)) is None  # the old form, Flask-Login's bare id
         assert load_user("x:y:z") is None and load_user("") is None
+
+
+# 3. Pre-registered accounts.
+
+def _register(app, client, code, email, password):
+    from tests.registrations.test_routes import REGISTRATION
+
+    client.set_cookie("centre_lang", "en")
+    url = f"/catalogue/{code}/register"
+    return post(client, url, {**REGISTRATION, "email": email, "password": password, "password_again": password},
+                form_url=url)
+
+
+def _mails(app, email, template):
+    with app.app_context():
+        return db.session.scalars(sa.select(OutboxMail.body).where(OutboxMail.recipient == email,
+                                                                    OutboxMail.template == template)).all()
+
+
+def _sign_in(app, email, password):
+    client = app.test_client()
+    client.set_cookie("centre_lang", "en")
+    return client, post(client, "/login", {"email": email, "password": password}, form_url="/login")
+
+
+def test_an_account_registered_with_someone_elses_address_is_the_owners_once_proved(app, create_session):
+    with app.app_context():
+        create_session(SessionStatus.OPEN, code="2026-SQUAT")
+        db.session.commit()
+    victim_email = "victim@example.sn"
+    attacker = app.test_client()
+    response = _register(app, attacker, "2026-SQUAT", victim_email, "attacker-password")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/catalogue/2026-SQUAT")
+    assert not _is_signed_in(attacker)  # not signed in before the address is proved
+    _, response = _sign_in(app, victim_email, "attacker-password")
+    assert response.status_code == 400 and "not confirmed yet" in response.get_data(as_text=True)
+    # The owner receives the acknowledgement and follows its link on their own device.
+    body, = _mails(app, victim_email, "registration_received")
+    path = urlsplit(re.search(r"https?://\S+/registrations/confirm/\S+", body)[0]).path
+    owner = app.test_client()
+    owner.set_cookie("centre_lang", "en")
+    page = owner.get(path)  # a GET (or a mail scanner opening the link) changes nothing
+    assert page.status_code == 200 and "Choose the password" in page.get_data(as_text=True)
+    _, response = _sign_in(app, victim_email, "attacker-password")
+    assert response.status_code == 400
+    response = post(owner, path, {"password": "the owner's password", "password_again": "the owner's password"},
+                    form_url=path)
+    assert response.status_code == 302 and _is_signed_in(owner)
+    _, response = _sign_in(app, victim_email, "attacker-password")
+    assert response.status_code == 400 and "Wrong e-mail or password" in response.get_data(as_text=True)
+    assert _is_signed_in(_sign_in(app, victim_email, "the owner's password")[0])
+
+
+def test_the_registrant_confirming_in_the_same_browser_keeps_the_password(app, create_session):
+    with app.app_context():
+        create_session(SessionStatus.OPEN, code="2026-OWN")
+        db.session.commit()
+    visitor = app.test_client()
+    assert _register(app, visitor, "2026-OWN", "me@example.tn", "my own password").status_code == 302
+    body, = _mails(app, "me@example.tn", "registration_received")
+    path = urlsplit(re.search(r"https?://\S+/registrations/confirm/\S+", body)[0]).path
+    response = visitor.get(path)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/registrations/mine")
+    assert visitor.get("/registrations/mine").status_code == 200
+    assert _is_signed_in(_sign_in(app, "me@example.tn", "my own password")[0])
+
+
+def test_a_sign_in_link_proving_the_address_clears_the_password_chosen_before(app, create_session):
+    with app.app_context():
+        create_session(SessionStatus.OPEN, code="2026-LINK")
+        db.session.commit()
+    assert _register(app, app.test_client(), "2026-LINK", "owner@example.ma", "squatter-pass").status_code == 302
+    owner = app.test_client()
+    owner.set_cookie("centre_lang", "en")
+    assert post(owner, "/login/link", {"email": "owner@example.ma"}, form_url="/login/link").status_code == 302
+    body, = _mails(app, "owner@example.ma", "sign_in_link")
+    path = urlsplit(re.search(r"https?://\S+/login/link/\S+", body)[0]).path
+    assert post(owner, path, {}, form_url=path).status_code == 302
+    assert _is_signed_in(owner)
+    _, response = _sign_in(app, "owner@example.ma", "squatter-pass")
+    assert response.status_code == 400 and "Wrong e-mail or password" in response.get_data(as_text=True)
+
+
+def test_registration_answers_the_same_for_an_address_that_has_an_account(app, create_session, create_user):
+    with app.app_context():
+        create_session(SessionStatus.OPEN, code="2026-KNOWN")
+        known = create_user(Role.COORDINATOR).email
+        db.session.commit()
+    answers = []
+    for email in (known, "nobody.yet@example.dz"):
+        client = app.test_client()
+        response = _register(app, client, "2026-KNOWN", email, "whatever-password")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        answers.append((response.status_code, response.headers["Location"],
+                        re.search(r'class="flash[^"]*"[^>]*>(.*?)<', page, re.S)[1].replace(email, "EMAIL")))
+    assert answers[0] == answers[1]
+    assert "already" not in answers[0][2]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Trainee.id)).where(Trainee.email == known)) == 0
+    attempt, = _mails(app, known, "registration_attempt")  # the owner is told
+    assert "/login" in attempt
+    assert _mails(app, "nobody.yet@example.dz", "registration_received")
+
+
+# 6. User enumeration. A refused sign-in costs one hash whether or not the account exists:
+# tests/auth/test_passwords.py::test_a_sign_in_costs_one_hash_whether_or_not_the_account_exists.
+# Registration: test_registration_answers_the_same_for_an_address_that_has_an_account above.
+
+@pytest.mark.parametrize("page", ["/password/forgot", "/login/link"])
+def test_the_mail_pages_answer_the_same_with_the_smtp_server_down(app, create_user, page):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: the server is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        known = create_user(Role.TRAINEE).email
+        db.session.commit()
+    answers = []
+    for email in (known, "nobody@example.org"):
+        client = app.test_client()
+        client.set_cookie("centre_lang", "en")
+        response = post(client, page, {"email": email}, form_url=page)
+        answers.append((response.status_code, response.headers.get("Location"),
+                        re.findall(r'class="flash[^"]*"[^>]*>(.*?)<', client.get("/login").get_data(as_text=True))))
+    assert answers[0] == answers[1] and answers[0][0] == 302
+    with app.app_context():  # the known address's mail is in the outbox, for a retry or a resend
+        assert db.session.scalar(sa.select(OutboxMail.status).where(OutboxMail.recipient == known)) != "sent"
+

@@ -28,6 +28,9 @@ def login():
         except SignInLocked as locked:
             db.session.commit()  # the failure that locked, and its audit entries
             return locked_page(form, locked.until, now)
+        except services.AddressNotProved as refusal:
+            form.email.errors.append(str(refusal))
+            return render_template("auth/login.html", form=form), 400
         if user is None:
             db.session.commit()  # the failure counts towards a lock
             form.password.errors.append(_("Wrong e-mail or password."))

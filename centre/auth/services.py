@@ -108,6 +108,17 @@ def sign_in_locked_until(email: str, ip: str, now: datetime) -> datetime | None:
     return max(ends) if ends else None
 
 
+class AddressNotProved(DomainError):
+    """The password is right, but the account's address was never proved: it cannot sign in with it."""
+
+
+def address_proved(user: User) -> bool:
+    """False for a trainee account whose address was not proved by a link yet: anyone can register
+    with someone else's address, so its password works only once the address's owner confirmed it."""
+    return db.session.scalar(sa.select(Trainee.id).where(
+        Trainee.user_id == user.id, Trainee.email_confirmed_at.is_(None), Trainee.email == user.email)) is None
+
+
 def authenticate(email: str, password: str, *, ip: str | None, now: datetime) -> User | None:
     """The account, or None for a wrong e-mail or password; raises SignInLocked while sign-in is
     closed for this e-mail or address (the password is then not even checked). Failures and locks
@@ -122,6 +133,9 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     # One hash whatever the account (none, inactive, without a password): the time tells nothing.
     matches = passwords.verify_password(user.password_hash if user is not None else None, password)
     if user is not None and user.is_active and matches:
+        if not address_proved(user):
+            raise AddressNotProved(_l("Your e-mail address is not confirmed yet: follow the link in the message "
+                                      "sent when you registered, or ask for a sign-in link."))
         if passwords.needs_rehash(user.password_hash):
             user.set_password(password)
             log.debug("password of user %s rehashed with the current parameters", user.id)
@@ -198,7 +212,11 @@ def sign_in_with_link(token: str) -> User:
     user.last_login_at = utcnow()
     trainee = db.session.scalar(sa.select(Trainee).where(Trainee.user_id == user.id))
     if trainee is not None and trainee.email_confirmed_at is None and trainee.email == user.email:
+        # The address is proved now, not the password chosen before it (maybe by someone else).
         trainee.email_confirmed_at = utcnow()
+        user.password_hash = None
+        user.end_sessions()
+        audit.record(trainee, "confirm_email", actor=user, email=trainee.email, password="cleared")
     audit.record(user, "sign_in_link_used", actor=user)
     db.session.flush()
     return user

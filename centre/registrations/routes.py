@@ -1,11 +1,14 @@
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_user
 
+from centre.auth.forms import ResetPasswordForm as ConfirmAddressForm
 from centre.certificates.services import certificates_by_registration
+from centre.errors import DomainError
 from centre.forms import ConfirmForm
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
@@ -105,13 +108,39 @@ def cancel(registration_id):
     return redirect(url_for("registrations.mine"))
 
 
-@bp.route("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
-    """The link e-mailed at registration: it proves the address (anyone holding it may follow it)."""
-    done = perform(lambda: services.confirm_email(token), show_error=False,
-                   success=_("Your e-mail address is confirmed. The centre can now decide your registration."))
+    """The link e-mailed at registration proves the address (anyone holding it may follow it).
+
+    Followed in the browser that registered, it confirms at once and signs in: the password
+    chosen there is the prover's. Anywhere else (another device, or the address's owner when
+    someone else typed it), the page asks for a new password, which replaces the one chosen at
+    registration; a GET changes nothing there, so that mail scanners opening links do no harm."""
+    try:
+        trainee = services.trainee_from_confirmation(token)
+    except DomainError as error:
+        return render_template("registrations/confirm_invalid.html", message=str(error)), 410
+    confirmed = _("Your e-mail address is confirmed. The centre can now decide your registration.")
+    if trainee.is_email_confirmed:
+        flash(_("Your e-mail address is already confirmed."), "info")
+        return redirect(url_for("registrations.mine"))
+    same_browser = browser_session.get(services.REGISTERED_IN_THIS_BROWSER) == trainee.id
+    form = ConfirmAddressForm()
+    if same_browser or trainee.user is None:
+        done = perform(lambda: services.confirm_email(token, keep_password=True), show_error=False, success=confirmed)
+    elif form.validate_on_submit():
+        done = perform(lambda: services.confirm_email(token, new_password=form.password.data),
+                       errors=form.password.errors, success=confirmed)
+    else:
+        return render_template("registrations/confirm_email.html", form=form, trainee=trainee), \
+            400 if form.errors else 200
     if not done:
+        if form.password.errors:
+            return render_template("registrations/confirm_email.html", form=form, trainee=trainee), 400
         return render_template("registrations/confirm_invalid.html", message=str(done.error)), 410
+    browser_session.pop(services.REGISTERED_IN_THIS_BROWSER, None)
+    if done.result.user is not None:
+        login_user(done.result.user)
     return redirect(url_for("registrations.mine"))
 
 

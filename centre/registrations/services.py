@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
+from centre.auth import passwords
 from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
@@ -42,6 +43,9 @@ from centre.sessions.services import lock_session
 from centre.urls import absolute_url
 
 CONFIRMATION_SALT = "trainee-email-confirmation"
+#: The session key holding the trainee a visitor registered in this browser: the confirmation
+#: link followed there keeps the password chosen at registration (see `confirm_email`).
+REGISTERED_IN_THIS_BROWSER = "registered_trainee"
 CONFIRMATION_MAX_AGE = timedelta(days=7)
 
 #: Decisions a coordinator may take from each status.
@@ -127,6 +131,34 @@ def create_trainee_account(password: str, locale: str | None = None, **fields) -
     db.session.flush()
     audit.record(trainee, "create", actor=user)
     return trainee
+
+
+def register_visitor(training_session: TrainingSession, password: str, fields: dict, *, locale: str | None = None,
+                     arrival_on=None, departure_on=None, needs_visa_letter=False) -> Registration | None:
+    """A visitor's registration with a new account, or None when the address already has an
+    account or a trainee record: then nothing is created, and the address's owner is told by
+    e-mail, so that the answer on the page is the same either way (it names no account).
+
+    The new account cannot sign in with its password until its address is proved by the link
+    of the acknowledgement (see `confirm_email`)."""
+    email = normalize_email(fields["email"])
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    trainee = db.session.scalar(sa.select(Trainee).where(Trainee.email == email))
+    if user is None and trainee is None:
+        trainee = create_trainee_account(password, locale=locale, **fields)
+        registration = register(training_session, trainee, arrival_on=arrival_on, departure_on=departure_on,
+                                needs_visa_letter=needs_visa_letter)
+        notify_registered(registration)
+        return registration
+    passwords.hash_password(password)  # the work of a new account: the time tells nothing either
+    language = (user.locale if user is not None else None) or locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        title = localized(training_session, "title", language)
+    mail.send(email, "registration_attempt", language, title=title,
+              sign_in=absolute_url("auth.login"), sign_in_link=absolute_url("auth.sign_in_link"))
+    audit.record(user if user is not None else trainee, "registration_attempt", email=email,
+                 session=training_session.code)
+    return None
 
 
 def live_registrations(session_id: int):
@@ -352,8 +384,8 @@ def confirmation_token(trainee: Trainee) -> str:
     return _confirmation_serializer().dumps({"trainee": trainee.id, "email": trainee.email})
 
 
-def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
-    """Mark the address proved; following the link again changes nothing."""
+def trainee_from_confirmation(token: str, *, now: datetime | None = None) -> Trainee:
+    """The trainee a confirmation link is for, or DomainError saying why it cannot be used."""
     try:
         payload, signed_at = _confirmation_serializer().loads(token, return_timestamp=True)
     except BadSignature:
@@ -363,10 +395,34 @@ def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
     trainee = isinstance(payload, dict) and db.session.get(Trainee, payload.get("trainee"))
     if not trainee or trainee.email != payload.get("email"):
         raise DomainError(_l("This confirmation link is not valid. Check that it was copied whole."))
-    if trainee.email_confirmed_at is None:
-        trainee.email_confirmed_at = utcnow()
-        audit.record(trainee, "confirm_email", actor=trainee.user, email=trainee.email)
-        db.session.flush()
+    return trainee
+
+
+def confirm_email(token: str, *, keep_password: bool = False, new_password: str | None = None,
+                  now: datetime | None = None) -> Trainee:
+    """Mark the address proved; following the link again changes nothing.
+
+    Whoever registered may not be the address's owner (anyone can type someone else's address),
+    so proving the address replaces the password chosen before: by `new_password`, chosen by the
+    one who followed the link, or by none (sign in by link, or choose one through "forgot your
+    password"), and every earlier sign-in of the account ends. keep_password: the link was followed
+    in the very browser that registered (the route knows), so the password is the prover's own."""
+    trainee = trainee_from_confirmation(token, now=now)
+    if trainee.email_confirmed_at is not None:
+        return trainee
+    if new_password is not None and len(new_password) < 8:
+        raise DomainError(_l("The password needs at least 8 characters."))
+    trainee.email_confirmed_at = utcnow()
+    user = trainee.user
+    if user is not None and not keep_password:
+        if new_password is not None:
+            user.set_password(new_password)
+        else:
+            user.password_hash = None
+        user.end_sessions()
+    audit.record(trainee, "confirm_email", actor=user, email=trainee.email,
+                 password="kept" if keep_password else ("replaced" if new_password else "cleared"))
+    db.session.flush()
     return trainee
 
 

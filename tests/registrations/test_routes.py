@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Registration, RegistrationStatus as R, Role, SessionStatus, Trainee
+from centre.models import OutboxMail, Registration, RegistrationStatus as R, Role, SessionStatus, Trainee
 from tests.conftest import PASSWORD, post
 
 REGISTRATION = {
@@ -18,7 +18,11 @@ REGISTRATION = {
 
 
 def _link(message, path):
-    return re.search(rf"https?://\S+{path}\S+", message.get_content())[0]
+    return _link_in(message.get_content(), path)
+
+
+def _link_in(text, path):
+    return re.search(rf"https?://\S+{path}\S+", text)[0]
 
 
 def test_visitor_confirms_the_address_from_the_message_then_is_told_the_decision_in_arabic(
@@ -54,6 +58,9 @@ def test_registering_twice_points_to_my_registrations(app, client, create_sessio
     client.set_cookie("centre_lang", "en")
     url = "/catalogue/2026-TWICE/register"
     assert post(client, url, REGISTRATION, form_url=url).status_code == 302
+    with app.app_context():  # the visitor proves the address in the same browser: signed in
+        body = db.session.scalar(sa.select(OutboxMail.body).where(OutboxMail.template == "registration_received"))
+    assert client.get(_link_in(body, "/registrations/confirm/")).status_code == 302
     response = post(client, url, {}, form_url=url)
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and 'href="/registrations/mine"' in html
