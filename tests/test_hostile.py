@@ -1,4 +1,5 @@
 """The findings of a hostile test of a production server (issue 20), each as the attack it was."""
+import io
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -294,3 +295,87 @@ def test_the_mail_pages_answer_the_same_with_the_smtp_server_down(app, create_us
     with app.app_context():  # the known address's mail is in the outbox, for a retry or a resend
         assert db.session.scalar(sa.select(OutboxMail.status).where(OutboxMail.recipient == known)) != "sent"
 
+
+# 5. 500s on plausible data.
+
+PASTED = "Awa\x01 Nd\x0ciaye\u2028\x1f"  # control characters, a page break, a line separator
+
+
+def test_control_characters_are_cleaned_from_forms_and_exports_still_open(app, client, login_as, create_session,
+                                                                         create_registration, create_trainee):
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        training_session = create_session(SessionStatus.OPEN, code="2026-CTRL")
+        # A row stored before the cleaning (or by a path that skips it) must not break the export.
+        create_registration(training_session, trainee=create_trainee(family_name="Old\x02Row\x1b"))
+        session_id = training_session.id
+        db.session.commit()
+    visitor = app.test_client()
+    assert _register(app, visitor, "2026-CTRL", "awa@example.sn", "long-password").status_code == 302
+    form = {"given_name": PASTED}
+    with app.app_context():
+        trainee = db.session.scalar(sa.select(Trainee).where(Trainee.email == "awa@example.sn"))
+        assert trainee is not None
+    # What the form stored is clean: posted again with the pasted name.
+    from tests.registrations.test_routes import REGISTRATION
+
+    other = app.test_client()
+    url = "/catalogue/2026-CTRL/register"
+    assert post(other, url, {**REGISTRATION, **form, "email": "awa2@example.sn", "passport_number": "X9"},
+                form_url=url).status_code == 302
+    with app.app_context():
+        name = db.session.scalar(sa.select(Trainee.given_name).where(Trainee.email == "awa2@example.sn"))
+    assert name == "Awa Nd iaye"
+    login_as(Role.COORDINATOR)
+    response = client.get(f"/exports/session/{session_id}/registrations.xlsx")
+    assert response.status_code == 200
+    rows = [[c for c in row] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    assert any("OldRow" in " ".join(str(c) for c in row) for row in rows)
+
+
+@pytest.mark.parametrize("title", ["Médiation\rinstitutionnelle", "Médiation\u2028institutionnelle",
+                                   "Médiation\x0cinstitutionnelle", "Médiation\ninstitutionnelle"])
+def test_a_pasted_session_title_does_not_break_the_mails_headers(app, create_session, smtp_server, title):
+    with app.app_context():
+        create_session(SessionStatus.OPEN, code="2026-WORD", title_fr=title, title_en=title, title_ar=title)
+        db.session.commit()
+    response = _register(app, app.test_client(), "2026-WORD", "word@example.sn", "long-password")
+    assert response.status_code == 302
+    message, = smtp_server.to("word@example.sn")
+    assert "\r" not in message["Subject"] and "\u2028" not in message["Subject"] and "\x0c" not in message["Subject"]
+    assert "Médiation" in message["Subject"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(OutboxMail.status).where(OutboxMail.recipient == "word@example.sn")) \
+            == "sent"
+
+
+def test_a_signature_declaring_a_billion_pixels_is_a_clear_400(app, client, login_as):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # A valid PNG header of 30000 × 30000 pixels, in a few dozen bytes.
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    login_as(Role.ADMIN)
+    client.set_cookie("centre_lang", "en")
+    url = "/certificates/signatories"
+    data = {"name_fr": "Signataire", "title_fr": "Médiateur", "position": "1",
+            "signature": (io.BytesIO(bomb), "bomb.png", "image/png")}
+    response = post(client, url, data, form_url=url, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_an_id_written_in_other_digits_reaches_nothing(app, client, login_as, create_session, create_registration):
+    """Found by the bad-input test on this branch: /registrations/٣/cancel cancelled registration 3."""
+    with app.app_context():
+        registration = create_registration(create_session(SessionStatus.OPEN))
+        db.session.commit()
+        arabic = str(registration.id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    login_as(Role.COORDINATOR)
+    response = post(client, f"/registrations/{arabic}/cancel", {})
+    assert response.status_code == 404
