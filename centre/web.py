@@ -3,7 +3,7 @@
 A writing route calls a service through `perform`: on success the request's work is
 committed and the success message flashed; on a `DomainError` the work is rolled back and
 the refusal shown, in a form's list of errors when one is given, else as a flashed message.
-Nothing else in a route commits or rolls back.
+Nothing else in a route commits or rolls back, but `end_read_transaction` before slow reading.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +21,15 @@ def enum_or_404(enum_cls, value):
         return enum_cls(value)
     except ValueError:
         abort(404)
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before slow work that needs no database (reading an uploaded
+    file): nothing is written yet, so it is rolled back; the next query opens a new one. On SQLite
+    every transaction takes the write lock at its start, which other requests wait for."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("end_read_transaction() with changes pending: they would be lost")
+    db.session.rollback()
 
 
 @dataclass(frozen=True)

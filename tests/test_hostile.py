@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from centre import create_app
 from centre.auth.services import password_reset_token
+from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import AuditEntry, OutboxMail, Role, SessionStatus, Trainee, User
 from centre.models.types import utcnow
@@ -379,3 +380,88 @@ def test_an_id_written_in_other_digits_reaches_nothing(app, client, login_as, cr
     login_as(Role.COORDINATOR)
     response = post(client, f"/registrations/{arabic}/cancel", {})
     assert response.status_code == 404
+
+
+# 4. XLSX files that stall the site.
+
+def _workbook(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML passed through `change` (bytes -> bytes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(member, content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()
+
+
+LIST = [["given_name", "family_name", "gender", "nationality", "email"],
+        ["Awa", "Ndiaye", "F", "SN", "awa.ndiaye@example.sn"]]
+
+
+def test_a_declared_dimension_of_the_whole_sheet_costs_nothing(ctx):
+    import time
+
+    from centre.registrations.imports import read_table
+
+    rows = LIST[:1] + [["Awa", "Ndiaye", "F", "SN", f"awa.{n}@example.sn"] for n in range(1999)]
+    data = _rewrite_sheet(_workbook(rows), lambda xml: re.sub(rb'<dimension ref="[^"]*"/>',
+                                                              b'<dimension ref="A1:XFD1048576"/>', xml))
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # the crafted file says so
+        assert b'<dimension ref="A1:XFD1048576"/>' in archive.read("xl/worksheets/sheet1.xml")
+    start = time.perf_counter()
+    table = read_table("list.xlsx", data)
+    elapsed = time.perf_counter() - start
+    assert len(table) == 1999 and table[-1][1]["email"] == "awa.1998@example.sn"
+    assert elapsed < 1.5, f"{elapsed:.2f} s for a list of 1,999 trainees"
+
+
+def test_a_small_file_that_unpacks_to_a_huge_row_is_refused_quickly(ctx):
+    import time
+
+    from centre.registrations.imports import read_table
+
+    cells = b"<c><v>1</v></c>" * 2_000_000  # 30 MB of XML in one row
+    data = _rewrite_sheet(_workbook(LIST), lambda xml: xml.replace(b"</sheetData>",
+                                                                   b'<row r="3">' + cells + b"</row></sheetData>"))
+    assert len(data) < 200_000  # a small upload
+    start = time.perf_counter()
+    with pytest.raises(DomainError, match="too large once unpacked"):
+        read_table("list.xlsx", data)
+    assert time.perf_counter() - start < 2
+
+
+def test_an_import_bomb_is_a_400_with_a_message(app, client, login_as, create_session):
+    with app.app_context():
+        session_id = create_session(SessionStatus.OPEN).id
+        db.session.commit()
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    cells = b"<c><v>1</v></c>" * 2_000_000
+    data = _rewrite_sheet(_workbook(LIST), lambda xml: xml.replace(b"</sheetData>",
+                                                                   b'<row r="3">' + cells + b"</row></sheetData>"))
+    url = f"/registrations/session/{session_id}/import"
+    response = post(client, url, {"file": (io.BytesIO(data), "list.xlsx")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 400 and "too large once unpacked" in response.get_data(as_text=True)
+    response = post(client, url, {"file": (io.BytesIO(_workbook(LIST)), "list.xlsx")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Trainee.id).where(Trainee.email == "awa.ndiaye@example.sn"))

@@ -15,7 +15,7 @@ from centre.permissions import get_own_trainee, get_registration, get_training_s
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
-from centre.web import enum_or_404, perform
+from centre.web import end_read_transaction, enum_or_404, perform
 
 
 @bp.route("/session/<int:session_id>")
@@ -184,18 +184,25 @@ def regenerate_letter(registration_id):
 
 @bp.route("/session/<int:session_id>/import", methods=["POST"])
 def import_list(session_id):
-    training_session = get_training_session(session_id)
     form = ImportForm()
-    report = None
+    report = table = None
     if form.validate_on_submit():
         upload = form.file.data
         with upload.stream:
             data = upload.stream.read(imports.max_bytes() + 1)
+        # The file is read outside any transaction: on SQLite the request's first query took the
+        # write lock (BEGIN IMMEDIATE), which nobody else could have while a big file is read.
+        end_read_transaction()
+        try:
+            table = imports.read_table(upload.filename or "", data)
+        except DomainError as error:
+            form.file.errors.append(str(error))
+    training_session = get_training_session(session_id)
+    if table is not None:
         # A report with errors and nothing written commits nothing: import_trainees writes only
         # once every row passed (or the bad ones are skipped).
         report = perform(lambda: imports.import_trainees(
-            training_session, imports.read_table(upload.filename or "", data), current_user,
-            skip_errors=form.skip_errors.data), errors=form.file.errors).result
+            training_session, table, current_user, skip_errors=form.skip_errors.data), errors=form.file.errors).result
     status = 200 if report is not None and report.written else 400
     return render_template("registrations/import.html", s=training_session, form=form, report=report), status
 
