@@ -65,6 +65,7 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
+    MAIL_REQUEST_WINDOW_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  #: no form needs more; a larger body is a 413
     # Password hashes: Argon2id with OWASP's minimum (Password Storage Cheat Sheet): 19 MiB of
@@ -97,6 +98,11 @@ class Config:
         self.HOLIDAYS = tuple(d.strip() for d in env("CENTRE_HOLIDAYS", "").split(",") if d.strip())
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
         # A QR check-in this many minutes after a slot starts is marked late.
+        # Pages that mail an address typed by anyone (password reset, sign-in link, a visitor's
+        # registration): at most this many requests per recipient, and per client address, within
+        # MAIL_REQUEST_WINDOW_MINUTES; then 429 until the oldest leaves it (0: no limit).
+        self.MAIL_REQUESTS_PER_RECIPIENT = int(env("CENTRE_MAIL_REQUESTS_PER_RECIPIENT", "3"))
+        self.MAIL_REQUESTS_PER_ADDRESS = int(env("CENTRE_MAIL_REQUESTS_PER_ADDRESS", "10"))
         self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
         # The site's public address, e.g. https://centre.example.ma: every link in a mail or a
         # document (QR codes) is built on it, never on the request's Host header. Required in
@@ -156,6 +162,9 @@ class TestConfig(Config):
         super().__init__()
         self.SECRET_KEY = "test-secret"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        # Every test client comes from 127.0.0.1 and many post the same address: no mail throttle
+        # unless a test sets it (tests/test_hostile.py does).
+        self.MAIL_REQUESTS_PER_RECIPIENT = self.MAIL_REQUESTS_PER_ADDRESS = 0
 
 
 class ProductionConfig(Config):

@@ -175,8 +175,8 @@ def _register(app, client, code, email, password):
 
     client.set_cookie("centre_lang", "en")
     url = f"/catalogue/{code}/register"
-    return post(client, url, {**REGISTRATION, "email": email, "password": password, "password_again": password},
-                form_url=url)
+    return post(client, url, {**REGISTRATION, "email": email, "password": password, "password_again": password,
+                              "passport_number": ""}, form_url=url)
 
 
 def _mails(app, email, template):
@@ -465,3 +465,73 @@ def test_an_import_bomb_is_a_400_with_a_message(app, client, login_as, create_se
     assert response.status_code == 200, response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(Trainee.id).where(Trainee.email == "awa.ndiaye@example.sn"))
+
+
+# 7. Mail-sending pages without a throttle.
+
+def _client_from(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    client.set_cookie("centre_lang", "en")
+    return client
+
+
+def test_the_mail_pages_are_throttled_per_recipient_and_per_address(app, create_user, create_session):
+    with app.app_context():
+        known = create_user(Role.TRAINEE).email
+        create_session(SessionStatus.OPEN, code="2026-SPAM")
+        db.session.commit()
+    per_recipient, per_address = 3, 10  # production's defaults (the tests' config has no limit)
+    app.config.update(MAIL_REQUESTS_PER_RECIPIENT=per_recipient, MAIL_REQUESTS_PER_ADDRESS=per_address)
+    client = app.test_client()
+    client.set_cookie("centre_lang", "en")
+    statuses = [post(client, "/password/forgot", {"email": known}, form_url="/password/forgot").status_code
+                for _ in range(per_recipient + 2)]
+    assert statuses == [302] * per_recipient + [429, 429]
+    assert len(_mails(app, known, "password_reset")) == per_recipient  # 40 requests no longer send 40 mails
+    # The same answer for an address without an account: the limit tells nothing.
+    other = _client_from(app, "10.0.0.2")
+    statuses = [post(other, "/login/link", {"email": "nobody@example.org"}, form_url="/login/link").status_code
+                for _ in range(per_recipient + 1)]
+    assert statuses == [302] * per_recipient + [429]
+    response = post(other, "/login/link", {"email": "nobody@example.org"}, form_url="/login/link")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 60
+    assert "Too many requests. Please try again in" in response.get_data(as_text=True)
+    # One client asking for many recipients: a visitor registering addresses, then resets.
+    spammer = _client_from(app, "10.0.0.3")
+    statuses = [_register(app, spammer, "2026-SPAM", f"victim{n}@example.org", "long-password").status_code
+                for n in range(per_address)]
+    assert statuses == [302] * per_address
+    assert _register(app, spammer, "2026-SPAM", "one.more@example.org", "long-password").status_code == 429
+    assert post(spammer, "/password/forgot", {"email": "x@example.org"}, form_url="/password/forgot").status_code == 429
+    assert not _mails(app, "one.more@example.org", "registration_received")
+    # Someone else is not concerned.
+    fresh = _client_from(app, "10.0.0.4")
+    assert post(fresh, "/password/forgot", {"email": "x@example.org"}, form_url="/password/forgot").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "mail_throttled"))
+
+
+def test_production_throttles_mail_by_default(monkeypatch):
+    from config import ProductionConfig
+
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", PUBLIC)
+    monkeypatch.delenv("CENTRE_MAIL_REQUESTS_PER_RECIPIENT", raising=False)
+    monkeypatch.delenv("CENTRE_MAIL_REQUESTS_PER_ADDRESS", raising=False)
+    config = ProductionConfig()
+    assert (config.MAIL_REQUESTS_PER_RECIPIENT, config.MAIL_REQUESTS_PER_ADDRESS) == (3, 10)
+
+
+def test_mail_requests_are_pruned_after_their_window(app):
+    from centre.auth.services import count_mail_request
+    from centre.jobs.schedules import prune_records
+    from centre.models import MailRequest
+
+    with app.app_context():
+        now = utcnow()
+        count_mail_request("password_reset", "old@example.org", "10.0.0.9", now - timedelta(hours=1))
+        count_mail_request("password_reset", "new@example.org", "10.0.0.9", now)
+        db.session.commit()
+        prune_records(now)
+        assert db.session.scalars(sa.select(MailRequest.recipient)).all() == ["new@example.org"]

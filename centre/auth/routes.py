@@ -15,7 +15,7 @@ from centre.forms import ConfirmForm
 from centre.i18n import current_language, format_time
 from centre.models.types import utcnow
 from centre.permissions import safe_next_url
-from centre.web import perform
+from centre.web import perform, throttled_answer
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,17 +74,22 @@ def logout_everywhere():
 @bp.route("/login/link", methods=["GET", "POST"])
 def sign_in_link():
     """A trainee who forgot their password asks for a sign-in link by e-mail."""
-    return _send_link(SignInLinkForm(), services.send_sign_in_link, "auth/sign_in_link.html",
+    return _send_link(SignInLinkForm(), "sign_in_link", services.send_sign_in_link, "auth/sign_in_link.html",
                       _("If a trainee account uses this address, a sign-in link is on its way. It works "
                         "once, for one hour."))
 
 
-def _send_link(form, send, template, answer):
+def _send_link(form, kind, send, template, answer):
     """Mail a link to the address typed, with the same answer whether or not an account has it:
-    the page tells nobody who is registered."""
-    if form.validate_on_submit() and perform(lambda: send(form.email.data, current_language()),
-                                             errors=form.email.errors, success=answer, category="info"):
-        return redirect(url_for("auth.login"))
+    the page tells nobody who is registered. Each request counts towards the mail throttle."""
+    if form.validate_on_submit():
+        try:
+            services.count_mail_request(kind, form.email.data, request.remote_addr, utcnow())
+        except services.MailThrottled as throttled:
+            return throttled_answer(throttled.until, template, form=form)
+        if perform(lambda: send(form.email.data, current_language()),
+                   errors=form.email.errors, success=answer, category="info"):
+            return redirect(url_for("auth.login"))
     return render_template(template, form=form), 400 if form.errors else 200
 
 
@@ -113,7 +118,8 @@ def _sign_in(user):
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Any account: ask for a link that lets you choose a new password."""
-    return _send_link(ForgotPasswordForm(), services.send_password_reset, "auth/forgot_password.html",
+    return _send_link(ForgotPasswordForm(), "password_reset", services.send_password_reset,
+                      "auth/forgot_password.html",
                       _("If an account uses this address, a link to choose a new password is on its way. "
                         "It works once, for one hour."))
 

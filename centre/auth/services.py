@@ -13,7 +13,7 @@ from centre import audit, mail
 from centre.auth import passwords
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import FailedLogin, Role, Trainee, User
+from centre.models import FailedLogin, MailRequest, Role, Trainee, User
 from centre.models.types import utcnow
 from centre.urls import absolute_url
 
@@ -156,6 +156,44 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     if account_until or address_until:
         raise SignInLocked(max(end for end in (account_until, address_until) if end))
     return None
+
+
+# Pages that mail an address anyone may type: a throttle per recipient and per client address.
+
+class MailThrottled(DomainError):
+    """Too many mails asked for this recipient or from this address: closed until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__(_l("Too many requests."))
+        self.until = until
+
+
+def count_mail_request(kind: str, recipient: str, ip: str | None, now: datetime) -> None:
+    """Count a request that will mail `recipient` (whether or not an account has it, so that the
+    answer tells nothing), or raise MailThrottled: MAIL_REQUESTS_PER_RECIPIENT for one recipient
+    or MAIL_REQUESTS_PER_ADDRESS from one client within MAIL_REQUEST_WINDOW_MINUTES (0: no limit). A refused
+    request is counted as well and audited; the caller commits it (see centre.web.throttled_answer)."""
+    config = current_app.config
+    window = timedelta(minutes=config["MAIL_REQUEST_WINDOW_MINUTES"])
+    recipient = recipient.strip().lower()[:254]
+    ip = (ip or "")[:45]
+    ends = []
+    for column, value, most in ((MailRequest.recipient, recipient, config["MAIL_REQUESTS_PER_RECIPIENT"]),
+                                (MailRequest.ip, ip, config["MAIL_REQUESTS_PER_ADDRESS"])):
+        if not most or (column is MailRequest.ip and not ip):
+            continue
+        recent = db.session.scalars(
+            sa.select(MailRequest.at).where(column == value, MailRequest.at > now - window, MailRequest.at <= now)
+            .order_by(MailRequest.at.desc()).limit(most)
+        ).all()
+        if len(recent) >= most:
+            ends.append(recent[-1] + window)
+    entry = MailRequest(at=now, kind=kind, recipient=recipient, ip=ip)
+    db.session.add(entry)
+    if ends:  # counted too: a client that keeps asking keeps the page closed
+        until = max(ends)
+        audit.record(entry, "mail_throttled", kind=kind, recipient=recipient, ip=ip, until=until.isoformat())
+        raise MailThrottled(until)
 
 
 # Sign-in links: for trainees who forgot their password, a signed, expiring link by e-mail.

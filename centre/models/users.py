@@ -95,3 +95,22 @@ class FailedLogin(db.Model):
 
     def __repr__(self):
         return f"<FailedLogin {self.email} {self.ip} {self.at:%Y-%m-%d %H:%M}>"
+
+
+class MailRequest(db.Model):
+    """A request that sends a mail to an address typed by whoever asks (password reset, sign-in
+    link, a visitor's registration): counted per client address and per recipient, so that nobody
+    can make the centre mail an address over and over. In the database, as FailedLogin."""
+
+    __tablename__ = "mail_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(40))  #: the page: password_reset, sign_in_link, registration
+    recipient: Mapped[str] = mapped_column(sa.String(254))  #: as typed, lower-cased; maybe no account's
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")  #: the client's address, "" if unknown
+
+    __table_args__ = (
+        sa.Index("ix_mail_request_recipient_at", "recipient", "at"),
+        sa.Index("ix_mail_request_ip_at", "ip", "at"),
+    )

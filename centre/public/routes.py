@@ -5,18 +5,20 @@ from flask import session as browser_session  # the view `session` below is a ca
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from centre.auth.services import MailThrottled, count_mail_request
 from centre.certificates.printing import printed_dates
 from centre.certificates.verification import allow_verification, find_by_code, normalize_code
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
+from centre.models.types import utcnow
 from centre.public import bp
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
 from centre.registrations.services import REGISTERED_IN_THIS_BROWSER
 from centre.registrations.forms import NewTraineeForm, RegistrationForm
 from centre.sessions.services import calendar_feed
-from centre.web import perform
+from centre.web import perform, throttled_answer
 
 
 @bp.route("/catalogue")
@@ -50,6 +52,11 @@ def register(code):
         if trainee is None:
             # A visitor: the same answer whether or not the address has an account (its owner
             # is told by e-mail), and no sign-in until the address is proved by the mail's link.
+            try:
+                count_mail_request("registration", form.email.data, request.remote_addr, utcnow())
+            except MailThrottled as throttled:
+                return throttled_answer(throttled.until, "public/register.html", s=training_session, form=form,
+                                        duplicate=False)
             done = perform(lambda: registrations.register_visitor(
                 training_session, form.password.data, form.trainee_fields(), locale=current_language(), **travel),
                 show_error=False)
