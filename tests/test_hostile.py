@@ -535,3 +535,33 @@ def test_mail_requests_are_pruned_after_their_window(app):
         db.session.commit()
         prune_records(now)
         assert db.session.scalars(sa.select(MailRequest.recipient)).all() == ["new@example.org"]
+
+
+# 10. Smaller findings.
+
+def test_a_new_invitation_to_the_same_address_retires_the_older_link(ctx, create_expert):
+    from centre.experts.services import InvitationError, invite_expert, read_invitation
+
+    expert = create_expert(email="claire@example.org")
+    invite_expert(expert)
+    invite_expert(expert, language="en")  # sent again: the first mail may have gone astray
+    first, second = [re.search(r"/experts/invitation/(\S+)", body)[1] for body in db.session.scalars(
+        sa.select(OutboxMail.body).where(OutboxMail.recipient == "claire@example.org").order_by(OutboxMail.id))]
+    assert read_invitation(second) == expert
+    with pytest.raises(InvitationError, match="newer one was sent"):
+        read_invitation(first)
+
+
+def test_no_registration_is_decided_once_the_session_is_over(ctx, create_session, create_registration, create_user):
+    from centre.models import RegistrationStatus
+    from centre.registrations.services import decide
+    from centre.sessions.services import change_status
+
+    coordinator = create_user(Role.COORDINATOR)
+    running = create_session(SessionStatus.IN_PROGRESS)
+    pending = create_registration(running, status=RegistrationStatus.PENDING)
+    pending.trainee.email_confirmed_at = utcnow()
+    change_status(running, SessionStatus.COMPLETED)
+    with pytest.raises(DomainError, match="session is over"):
+        decide(pending, RegistrationStatus.ACCEPTED, coordinator)
+    assert pending.status == RegistrationStatus.PENDING

@@ -245,6 +245,8 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     """Accept, waitlist or reject; accepting never exceeds capacity nor the institution's quota."""
     training_session = lock_session(registration.session_id)
     db.session.refresh(registration)
+    if training_session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        raise DomainError(_l("The session is over; its registrations can no longer change."))
     if decision not in DECISIONS.get(registration.status, ()):
         raise DomainError(_l("A registration cannot go from “%(source)s” to “%(target)s”."),
                           source=registration.status.label, target=decision.label)
