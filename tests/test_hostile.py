@@ -565,3 +565,87 @@ def test_no_registration_is_decided_once_the_session_is_over(ctx, create_session
     with pytest.raises(DomainError, match="session is over"):
         decide(pending, RegistrationStatus.ACCEPTED, coordinator)
     assert pending.status == RegistrationStatus.PENDING
+
+
+# 9. Races: the checks that count are atomic (PostgreSQL: advisory locks; SQLite: BEGIN IMMEDIATE).
+
+def _at_once(app, count, action):
+    """Run action() in `count` threads at once, each in its own app context (its own connection),
+    committing; returns what each returned or raised."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = action()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 — the outcome is what the test looks at
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_parallel_guesses_are_checked_against_the_limit(app, create_user):
+    from centre.auth.services import SignInLocked, authenticate
+    from centre.models import FailedLogin
+
+    with app.app_context():
+        email = create_user(Role.ADMIN).email
+        db.session.commit()
+        limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    now = utcnow()
+
+    def guess():
+        try:
+            return authenticate(email, "a wrong guess", ip="10.1.1.1", now=now)
+        except SignInLocked:
+            db.session.commit()  # as the sign-in page does: the failure that locked counts
+            return "locked"
+
+    results = _at_once(app, 16, guess)
+    assert set(results) == {None, "locked"}, results
+    with app.app_context():  # each failure row is a password checked
+        assert db.session.scalar(sa.select(sa.func.count(FailedLogin.id))) == limit
+
+
+def test_parallel_verifications_are_counted_against_the_allowance(app):
+    from centre.certificates.verification import allow_verification
+
+    with app.app_context():
+        allowance = app.config["VERIFY_RATE_LIMIT"]
+    results = _at_once(app, allowance + 10, lambda: allow_verification("10.2.2.2"))
+    assert results.count(True) == allowance and results.count(False) == 10, results
+
+
+def test_the_same_address_registered_at_once_makes_one_account(app, create_session):
+    from centre.registrations.services import register_visitor
+
+    with app.app_context():
+        session_id = create_session(SessionStatus.OPEN).id
+        db.session.commit()
+    def register():
+        from centre.models import DocumentLanguage, Gender, TrainingSession
+
+        fields = {"given_name": "Moussa", "family_name": "Abdou", "full_name_ar": "", "gender": Gender.MALE,
+                  "nationality": "NE", "institution_id": None, "institution_other": "Médiateur du Niger",
+                  "position": "Juriste", "email": "same@example.ne", "phone": "", "passport_number": None,
+                  "passport_expires_on": None, "certificate_language": DocumentLanguage.FR}
+        registration = register_visitor(db.session.get(TrainingSession, session_id), "long-password", fields)
+        return registration is not None
+
+    results = _at_once(app, 6, register)
+    assert results.count(True) == 1 and results.count(False) == 5, results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "same@example.ne")) == 1

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
 from centre.auth import passwords
+from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import FailedLogin, MailRequest, Role, Trainee, User
@@ -126,6 +127,11 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     Argon2 with other parameters) is replaced on success: not audited, since nothing changes for the person."""
     email = email.strip().lower()[:254]
     ip = (ip or "")[:45]
+    # Parallel guesses for one e-mail, or from one address, are checked one after the other:
+    # otherwise thirty at once all read "no failure yet" and are all tried.
+    lock_name(db.session, "sign-in:email", email)
+    if ip:
+        lock_name(db.session, "sign-in:ip", ip)
     until = sign_in_locked_until(email, ip, now)
     if until is not None:
         raise SignInLocked(until)
@@ -177,6 +183,9 @@ def count_mail_request(kind: str, recipient: str, ip: str | None, now: datetime)
     window = timedelta(minutes=config["MAIL_REQUEST_WINDOW_MINUTES"])
     recipient = recipient.strip().lower()[:254]
     ip = (ip or "")[:45]
+    lock_name(db.session, "mail:recipient", recipient)
+    if ip:
+        lock_name(db.session, "mail:ip", ip)
     ends = []
     for column, value, most in ((MailRequest.recipient, recipient, config["MAIL_REQUESTS_PER_RECIPIENT"]),
                                 (MailRequest.ip, ip, config["MAIL_REQUESTS_PER_ADDRESS"])):

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from centre import audit, mail
 from centre.auth import passwords
 from centre.clock import today
+from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import localized
@@ -142,6 +143,7 @@ def register_visitor(training_session: TrainingSession, password: str, fields: d
     The new account cannot sign in with its password until its address is proved by the link
     of the acknowledgement (see `confirm_email`)."""
     email = normalize_email(fields["email"])
+    lock_name(db.session, "account", email)  # the same address sent twice at once: one account
     user = db.session.scalar(sa.select(User).where(User.email == email))
     trainee = db.session.scalar(sa.select(Trainee).where(Trainee.email == email))
     if user is None and trainee is None:
