@@ -649,3 +649,56 @@ def test_the_same_address_registered_at_once_makes_one_account(app, create_sessi
     assert results.count(True) == 1 and results.count(False) == 5, results
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "same@example.ne")) == 1
+
+
+# 8. Passport squatting.
+
+def test_a_passport_number_typed_first_by_someone_else_blocks_nobody(app, client, login_as, create_session,
+                                                                     create_trainee):
+    from centre.models import Registration, RegistrationStatus
+    from centre.registrations.services import register
+
+    with app.app_context():
+        training_session = create_session(SessionStatus.OPEN, code="2026-PASS")
+        session_id = training_session.id
+        db.session.commit()
+    # The squatter registers first with the delegate's passport number, under an address of their own.
+    squatter = app.test_client()
+    response = _register(app, squatter, "2026-PASS", "squatter@example.org", "long-password")
+    assert response.status_code == 302
+    with app.app_context():
+        squat = db.session.scalar(sa.select(Trainee).where(Trainee.email == "squatter@example.org"))
+        squat.passport_number = "NE77"
+        squat.email_confirmed_at = utcnow()
+        db.session.commit()
+    # The partner institution's list names the real delegate with that number: imported all the same.
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    rows = LIST[:1] + [["Moussa", "Abdou", "M", "NE", "moussa.abdou@example.ne"]]
+    rows[0] = rows[0] + ["passport_number"]
+    rows[1] = rows[1] + ["NE 77"]
+    url = f"/registrations/session/{session_id}/import"
+    response = post(client, url, {"file": (io.BytesIO(_workbook(rows)), "list.xlsx")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    queue = client.get(f"/registrations/session/{session_id}").get_data(as_text=True)
+    assert "Same passport number as" in queue
+    with app.app_context():
+        delegate = db.session.scalar(sa.select(Registration).join(Trainee)
+                                     .where(Trainee.email == "moussa.abdou@example.ne"))
+        squatting = db.session.scalar(sa.select(Registration).join(Trainee)
+                                      .where(Trainee.email == "squatter@example.org"))
+        delegate_id, squatting_id = delegate.id, squatting.id
+    # The coordinator accepts the real one; the other cannot be accepted beside it.
+    assert post(client, f"/registrations/{delegate_id}/decide/accepted").status_code == 302
+    response = post(client, f"/registrations/{squatting_id}/decide/accepted", follow_redirects=True)
+    assert "with the same passport number" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Registration, delegate_id).status == RegistrationStatus.ACCEPTED
+        assert db.session.get(Registration, squatting_id).status == RegistrationStatus.PENDING
+        # The same person (same address) is still refused a second registration.
+        from centre.registrations.services import DuplicateRegistration
+
+        with pytest.raises(DuplicateRegistration):
+            register(db.session.get(type(training_session), session_id),
+                     db.session.scalar(sa.select(Trainee).where(Trainee.email == "moussa.abdou@example.ne")))

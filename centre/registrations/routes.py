@@ -29,6 +29,7 @@ def index(session_id):
         "registrations/index.html", s=training_session, registrations=registrations, filters=filters,
         places=services.places_left(training_session), decisions=services.DECISIONS,
         form=DecisionForm(), bulk=BulkDecisionForm(), import_form=ImportForm(),
+        twins=services.passport_twins(everyone),
     )
 
 

@@ -209,15 +209,12 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
         raise DomainError(_l("This session does not take registrations."))
     if training_session.registration_deadline and today() > training_session.registration_deadline:
         raise DomainError(_l("The registration deadline has passed."))
+    # The same person (account or address) is refused; the same passport number under another
+    # address is not proof (anyone may type a number first, unverified): the registration is
+    # taken, flagged on the queue, and the coordinator decides which one is genuine.
     duplicate = db.session.scalar(
         live_registrations(training_session.id).join(Trainee).where(
-            sa.or_(
-                Trainee.id == trainee.id,
-                Trainee.email == trainee.email,
-                sa.and_(Trainee.passport_number.is_not(None),
-                        Trainee.passport_number == trainee.passport_number),
-            )
-        )
+            sa.or_(Trainee.id == trainee.id, Trainee.email == trainee.email))
     )
     if duplicate:
         raise DuplicateRegistration(_l("You are already registered for this session; see “My registrations”."))
@@ -254,6 +251,11 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
                           source=registration.status.label, target=decision.label)
     if decision != R.REJECTED and not registration.trainee.is_email_confirmed:
         raise DomainError(_l("The trainee has not confirmed their e-mail address yet."))
+    if decision != R.REJECTED:
+        twin = _passport_twin(registration, (R.ACCEPTED, R.WAITLISTED))
+        if twin is not None:
+            raise DomainError(_l("%(name)s, with the same passport number, is already accepted or on the waiting "
+                                 "list: reject one of the two registrations first."), name=twin.trainee.name)
     if decision == R.ACCEPTED:
         _check_room(training_session, registration.trainee)
     source = registration.status
@@ -265,6 +267,28 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     audit.record(registration, "decide", from_state=source, to_state=decision, actor=actor, reason=reason or None)
     db.session.flush()
     return registration
+
+
+def _passport_twin(registration: Registration, statuses) -> Registration | None:
+    """Another registration of the session in one of `statuses` whose trainee has the same passport number."""
+    number = registration.trainee.passport_number
+    if not number:
+        return None
+    return db.session.scalar(
+        sa.select(Registration).join(Trainee).where(
+            Registration.session_id == registration.session_id, Registration.id != registration.id,
+            Registration.status.in_(statuses), Trainee.passport_number == number)
+    )
+
+
+def passport_twins(registrations: list[Registration]) -> dict[int, list[str]]:
+    """For each live registration, the names of the others of the list with the same passport number."""
+    by_number: dict[str, list[Registration]] = {}
+    for registration in registrations:
+        if registration.is_live and registration.trainee.passport_number:
+            by_number.setdefault(registration.trainee.passport_number, []).append(registration)
+    return {r.id: [other.trainee.name for other in group if other is not r]
+            for group in by_number.values() if len(group) > 1 for r in group}
 
 
 def decide_many(training_session: TrainingSession, registration_ids: list[int], decision: RegistrationStatus,

@@ -65,12 +65,11 @@ def test_registering_twice_points_to_my_registrations(app, client, create_sessio
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and 'href="/registrations/mine"' in html
     assert "already registered" in html
+    # The same passport number under another address is taken, for the coordinator to decide
+    # (tests/test_hostile.py: a number typed first by someone else must not block the real person).
     other = app.test_client()
     other.set_cookie("centre_lang", "en")
-    response = post(other, url, {**REGISTRATION, "email": "another@example.ne"}, form_url=url)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 409 and "same e-mail address or passport number" in html
-    assert 'value="another@example.ne"' in html  # what was typed is kept
+    assert post(other, url, {**REGISTRATION, "email": "another@example.ne"}, form_url=url).status_code == 302
 
 
 def test_bulk_decision_reports_each_refusal_and_mails_each_decision(app, client, login_as, create_session,
