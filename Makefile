@@ -60,6 +60,7 @@ serve: setup
 	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL, e.g. postgresql+psycopg://centre@db.internal/centre"; exit 2; }
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY to a long random secret"; exit 2; }
 	@test -n "$$CENTRE_SIGNING_KEY$$CENTRE_SIGNING_PKCS11_MODULE" || { echo "make serve: set CENTRE_SIGNING_KEY to the institution's PKCS#12 signing key (and CENTRE_SIGNING_PASSPHRASE), or CENTRE_SIGNING_PKCS11_MODULE and the token settings"; exit 2; }
+	@test -n "$$CENTRE_PUBLIC_BASE_URL" || { echo "make serve: set CENTRE_PUBLIC_BASE_URL to the site's public address, e.g. https://centre.example.ma"; exit 2; }
 	CENTRE_ENV=production $(FLASK) db upgrade
 	CENTRE_ENV=production CENTRE_BIND=$(CENTRE_BIND) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 		exec $(VENV)/bin/gunicorn --config gunicorn.conf.py

@@ -1,6 +1,8 @@
 """Configuration from environment variables, read when the app is created, with defaults for development."""
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -46,6 +48,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # A sign-in lasts at most this long, "keep me signed in" or not: the server checks the time
+    # of sign-in carried in the session's id (centre.auth.services.load_user), not only the cookie's expiry.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     # Headers on every answer (centre/security.py). The pages load only the site's own
     # stylesheet and no script; form-action and frame-ancestors keep forms and framing at home.
     CONTENT_SECURITY_POLICY = (
@@ -60,6 +65,7 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
+    MAIL_REQUEST_WINDOW_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  #: no form needs more; a larger body is a 413
     # Password hashes: Argon2id with OWASP's minimum (Password Storage Cheat Sheet): 19 MiB of
@@ -93,9 +99,22 @@ class Config:
         self.HOLIDAYS = tuple(d.strip() for d in env("CENTRE_HOLIDAYS", "").split(",") if d.strip())
         self.CERTIFICATE_PREFIX = env("CENTRE_CERTIFICATE_PREFIX", "CIFEM")
         # A QR check-in this many minutes after a slot starts is marked late.
+        # Pages that mail an address typed by anyone (password reset, sign-in link, a visitor's
+        # registration): at most this many requests per recipient, and per client address, within
+        # MAIL_REQUEST_WINDOW_MINUTES; then 429 until the oldest leaves it (0: no limit).
+        self.MAIL_REQUESTS_PER_RECIPIENT = int(env("CENTRE_MAIL_REQUESTS_PER_RECIPIENT", "3"))
+        self.MAIL_REQUESTS_PER_ADDRESS = int(env("CENTRE_MAIL_REQUESTS_PER_ADDRESS", "10"))
         self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
-        # Public address printed in the certificates' QR codes; empty means "this request's host".
-        self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "")
+        # The site's public address, e.g. https://centre.example.ma: every link in a mail or a
+        # document (QR codes) is built on it, never on the request's Host header. Required in
+        # production; elsewhere empty means "this request's host".
+        self.PUBLIC_BASE_URL = env("CENTRE_PUBLIC_BASE_URL", "").strip().rstrip("/")
+        # The host names requests may carry (Flask refuses others with a 400): the public
+        # address's, plus CENTRE_TRUSTED_HOSTS (comma-separated, e.g. a health check's
+        # "localhost"; ".example.ma" accepts every subdomain). None (no public address): any.
+        public_host = urlsplit(self.PUBLIC_BASE_URL).hostname if self.PUBLIC_BASE_URL else None
+        extra_hosts = [h.strip() for h in env("CENTRE_TRUSTED_HOSTS", "").split(",") if h.strip()]
+        self.TRUSTED_HOSTS = [public_host, *extra_hosts] if public_host else (extra_hosts or None)
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "25"))
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
@@ -172,6 +191,9 @@ class TestConfig(Config):
         super().__init__()
         self.SECRET_KEY = "test-secret"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        # Every test client comes from 127.0.0.1 and many post the same address: no mail throttle
+        # unless a test sets it (tests/test_hostile.py does).
+        self.MAIL_REQUESTS_PER_RECIPIENT = self.MAIL_REQUESTS_PER_ADDRESS = 0
 
 
 class ProductionConfig(Config):
@@ -188,6 +210,11 @@ class ProductionConfig(Config):
             raise RuntimeError("CENTRE_SIGNING_KEY must name the PKCS#12 file of the institution's signing key "
                                "(or CENTRE_SIGNING_PKCS11_MODULE its token's module) in production: "
                                "certificates and letters are issued signed or not at all.")
+        # Without it, links in mails would follow the Host header an attacker sends.
+        address = urlsplit(self.PUBLIC_BASE_URL)
+        if address.scheme not in ("http", "https") or not address.hostname:
+            raise RuntimeError("CENTRE_PUBLIC_BASE_URL must be set in production to the site's public address, "
+                               "e.g. https://centre.example.ma.")
 
 
 CONFIGS = {

@@ -7,6 +7,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -54,11 +55,31 @@ def _libpq(url) -> tuple[str, dict]:
     return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
-def _run(command: list[str], env: dict) -> None:
+def _run(command: list[str], env: dict) -> str:
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise DomainError(_l("%(program)s failed: %(error)s"), program=Path(command[0]).name,
                           error=result.stderr.strip() or result.returncode)
+    return result.stdout
+
+
+def _drop_tables_not_in(file: Path, env: dict) -> list[str]:
+    """Drop the tables of the public schema that the dump does not hold (those of a later
+    migration): pg_restore --clean drops only what the dump holds, so they would stay, with their
+    rows, and the next `flask db upgrade` would fail on them. Returns their names."""
+    listing = _run([postgres_program("pg_restore"), "--list", str(file)], env)
+    dumped = {fields[fields.index("TABLE") + 2] for line in listing.splitlines()
+              if not line.startswith(";") and "TABLE" in (fields := line.split())
+              and fields.index("TABLE") + 2 < len(fields) and fields[fields.index("TABLE") + 1] == "public"}
+    if not dumped:
+        raise DomainError(_l("%(path)s is not a backup of this application's database."), path=file)
+    with db.engine.begin() as connection:
+        present = set(sa.inspect(connection).get_table_names(schema="public"))
+        extra = sorted(present - dumped)
+        for name in extra:
+            connection.exec_driver_sql(f'DROP TABLE IF EXISTS public."{name}" CASCADE')
+    db.engine.dispose()
+    return extra
 
 
 def backup_database(directory: Path, now: datetime) -> Path:
@@ -117,6 +138,9 @@ def restore_database(file: Path) -> str:
             backup.close()
     else:
         dsn, env = _libpq(url)
+        extra = _drop_tables_not_in(file, env)
+        if extra:
+            current_app.logger.info("Tables the backup does not hold, dropped: %s", ", ".join(extra))
         _run([postgres_program("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(file)], env)
         with db.engine.connect() as connection:

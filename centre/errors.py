@@ -2,6 +2,7 @@
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from centre.extensions import db
 from centre.logs import request_id
@@ -44,6 +45,14 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return error_page(400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A Host header that is not one of TRUSTED_HOSTS: no address can be built for it, so the
+        answer is plain text rather than the page (whose links need one)."""
+        title, _ = ERROR_TEXTS[400]
+        text = _l("This site does not answer to the host name in your request.")
+        return f"{title}\n\n{text}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(500)
     def server_error(error):

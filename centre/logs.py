@@ -74,7 +74,7 @@ def _log_request(response):
         "path": request.path,
         "status": response.status_code,
         "duration_ms": duration_ms,
-        "user_id": current_user.get_id() if current_user.is_authenticated else None,
+        "user_id": str(current_user.id) if current_user.is_authenticated else None,  # not get_id: its token
         "remote_addr": request.remote_addr,
     })
     return response

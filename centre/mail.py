@@ -46,7 +46,14 @@ def render_message(template: str, language: str, **context) -> tuple[str, str]:
     with force_locale(language):
         text = render_template(f"mail/{template}.txt", language=language, **context)
     subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return header_text(subject), body.strip() + "\n"
+
+
+def header_text(text: str) -> str:
+    """Text as one header line: every run of whitespace — CR, LF, form feed, U+2028 and the like,
+    as a title pasted from a word processor may hold — becomes one space, and other control
+    characters go. A header value with a line break is refused by the e-mail library."""
+    return " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
 
 
 def send(to: str, template: str, language: str, attachments=(), attach_certificate: Certificate | None = None,
@@ -77,7 +84,7 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["Subject"] = header_text(mail.subject)  # rows written before header_text was applied
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
     message.set_content(mail.body)

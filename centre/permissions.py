@@ -41,6 +41,7 @@ ACCESS: dict[str, frozenset] = {
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
+    "auth.logout_everywhere": SIGNED_IN,
     "auth.forgot_password": PUBLIC,
     "auth.reset_password": PUBLIC,
     "auth.sign_in_link": PUBLIC,

@@ -3,8 +3,11 @@ from flask import current_app, has_request_context, request
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An address on this site for a message or a document: PUBLIC_BASE_URL if set, else the
-    current request's host (the CLI without it falls back to the development server)."""
+    """An address on this site for a message or a document, on PUBLIC_BASE_URL.
+
+    Production refuses to start without it (config.py), so that no link in a mail follows the
+    Host header a client sent. Development and the tests without it fall back to the current
+    request's host (the CLI to the development server's)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     base = current_app.config["PUBLIC_BASE_URL"] or (
         request.host_url if has_request_context() else "http://127.0.0.1:5000/"

@@ -3,16 +3,20 @@
 A writing route calls a service through `perform`: on success the request's work is
 committed and the success message flashed; on a `DomainError` the work is rolled back and
 the refusal shown, in a form's list of errors when one is given, else as a flashed message.
-Nothing else in a route commits or rolls back.
+Nothing else in a route commits or rolls back, but `end_read_transaction` before slow reading.
 """
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash
+from flask import abort, flash, make_response, render_template
+from flask_babel import ngettext
 
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.i18n import format_time
+from centre.models.types import utcnow
 
 
 def enum_or_404(enum_cls, value):
@@ -21,6 +25,15 @@ def enum_or_404(enum_cls, value):
         return enum_cls(value)
     except ValueError:
         abort(404)
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before slow work that needs no database (reading an uploaded
+    file): nothing is written yet, so it is rolled back; the next query opens a new one. On SQLite
+    every transaction takes the write lock at its start, which other requests wait for."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("end_read_transaction() with changes pending: they would be lost")
+    db.session.rollback()
 
 
 @dataclass(frozen=True)
@@ -59,3 +72,17 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str] | Non
     if message is not None:
         flash(str(message), category)
     return Outcome(True, result)
+
+
+def throttled_answer(until, template: str, **context):
+    """429 for a page closed until `until` (too many requests): what was counted is committed,
+    the time it reopens is said in words and in Retry-After."""
+    db.session.commit()  # the refused request counts, and its audit entry stays
+    seconds = max(math.ceil((until - utcnow()).total_seconds()), 1)
+    minutes = math.ceil(seconds / 60)
+    flash(ngettext("Too many requests. Please try again in %(num)d minute, at %(time)s.",
+                   "Too many requests. Please try again in %(num)d minutes, at %(time)s.",
+                   minutes, time=format_time(until)), "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response

@@ -32,6 +32,7 @@ EXPECTED = {
     "main.healthz": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
+    "auth.logout_everywhere": SIGNED_IN,
     "auth.forgot_password": ANYONE,
     "auth.reset_password": ANYONE,
     #: The sweep's token is not a sign-in link: refused in words (410).

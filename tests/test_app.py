@@ -5,6 +5,7 @@ from centre import create_app
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://centre.example.ma")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
@@ -15,6 +16,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 
 def test_production_starts_with_a_secret_key_and_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://centre.example.ma")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] and not app.debug

@@ -123,3 +123,27 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path):
     other.write_text("not a database")
     result = runner.invoke(args=["restore", str(other), "--yes"])
     assert result.exit_code != 0 and "notes.txt" in result.output
+
+
+def test_restore_leaves_no_table_the_backup_does_not_hold(filled, runner, tmp_path):
+    """A table created after the backup (a later migration's) is gone after the restore, on both
+    databases: otherwise `flask db upgrade` from the backup's revision fails on it (issue 20)."""
+    url = filled.config["SQLALCHEMY_DATABASE_URI"]
+    runner.invoke(args=["backup", str(tmp_path)], catch_exceptions=False)
+    [backup] = list(tmp_path.glob("centre-*"))
+    before = rows_of_every_table(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE added_after_backup (id INTEGER PRIMARY KEY, note TEXT)")
+            connection.exec_driver_sql("INSERT INTO added_after_backup VALUES (1, 'later')")
+        result = runner.invoke(args=["restore", str(backup)], input="y\n")
+        assert result.exit_code == 0, result.output
+        with filled.app_context():
+            db.engine.dispose()
+        assert "added_after_backup" not in sa.inspect(engine).get_table_names()
+        assert rows_of_every_table(url) == before
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS added_after_backup")
+        engine.dispose()

@@ -32,9 +32,11 @@ HOSTILE = [
     "-1", "-5", "0", "1.5", "1e9", "NaN", "99999999999999999999", "2147483648", "\r\n", "\n", "\t",
     "/\r\nSet-Cookie: injected=1", "/\t/evil.example", "//evil.example", "/\\evil.example",
     "https://evil.example/", "null", "[]", "{}", "\x7f", "\x1b[31m",
+    # pasted from a word processor: a page break, a line separator (issue 20)
+    "Titre\x0cpage 2", "Ligne\u2028suivante", "Nom\x01",
 ]
 #: Characters that have broken applications: controls, bidi and zero-width marks, quotes, markup.
-TRICKY = list("\x00\r\n\t\x0b\x7f\u200e\u200f\u202e\u2066\u2069\u200d\u200b\ufeff😀<>&'\";/\\%.:-_ aZé1ب٣")
+TRICKY = list("\x00\x01\x0c\x1f\u2028\u2029\x85\r\n\t\x0b\x7f\u200e\u200f\u202e\u2066\u2069\u200d\u200b\ufeff😀<>&'\";/\\%.:-_ aZé1ب٣")
 hostile = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(alphabet=st.sampled_from(TRICKY), max_size=30),

@@ -208,6 +208,7 @@ def test_demo_is_never_loaded_in_production(monkeypatch, tmp_path):
     from centre import create_app
 
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://centre.example.ma")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     result = create_app("production").test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "production" in result.output

@@ -47,6 +47,7 @@ def test_every_page_carries_the_security_headers(app, world, role):  # noqa: F81
 
 def test_production_sends_hsts_and_marks_every_cookie_secure(monkeypatch, database_url):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://localhost")
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")

@@ -86,7 +86,7 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         "consent": "y",
     }, form_url="/catalogue/2026-07/register")
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.headers["Location"].endswith("/registrations/mine")
+    assert response.headers["Location"].endswith("/catalogue/2026-07")  # signed in once the address is proved
     with app.app_context():
         registration = db.session.scalar(sa.select(Registration))
         registration_id = registration.id

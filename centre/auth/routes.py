@@ -3,7 +3,7 @@ import math
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from centre.auth import bp
 from centre.auth import services
@@ -15,7 +15,7 @@ from centre.forms import ConfirmForm
 from centre.i18n import current_language, format_time
 from centre.models.types import utcnow
 from centre.permissions import safe_next_url
-from centre.web import perform
+from centre.web import perform, throttled_answer
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,6 +28,9 @@ def login():
         except SignInLocked as locked:
             db.session.commit()  # the failure that locked, and its audit entries
             return locked_page(form, locked.until, now)
+        except services.AddressNotProved as refusal:
+            form.email.errors.append(str(refusal))
+            return render_template("auth/login.html", form=form), 400
         if user is None:
             db.session.commit()  # the failure counts towards a lock
             form.password.errors.append(_("Wrong e-mail or password."))
@@ -58,20 +61,35 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+@bp.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere():
+    """End every sign-in of the account: other browsers, a lost phone, a copied cookie, and this one."""
+    user = current_user._get_current_object()
+    if perform(lambda: services.sign_out_everywhere(user),
+               success=_("You are signed out on every device. Sign in again to continue."), category="info"):
+        logout_user()
+    return redirect(url_for("main.index"))
+
+
 @bp.route("/login/link", methods=["GET", "POST"])
 def sign_in_link():
     """A trainee who forgot their password asks for a sign-in link by e-mail."""
-    return _send_link(SignInLinkForm(), services.send_sign_in_link, "auth/sign_in_link.html",
+    return _send_link(SignInLinkForm(), "sign_in_link", services.send_sign_in_link, "auth/sign_in_link.html",
                       _("If a trainee account uses this address, a sign-in link is on its way. It works "
                         "once, for one hour."))
 
 
-def _send_link(form, send, template, answer):
+def _send_link(form, kind, send, template, answer):
     """Mail a link to the address typed, with the same answer whether or not an account has it:
-    the page tells nobody who is registered."""
-    if form.validate_on_submit() and perform(lambda: send(form.email.data, current_language()),
-                                             errors=form.email.errors, success=answer, category="info"):
-        return redirect(url_for("auth.login"))
+    the page tells nobody who is registered. Each request counts towards the mail throttle."""
+    if form.validate_on_submit():
+        try:
+            services.count_mail_request(kind, form.email.data, request.remote_addr, utcnow())
+        except services.MailThrottled as throttled:
+            return throttled_answer(throttled.until, template, form=form)
+        if perform(lambda: send(form.email.data, current_language()),
+                   errors=form.email.errors, success=answer, category="info"):
+            return redirect(url_for("auth.login"))
     return render_template(template, form=form), 400 if form.errors else 200
 
 
@@ -100,7 +118,8 @@ def _sign_in(user):
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Any account: ask for a link that lets you choose a new password."""
-    return _send_link(ForgotPasswordForm(), services.send_password_reset, "auth/forgot_password.html",
+    return _send_link(ForgotPasswordForm(), "password_reset", services.send_password_reset,
+                      "auth/forgot_password.html",
                       _("If an account uses this address, a link to choose a new password is on its way. "
                         "It works once, for one hour."))
 

@@ -1,7 +1,8 @@
 """Accounts: creating them, signing in (with sign-in links), and locking sign-in after repeated failures."""
 import hashlib
+import hmac
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,18 +11,37 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
 from centre.auth import passwords
+from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.models import FailedLogin, Role, Trainee, User
+from centre.models import FailedLogin, MailRequest, Role, Trainee, User
 from centre.models.types import utcnow
 from centre.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(sign_in_id: str) -> User | None:
+    """The account a session or remember cookie names (`User.get_id`), or None: signed out when
+    the account's session token changed (password reset, "sign out everywhere"), when the sign-in
+    is older than REMEMBER_COOKIE_DURATION, or when the account is inactive."""
+    user_id, _, rest = (sign_in_id or "").partition(":")
+    token, _, issued = rest.partition(":")
+    if not (user_id.isdigit() and issued.isdigit() and token):
+        return None  # an id of another form (e.g. a cookie from before session tokens)
     user = db.session.get(User, int(user_id))
-    return user if user and user.is_active else None
+    if user is None or not user.is_active or not hmac.compare_digest(token, user.session_token or ""):
+        return None
+    signed_in_at = datetime.fromtimestamp(int(issued), timezone.utc)
+    if utcnow() - signed_in_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
+        return None
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every sign-in of the account, on every device (this one too); audited."""
+    user.end_sessions()
+    audit.record(user, "signed_out_everywhere", actor=user)
 
 
 def create_user(email: str, password: str, role: Role, full_name: str = "", actor: User | None = None) -> User:
@@ -89,6 +109,17 @@ def sign_in_locked_until(email: str, ip: str, now: datetime) -> datetime | None:
     return max(ends) if ends else None
 
 
+class AddressNotProved(DomainError):
+    """The password is right, but the account's address was never proved: it cannot sign in with it."""
+
+
+def address_proved(user: User) -> bool:
+    """False for a trainee account whose address was not proved by a link yet: anyone can register
+    with someone else's address, so its password works only once the address's owner confirmed it."""
+    return db.session.scalar(sa.select(Trainee.id).where(
+        Trainee.user_id == user.id, Trainee.email_confirmed_at.is_(None), Trainee.email == user.email)) is None
+
+
 def authenticate(email: str, password: str, *, ip: str | None, now: datetime) -> User | None:
     """The account, or None for a wrong e-mail or password; raises SignInLocked while sign-in is
     closed for this e-mail or address (the password is then not even checked). Failures and locks
@@ -96,6 +127,11 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     Argon2 with other parameters) is replaced on success: not audited, since nothing changes for the person."""
     email = email.strip().lower()[:254]
     ip = (ip or "")[:45]
+    # Parallel guesses for one e-mail, or from one address, are checked one after the other:
+    # otherwise thirty at once all read "no failure yet" and are all tried.
+    lock_name(db.session, "sign-in:email", email)
+    if ip:
+        lock_name(db.session, "sign-in:ip", ip)
     until = sign_in_locked_until(email, ip, now)
     if until is not None:
         raise SignInLocked(until)
@@ -103,6 +139,9 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     # One hash whatever the account (none, inactive, without a password): the time tells nothing.
     matches = passwords.verify_password(user.password_hash if user is not None else None, password)
     if user is not None and user.is_active and matches:
+        if not address_proved(user):
+            raise AddressNotProved(_l("Your e-mail address is not confirmed yet: follow the link in the message "
+                                      "sent when you registered, or ask for a sign-in link."))
         if passwords.needs_rehash(user.password_hash):
             user.set_password(password)
             log.debug("password of user %s rehashed with the current parameters", user.id)
@@ -123,6 +162,47 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     if account_until or address_until:
         raise SignInLocked(max(end for end in (account_until, address_until) if end))
     return None
+
+
+# Pages that mail an address anyone may type: a throttle per recipient and per client address.
+
+class MailThrottled(DomainError):
+    """Too many mails asked for this recipient or from this address: closed until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__(_l("Too many requests."))
+        self.until = until
+
+
+def count_mail_request(kind: str, recipient: str, ip: str | None, now: datetime) -> None:
+    """Count a request that will mail `recipient` (whether or not an account has it, so that the
+    answer tells nothing), or raise MailThrottled: MAIL_REQUESTS_PER_RECIPIENT for one recipient
+    or MAIL_REQUESTS_PER_ADDRESS from one client within MAIL_REQUEST_WINDOW_MINUTES (0: no limit). A refused
+    request is counted as well and audited; the caller commits it (see centre.web.throttled_answer)."""
+    config = current_app.config
+    window = timedelta(minutes=config["MAIL_REQUEST_WINDOW_MINUTES"])
+    recipient = recipient.strip().lower()[:254]
+    ip = (ip or "")[:45]
+    lock_name(db.session, "mail:recipient", recipient)
+    if ip:
+        lock_name(db.session, "mail:ip", ip)
+    ends = []
+    for column, value, most in ((MailRequest.recipient, recipient, config["MAIL_REQUESTS_PER_RECIPIENT"]),
+                                (MailRequest.ip, ip, config["MAIL_REQUESTS_PER_ADDRESS"])):
+        if not most or (column is MailRequest.ip and not ip):
+            continue
+        recent = db.session.scalars(
+            sa.select(MailRequest.at).where(column == value, MailRequest.at > now - window, MailRequest.at <= now)
+            .order_by(MailRequest.at.desc()).limit(most)
+        ).all()
+        if len(recent) >= most:
+            ends.append(recent[-1] + window)
+    entry = MailRequest(at=now, kind=kind, recipient=recipient, ip=ip)
+    db.session.add(entry)
+    if ends:  # counted too: a client that keeps asking keeps the page closed
+        until = max(ends)
+        audit.record(entry, "mail_throttled", kind=kind, recipient=recipient, ip=ip, until=until.isoformat())
+        raise MailThrottled(until)
 
 
 # Sign-in links: for trainees who forgot their password, a signed, expiring link by e-mail.
@@ -179,7 +259,11 @@ def sign_in_with_link(token: str) -> User:
     user.last_login_at = utcnow()
     trainee = db.session.scalar(sa.select(Trainee).where(Trainee.user_id == user.id))
     if trainee is not None and trainee.email_confirmed_at is None and trainee.email == user.email:
+        # The address is proved now, not the password chosen before it (maybe by someone else).
         trainee.email_confirmed_at = utcnow()
+        user.password_hash = None
+        user.end_sessions()
+        audit.record(trainee, "confirm_email", actor=user, email=trainee.email, password="cleared")
     audit.record(user, "sign_in_link_used", actor=user)
     db.session.flush()
     return user
@@ -238,6 +322,7 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     if len(password) < 8:
         raise DomainError(_l("The password needs at least 8 characters."))
     user.set_password(password)
+    user.end_sessions()  # whoever else was signed in (a stolen cookie too) is signed out
     user.last_login_at = now or utcnow()
     audit.record(user, "password_reset", actor=user)
     db.session.flush()

@@ -1,5 +1,6 @@
 """Signatories: the people whose name, title and signature new certificates print."""
 import io
+import warnings
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -26,17 +27,24 @@ def check_signature_image(data: bytes) -> str:
     """The image's type (image/png or image/jpeg), judged by its content; else DomainError."""
     if len(data) > SIGNATURE_MAX_BYTES:
         raise DomainError(_l("The signature image is too large: at most %(size)s MB."), size=1)
+    too_large = DomainError(_l("The signature image is too large: at most %(pixels)s pixels a side."),
+                            pixels=SIGNATURE_MAX_PIXELS)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind, (width, height) = image.format, image.size
-            image.verify()
+        # A few kilobytes may declare a billion pixels: Pillow warns past its limit, and refuses
+        # past twice it; both are this refusal, before anything is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DomainError(_l("The signature must be a PNG or JPEG image.")) from None
     if kind not in SIGNATURE_TYPES:
         raise DomainError(_l("The signature must be a PNG or JPEG image."))
     if max(width, height) > SIGNATURE_MAX_PIXELS:
-        raise DomainError(_l("The signature image is too large: at most %(pixels)s pixels a side."),
-                          pixels=SIGNATURE_MAX_PIXELS)
+        raise too_large
     return SIGNATURE_TYPES[kind]
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import Certificate, VerificationHit
@@ -81,6 +82,7 @@ def allow_verification(client: str, now=None) -> bool:
     config = current_app.config
     since = now - timedelta(seconds=config["VERIFY_RATE_WINDOW_SECONDS"])
     client = (client or "unknown")[:64]
+    lock_name(db.session, "verify", client)  # the count and the new hit, atomic on PostgreSQL too
     db.session.execute(sa.delete(VerificationHit).where(VerificationHit.client == client,
                                                         VerificationHit.at < since))
     used = db.session.scalar(sa.select(sa.func.count(VerificationHit.id)).where(VerificationHit.client == client))

@@ -131,9 +131,11 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password is set or the login changes: a used or outdated link stops working.
-    A digest, since the token is signed, not encrypted: the hash itself must not travel."""
-    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()[:20]
+    """Changes when the password is set, the login changes or a new invitation is sent (the
+    account's session token is renewed then): a used or outdated link stops working. A digest,
+    since the token is signed, not encrypted: the hash itself must not travel."""
+    state = f"{user.email}\0{user.password_hash or ''}\0{user.session_token or ''}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
 
 
 def invitation_token(user: User) -> str:
@@ -165,6 +167,8 @@ def invite_expert(expert: Expert, actor: User | None = None, *, language: str = 
         user = User(email=expert.email, role=Role.EXPERT)
         db.session.add(user)
         expert.user = user
+    else:
+        user.end_sessions()  # the links sent before stop working: only the newest does
     user.email, user.full_name, user.locale = expert.email, expert.name, language
     db.session.flush()
     audit.record(expert, action, actor=actor, email=user.email, language=language)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -61,6 +62,15 @@ def sheet_title(name: str) -> str:
     return re.sub(r"[][:*?/\\]", "-", name)[:31] or "export"
 
 
+def _xlsx_text(value):
+    """A cell's value as XLSX can hold it: the control characters XML 1.0 forbids (openpyxl
+    refuses them with IllegalCharacterError) are dropped — a name pasted with one would otherwise
+    make every export holding it fail — then the formula guard."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return spreadsheet_safe(value)
+
+
 def xlsx_bytes(table: Table) -> bytes:
     """The table as an XLSX workbook: header bold and frozen, widths set, right to left in Arabic.
 
@@ -68,7 +78,7 @@ def xlsx_bytes(table: Table) -> bytes:
     as a string with the same guard as the CSV, so nothing typed by a person becomes a formula.
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(table.name))
+    sheet = workbook.create_sheet(sheet_title(ILLEGAL_CHARACTERS_RE.sub("", table.name)))
     sheet.sheet_view.rightToLeft = table.language == "ar"
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns, start=1):
@@ -76,7 +86,7 @@ def xlsx_bytes(table: Table) -> bytes:
     bold = Font(bold=True)
 
     def header_cell(text):
-        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(text))
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(text))
         cell.font = bold
         return cell
 
@@ -87,7 +97,7 @@ def xlsx_bytes(table: Table) -> bytes:
 
     sheet.append([header_cell(text) for text in table.header])
     for row in table.rows:
-        sheet.append([date_cell(v) if isinstance(v, date) and not isinstance(v, datetime) else spreadsheet_safe(v)
+        sheet.append([date_cell(v) if isinstance(v, date) and not isinstance(v, datetime) else _xlsx_text(v)
                       for v in row])
     out = io.BytesIO()
     workbook.save(out)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from centre.extensions import db
 from centre.jobs.services import reap
-from centre.models import FailedLogin, ScheduleRun, VerificationHit
+from centre.models import FailedLogin, MailRequest, ScheduleRun, VerificationHit
 from centre.models.types import utcnow
 from centre.reviews.services import remind_overdue
 
@@ -65,12 +65,15 @@ def _remind_overdue_reviews(now: datetime) -> int:
 
 def prune_records(now: datetime) -> int:
     """Delete the failed sign-ins older than the sign-in rules look back (the window and the
-    lock) and the verification page's hits older than its rate window; returns how many."""
+    lock), the verification page's hits older than its rate window and the mail requests older
+    than theirs; returns how many."""
     config = current_app.config
     sign_in_horizon = now - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"] + config["LOGIN_LOCK_MINUTES"])
     verify_horizon = now - timedelta(seconds=config["VERIFY_RATE_WINDOW_SECONDS"])
     deleted = db.session.execute(sa.delete(FailedLogin).where(FailedLogin.at < sign_in_horizon)).rowcount
     deleted += db.session.execute(sa.delete(VerificationHit).where(VerificationHit.at < verify_horizon)).rowcount
+    mail_horizon = now - timedelta(minutes=config["MAIL_REQUEST_WINDOW_MINUTES"])
+    deleted += db.session.execute(sa.delete(MailRequest).where(MailRequest.at < mail_horizon)).rowcount
     return deleted
 
 

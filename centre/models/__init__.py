@@ -17,12 +17,13 @@ from centre.models.registrations import (
 )
 from centre.models.reviews import Recommendation, Review
 from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, Trainer, TrainingSession
-from centre.models.users import FailedLogin, Role, User
+from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
-    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailStatus",
+    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
+    "MailStatus",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
     "ScheduleRun", "SessionKind",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",

@@ -1,5 +1,6 @@
 """Accounts and roles."""
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,9 +44,24 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)  # noqa: overrides UserMixin
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Part of every sign-in's id (session and remember cookies, see `get_id`): a new value ends
+    #: them all — on a password reset and on "sign out everywhere".
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
 
     def set_password(self, password: str) -> None:
         self.password_hash = passwords.hash_password(password)
+
+    def end_sessions(self) -> None:
+        """Sign this account out everywhere: every cookie issued before no longer signs in."""
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id, stored in the session and the remember cookie when the
+        person signs in: "<id>:<session token>:<time of sign-in>". `centre.auth.services.load_user`
+        accepts it while the token is the account's and the sign-in is recent enough."""
+        if self.session_token is None:  # a new account not flushed yet
+            self.session_token = secrets.token_hex(16)
+        return f"{self.id}:{self.session_token}:{int(utcnow().timestamp())}"
 
     def check_password(self, password: str) -> bool:
         """Costs one hash even without a password (see `passwords.verify_password`)."""
@@ -79,3 +95,22 @@ class FailedLogin(db.Model):
 
     def __repr__(self):
         return f"<FailedLogin {self.email} {self.ip} {self.at:%Y-%m-%d %H:%M}>"
+
+
+class MailRequest(db.Model):
+    """A request that sends a mail to an address typed by whoever asks (password reset, sign-in
+    link, a visitor's registration): counted per client address and per recipient, so that nobody
+    can make the centre mail an address over and over. In the database, as FailedLogin."""
+
+    __tablename__ = "mail_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(40))  #: the page: password_reset, sign_in_link, registration
+    recipient: Mapped[str] = mapped_column(sa.String(254))  #: as typed, lower-cased; maybe no account's
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")  #: the client's address, "" if unknown
+
+    __table_args__ = (
+        sa.Index("ix_mail_request_recipient_at", "recipient", "at"),
+        sa.Index("ix_mail_request_ip_at", "ip", "at"),
+    )

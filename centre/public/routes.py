@@ -1,22 +1,26 @@
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session  # the view `session` below is a catalogue page
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from centre.auth.services import MailThrottled, count_mail_request
 from centre.certificates.printing import printed_dates
 from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
                                                normalize_code)
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
+from centre.models.types import utcnow
 from centre.public import bp
 from centre.public.forms import PdfCheckForm
 from centre.public.services import get_open_session, open_sessions
 from centre.registrations import services as registrations
+from centre.registrations.services import REGISTERED_IN_THIS_BROWSER
 from centre.registrations.forms import NewTraineeForm, RegistrationForm
 from centre.sessions.services import calendar_feed
-from centre.web import perform
+from centre.web import perform, throttled_answer
 
 
 @bp.route("/catalogue")
@@ -45,33 +49,48 @@ def register(code):
     form = RegistrationForm() if trainee else NewTraineeForm()
     duplicate = False
     if form.validate_on_submit():
-        def submit():
-            account = trainee or registrations.create_trainee_account(
-                form.password.data, locale=current_language(), **form.trainee_fields())
-            registration = registrations.register(
-                training_session, account, arrival_on=form.arrival_on.data,
-                departure_on=form.departure_on.data, needs_visa_letter=form.needs_visa_letter.data)
-            # "My registrations" says when the address still needs confirming.
-            registrations.notify_registered(registration)
-            return registration
-
-        done = perform(submit, show_error=False)
-        if isinstance(done.error, registrations.AccountExists):
-            form.email.errors.append(str(done.error))
-        elif isinstance(done.error, registrations.DuplicateRegistration):
-            duplicate = True
-        elif done.error is not None:
-            flash(str(done.error), "error")
-        else:
-            registration = done.result
-            if not current_user.is_authenticated:
-                login_user(registration.trainee.user)
-            if registration.status == RegistrationStatus.WAITLISTED:
-                flash(_("The session is full: your registration is on the waiting list. You will be told "
-                        "by e-mail if a place becomes free."), "info")
+        travel = dict(arrival_on=form.arrival_on.data, departure_on=form.departure_on.data,
+                      needs_visa_letter=form.needs_visa_letter.data)
+        if trainee is None:
+            # A visitor: the same answer whether or not the address has an account (its owner
+            # is told by e-mail), and no sign-in until the address is proved by the mail's link.
+            try:
+                count_mail_request("registration", form.email.data, request.remote_addr, utcnow())
+            except MailThrottled as throttled:
+                return throttled_answer(throttled.until, "public/register.html", s=training_session, form=form,
+                                        duplicate=False)
+            done = perform(lambda: registrations.register_visitor(
+                training_session, form.password.data, form.trainee_fields(), locale=current_language(), **travel),
+                show_error=False)
+            if isinstance(done.error, registrations.DuplicateRegistration):
+                duplicate = True
+            elif done.error is not None:
+                flash(str(done.error), "error")
             else:
-                flash(_("Your registration is received. The centre will tell you its decision."), "success")
-            return redirect(url_for("registrations.mine"))
+                if done.result is not None:
+                    browser_session[REGISTERED_IN_THIS_BROWSER] = done.result.trainee.id
+                flash(_("Thank you. A message is on its way to %(email)s: follow its link to confirm your "
+                        "address; your registration is then complete.", email=form.email.data.strip()), "info")
+                return redirect(url_for("public.session", code=code))
+        else:
+            def submit():
+                registration = registrations.register(training_session, trainee, **travel)
+                # "My registrations" says when the address still needs confirming.
+                registrations.notify_registered(registration)
+                return registration
+
+            done = perform(submit, show_error=False)
+            if isinstance(done.error, registrations.DuplicateRegistration):
+                duplicate = True
+            elif done.error is not None:
+                flash(str(done.error), "error")
+            else:
+                if done.result.status == RegistrationStatus.WAITLISTED:
+                    flash(_("The session is full: your registration is on the waiting list. You will be told "
+                            "by e-mail if a place becomes free."), "info")
+                else:
+                    flash(_("Your registration is received. The centre will tell you its decision."), "success")
+                return redirect(url_for("registrations.mine"))
     status = 400 if request.method == "POST" else 200
     if duplicate:
         status = 409

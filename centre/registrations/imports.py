@@ -6,6 +6,9 @@ session (same e-mail or passport) is reported, never registered twice.
 """
 import csv
 import io
+import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,12 +24,22 @@ from centre.i18n import is_country
 from centre.models import Gender, Institution, Trainee, TrainingSession, User
 from centre.models.types import utcnow
 from centre.registrations import services
+from centre.security import clean_text
 
 COLUMNS = ("given_name", "family_name", "arabic_name", "gender", "nationality", "email",
            "institution", "position", "passport_number")
 REQUIRED = ("given_name", "family_name", "gender", "nationality", "email")
 MAX_BYTES = 2 * 1024 * 1024  #: the default of IMPORT_MAX_BYTES
 MAX_ROWS = 2000
+#: Columns read from each row: a list has nine, and a sheet may declare 16,384 (A1:XFD1048576),
+#: which openpyxl's read-only mode trusts and pads every row to.
+MAX_COLUMNS = 40
+#: Bytes an XLSX may hold once unpacked (a 2 MB upload of repeated cells unpacks to gigabytes;
+#: 2,000 rows of nine columns are about 1 MB of XML), counted while unpacking, not as declared.
+XLSX_MAX_UNPACKED = 8 * 1024 * 1024
+XLSX_MAX_MEMBERS = 200
+#: Seconds reading a file may take before it is refused (a second guard, after the sizes).
+PARSE_SECONDS = 10
 GENDERS = {"female": Gender.FEMALE, "f": Gender.FEMALE, "femme": Gender.FEMALE, "féminin": Gender.FEMALE,
            "أنثى": Gender.FEMALE, "male": Gender.MALE, "m": Gender.MALE, "h": Gender.MALE,
            "homme": Gender.MALE, "masculin": Gender.MALE, "ذكر": Gender.MALE}
@@ -67,7 +80,7 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict]]:
         raise DomainError(_l("Columns missing from the first line: %(columns)s."), columns=", ".join(missing))
     table = []
     for number, cells in enumerate(rows[1:], start=2):
-        values = {name: str(cells[i]).strip() if i < len(cells) and cells[i] is not None else ""
+        values = {name: clean_text(str(cells[i])).strip() if i < len(cells) and cells[i] is not None else ""
                   for i, name in enumerate(header) if name in COLUMNS}
         if any(values.values()):
             table.append((number, values))
@@ -91,19 +104,52 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         raise DomainError(_l("This file is not a CSV text file.")) from None
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    """Unpack every member of the archive, counting, and refuse it past XLSX_MAX_UNPACKED: the
+    sizes an archive declares may lie, what comes out of the decompressor does not."""
+    not_valid = DomainError(_l("This file is not a valid XLSX workbook."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS:
+                raise not_valid
+            unpacked = 0
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(256 * 1024):
+                        unpacked += len(chunk)
+                        if unpacked > XLSX_MAX_UNPACKED:
+                            raise DomainError(_l("The file is too large once unpacked (at most %(size)s MB): "
+                                                 "send a list of the trainees only."),
+                                              size=XLSX_MAX_UNPACKED // (1024 * 1024))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
+            NotImplementedError, ValueError):
+        raise not_valid from None
+
+
 def _xlsx_rows(data: bytes) -> list[tuple]:
+    """The first MAX_ROWS + 1 rows of the first sheet, MAX_COLUMNS cells each at most; the
+    archive's unpacked size is bounded first, and reading stops after PARSE_SECONDS."""
+    _check_unpacked_size(data)
+    deadline = time.monotonic() + PARSE_SECONDS
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors for a damaged file
         raise DomainError(_l("This file is not a valid XLSX workbook.")) from None
     try:
         sheet = workbook.worksheets[0]
+        # The declared dimension (e.g. A1:XFD1048576) is not believed: rows are read as they are.
+        sheet.reset_dimensions()
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True):
             rows.append(row)
-            if len(rows) > MAX_ROWS + 1:
-                break
+            if time.monotonic() > deadline:
+                raise DomainError(_l("Reading this file takes too long: send a list of the trainees only."))
         return rows
+    except DomainError:
+        raise
+    except Exception:  # a damaged sheet found while reading it
+        raise DomainError(_l("This file is not a valid XLSX workbook.")) from None
     finally:
         workbook.close()
 

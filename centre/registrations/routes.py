@@ -1,18 +1,21 @@
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_user
 
+from centre.auth.forms import ResetPasswordForm as ConfirmAddressForm
 from centre.certificates.services import certificates_by_registration
+from centre.errors import DomainError
 from centre.forms import ConfirmForm
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
-from centre.web import enum_or_404, perform
+from centre.web import end_read_transaction, enum_or_404, perform
 
 
 @bp.route("/session/<int:session_id>")
@@ -26,6 +29,7 @@ def index(session_id):
         "registrations/index.html", s=training_session, registrations=registrations, filters=filters,
         places=services.places_left(training_session), decisions=services.DECISIONS,
         form=DecisionForm(), bulk=BulkDecisionForm(), import_form=ImportForm(),
+        twins=services.passport_twins(everyone),
     )
 
 
@@ -105,13 +109,39 @@ def cancel(registration_id):
     return redirect(url_for("registrations.mine"))
 
 
-@bp.route("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
-    """The link e-mailed at registration: it proves the address (anyone holding it may follow it)."""
-    done = perform(lambda: services.confirm_email(token), show_error=False,
-                   success=_("Your e-mail address is confirmed. The centre can now decide your registration."))
+    """The link e-mailed at registration proves the address (anyone holding it may follow it).
+
+    Followed in the browser that registered, it confirms at once and signs in: the password
+    chosen there is the prover's. Anywhere else (another device, or the address's owner when
+    someone else typed it), the page asks for a new password, which replaces the one chosen at
+    registration; a GET changes nothing there, so that mail scanners opening links do no harm."""
+    try:
+        trainee = services.trainee_from_confirmation(token)
+    except DomainError as error:
+        return render_template("registrations/confirm_invalid.html", message=str(error)), 410
+    confirmed = _("Your e-mail address is confirmed. The centre can now decide your registration.")
+    if trainee.is_email_confirmed:
+        flash(_("Your e-mail address is already confirmed."), "info")
+        return redirect(url_for("registrations.mine"))
+    same_browser = browser_session.get(services.REGISTERED_IN_THIS_BROWSER) == trainee.id
+    form = ConfirmAddressForm()
+    if same_browser or trainee.user is None:
+        done = perform(lambda: services.confirm_email(token, keep_password=True), show_error=False, success=confirmed)
+    elif form.validate_on_submit():
+        done = perform(lambda: services.confirm_email(token, new_password=form.password.data),
+                       errors=form.password.errors, success=confirmed)
+    else:
+        return render_template("registrations/confirm_email.html", form=form, trainee=trainee), \
+            400 if form.errors else 200
     if not done:
+        if form.password.errors:
+            return render_template("registrations/confirm_email.html", form=form, trainee=trainee), 400
         return render_template("registrations/confirm_invalid.html", message=str(done.error)), 410
+    browser_session.pop(services.REGISTERED_IN_THIS_BROWSER, None)
+    if done.result.user is not None:
+        login_user(done.result.user)
     return redirect(url_for("registrations.mine"))
 
 
@@ -155,18 +185,25 @@ def regenerate_letter(registration_id):
 
 @bp.route("/session/<int:session_id>/import", methods=["POST"])
 def import_list(session_id):
-    training_session = get_training_session(session_id)
     form = ImportForm()
-    report = None
+    report = table = None
     if form.validate_on_submit():
         upload = form.file.data
         with upload.stream:
             data = upload.stream.read(imports.max_bytes() + 1)
+        # The file is read outside any transaction: on SQLite the request's first query took the
+        # write lock (BEGIN IMMEDIATE), which nobody else could have while a big file is read.
+        end_read_transaction()
+        try:
+            table = imports.read_table(upload.filename or "", data)
+        except DomainError as error:
+            form.file.errors.append(str(error))
+    training_session = get_training_session(session_id)
+    if table is not None:
         # A report with errors and nothing written commits nothing: import_trainees writes only
         # once every row passed (or the bad ones are skipped).
         report = perform(lambda: imports.import_trainees(
-            training_session, imports.read_table(upload.filename or "", data), current_user,
-            skip_errors=form.skip_errors.data), errors=form.file.errors).result
+            training_session, table, current_user, skip_errors=form.skip_errors.data), errors=form.file.errors).result
     status = 200 if report is not None and report.written else 400
     return render_template("registrations/import.html", s=training_session, form=form, report=report), status
 

@@ -19,7 +19,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
+from centre.auth import passwords
 from centre.clock import today
+from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import localized
@@ -43,6 +45,9 @@ from centre.sessions.services import lock_session
 from centre.urls import absolute_url
 
 CONFIRMATION_SALT = "trainee-email-confirmation"
+#: The session key holding the trainee a visitor registered in this browser: the confirmation
+#: link followed there keeps the password chosen at registration (see `confirm_email`).
+REGISTERED_IN_THIS_BROWSER = "registered_trainee"
 CONFIRMATION_MAX_AGE = timedelta(days=7)
 
 #: Decisions a coordinator may take from each status.
@@ -130,6 +135,35 @@ def create_trainee_account(password: str, locale: str | None = None, **fields) -
     return trainee
 
 
+def register_visitor(training_session: TrainingSession, password: str, fields: dict, *, locale: str | None = None,
+                     arrival_on=None, departure_on=None, needs_visa_letter=False) -> Registration | None:
+    """A visitor's registration with a new account, or None when the address already has an
+    account or a trainee record: then nothing is created, and the address's owner is told by
+    e-mail, so that the answer on the page is the same either way (it names no account).
+
+    The new account cannot sign in with its password until its address is proved by the link
+    of the acknowledgement (see `confirm_email`)."""
+    email = normalize_email(fields["email"])
+    lock_name(db.session, "account", email)  # the same address sent twice at once: one account
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    trainee = db.session.scalar(sa.select(Trainee).where(Trainee.email == email))
+    if user is None and trainee is None:
+        trainee = create_trainee_account(password, locale=locale, **fields)
+        registration = register(training_session, trainee, arrival_on=arrival_on, departure_on=departure_on,
+                                needs_visa_letter=needs_visa_letter)
+        notify_registered(registration)
+        return registration
+    passwords.hash_password(password)  # the work of a new account: the time tells nothing either
+    language = (user.locale if user is not None else None) or locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        title = localized(training_session, "title", language)
+    mail.send(email, "registration_attempt", language, title=title,
+              sign_in=absolute_url("auth.login"), sign_in_link=absolute_url("auth.sign_in_link"))
+    audit.record(user if user is not None else trainee, "registration_attempt", email=email,
+                 session=training_session.code)
+    return None
+
+
 def live_registrations(session_id: int):
     return sa.select(Registration).where(
         Registration.session_id == session_id, Registration.status.in_(LIVE_STATUSES)
@@ -176,15 +210,12 @@ def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=
         raise DomainError(_l("This session does not take registrations."))
     if training_session.registration_deadline and today() > training_session.registration_deadline:
         raise DomainError(_l("The registration deadline has passed."))
+    # The same person (account or address) is refused; the same passport number under another
+    # address is not proof (anyone may type a number first, unverified): the registration is
+    # taken, flagged on the queue, and the coordinator decides which one is genuine.
     duplicate = db.session.scalar(
         live_registrations(training_session.id).join(Trainee).where(
-            sa.or_(
-                Trainee.id == trainee.id,
-                Trainee.email == trainee.email,
-                sa.and_(Trainee.passport_number.is_not(None),
-                        Trainee.passport_number == trainee.passport_number),
-            )
-        )
+            sa.or_(Trainee.id == trainee.id, Trainee.email == trainee.email))
     )
     if duplicate:
         raise DuplicateRegistration(_l("You are already registered for this session; see “My registrations”."))
@@ -214,11 +245,18 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     """Accept, waitlist or reject; accepting never exceeds capacity nor the institution's quota."""
     training_session = lock_session(registration.session_id)
     db.session.refresh(registration)
+    if training_session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        raise DomainError(_l("The session is over; its registrations can no longer change."))
     if decision not in DECISIONS.get(registration.status, ()):
         raise DomainError(_l("A registration cannot go from “%(source)s” to “%(target)s”."),
                           source=registration.status.label, target=decision.label)
     if decision != R.REJECTED and not registration.trainee.is_email_confirmed:
         raise DomainError(_l("The trainee has not confirmed their e-mail address yet."))
+    if decision != R.REJECTED:
+        twin = _passport_twin(registration, (R.ACCEPTED, R.WAITLISTED))
+        if twin is not None:
+            raise DomainError(_l("%(name)s, with the same passport number, is already accepted or on the waiting "
+                                 "list: reject one of the two registrations first."), name=twin.trainee.name)
     if decision == R.ACCEPTED:
         _check_room(training_session, registration.trainee)
     source = registration.status
@@ -230,6 +268,28 @@ def decide(registration: Registration, decision: RegistrationStatus, actor: User
     audit.record(registration, "decide", from_state=source, to_state=decision, actor=actor, reason=reason or None)
     db.session.flush()
     return registration
+
+
+def _passport_twin(registration: Registration, statuses) -> Registration | None:
+    """Another registration of the session in one of `statuses` whose trainee has the same passport number."""
+    number = registration.trainee.passport_number
+    if not number:
+        return None
+    return db.session.scalar(
+        sa.select(Registration).join(Trainee).where(
+            Registration.session_id == registration.session_id, Registration.id != registration.id,
+            Registration.status.in_(statuses), Trainee.passport_number == number)
+    )
+
+
+def passport_twins(registrations: list[Registration]) -> dict[int, list[str]]:
+    """For each live registration, the names of the others of the list with the same passport number."""
+    by_number: dict[str, list[Registration]] = {}
+    for registration in registrations:
+        if registration.is_live and registration.trainee.passport_number:
+            by_number.setdefault(registration.trainee.passport_number, []).append(registration)
+    return {r.id: [other.trainee.name for other in group if other is not r]
+            for group in by_number.values() if len(group) > 1 for r in group}
 
 
 def decide_many(training_session: TrainingSession, registration_ids: list[int], decision: RegistrationStatus,
@@ -353,8 +413,8 @@ def confirmation_token(trainee: Trainee) -> str:
     return _confirmation_serializer().dumps({"trainee": trainee.id, "email": trainee.email})
 
 
-def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
-    """Mark the address proved; following the link again changes nothing."""
+def trainee_from_confirmation(token: str, *, now: datetime | None = None) -> Trainee:
+    """The trainee a confirmation link is for, or DomainError saying why it cannot be used."""
     try:
         payload, signed_at = _confirmation_serializer().loads(token, return_timestamp=True)
     except BadSignature:
@@ -364,10 +424,34 @@ def confirm_email(token: str, *, now: datetime | None = None) -> Trainee:
     trainee = isinstance(payload, dict) and db.session.get(Trainee, payload.get("trainee"))
     if not trainee or trainee.email != payload.get("email"):
         raise DomainError(_l("This confirmation link is not valid. Check that it was copied whole."))
-    if trainee.email_confirmed_at is None:
-        trainee.email_confirmed_at = utcnow()
-        audit.record(trainee, "confirm_email", actor=trainee.user, email=trainee.email)
-        db.session.flush()
+    return trainee
+
+
+def confirm_email(token: str, *, keep_password: bool = False, new_password: str | None = None,
+                  now: datetime | None = None) -> Trainee:
+    """Mark the address proved; following the link again changes nothing.
+
+    Whoever registered may not be the address's owner (anyone can type someone else's address),
+    so proving the address replaces the password chosen before: by `new_password`, chosen by the
+    one who followed the link, or by none (sign in by link, or choose one through "forgot your
+    password"), and every earlier sign-in of the account ends. keep_password: the link was followed
+    in the very browser that registered (the route knows), so the password is the prover's own."""
+    trainee = trainee_from_confirmation(token, now=now)
+    if trainee.email_confirmed_at is not None:
+        return trainee
+    if new_password is not None and len(new_password) < 8:
+        raise DomainError(_l("The password needs at least 8 characters."))
+    trainee.email_confirmed_at = utcnow()
+    user = trainee.user
+    if user is not None and not keep_password:
+        if new_password is not None:
+            user.set_password(new_password)
+        else:
+            user.password_hash = None
+        user.end_sessions()
+    audit.record(trainee, "confirm_email", actor=user, email=trainee.email,
+                 password="kept" if keep_password else ("replaced" if new_password else "cleared"))
+    db.session.flush()
     return trainee
 
 

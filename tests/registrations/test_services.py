@@ -60,10 +60,16 @@ def test_same_person_cannot_hold_two_live_registrations(open_session, create_tra
         register(open_session, trainee)
 
 
-def test_same_passport_under_another_email_is_a_duplicate(open_session, create_trainee):
-    register(open_session, create_trainee(passport_number="AB123456"))
-    with pytest.raises(DomainError, match="already registered"):
-        register(open_session, create_trainee(passport_number="AB123456"))
+def test_same_passport_under_another_email_goes_to_the_coordinator(open_session, create_trainee):
+    """Issue 20: a number typed first (unverified) must not block the real person; both are
+    taken and flagged, and the coordinator decides which is genuine."""
+    from centre.registrations.services import passport_twins
+
+    first = register(open_session, create_trainee(passport_number="AB123456", family_name="First"))
+    second = register(open_session, create_trainee(passport_number="AB123456", family_name="Second"))
+    assert second.status == R.PENDING
+    twins = passport_twins([first, second])
+    assert "Second" in twins[first.id][0] and "First" in twins[second.id][0]
 
 
 def test_database_refuses_a_second_live_registration(open_session, create_trainee):
