@@ -22,7 +22,7 @@ from tests.test_jobs import REDIS_URL, TIMINGS, jobs_app, job_row, queue_url, st
 #: Trainees of the session the worker is killed in: the issue's 2,000 on the production pair
 #: (PostgreSQL and Redis, or SQLite twice where those are absent), fewer on the other pairs;
 #: CENTRE_TEST_BULK_TRAINEES sets one size for all.
-FULL, SMALL = 2000, 240
+FULL, SMALL = 2000, 120
 
 
 def _trainees(database_url, queue_url) -> int:

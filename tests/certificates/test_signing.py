@@ -313,6 +313,7 @@ def test_dev_key_command_makes_a_key_once_and_never_in_production(runner, tmp_pa
     assert "already exists" in runner.invoke(args=["signing", "dev-key", "--out", str(out)]).output
     assert out.read_bytes() == first
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://centre.example.ma")
     production = create_app("production").test_cli_runner()
     result = production.invoke(args=["signing", "dev-key", "--out", str(tmp_path / "prod.p12")])
     assert result.exit_code != 0 and "production" in result.output

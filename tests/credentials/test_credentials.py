@@ -275,6 +275,7 @@ def test_an_erased_holder_has_no_credential_served_and_no_bit_set(issued, client
 
 def test_missing_keys_in_production_are_a_clear_error(issued, database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("CENTRE_PUBLIC_BASE_URL", "https://centre.example.org")
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url,
                      CREDENTIAL_ED25519_KEY=str(tmp_path / "none.pem"), CREDENTIAL_RSA_KEY="")
     with app.app_context():
