@@ -9,6 +9,8 @@ database connections.
 import atexit
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from flask import current_app
@@ -28,8 +30,17 @@ _pool_key = None
 _worker_app = None
 
 
-def _worker_init(config_name: str, overrides: dict) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """Leave once orphaned: a process killed with SIGKILL (a jobs worker, say) cannot stop its
+    pool, whose processes would otherwise live on, idle, holding their memory."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _worker_init(config_name: str, overrides: dict, parent: int) -> None:
     global _worker_app
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="exit-with-parent", daemon=True).start()
     # Imported here, in the worker only: the app's package imports the blueprints, which import
     # the bulk issue, which imports this module.
     from centre import create_app
@@ -61,7 +72,7 @@ def _get_pool(count: int) -> ProcessPoolExecutor:
     if _pool is None or _pool_key != key:
         shutdown()
         _pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_worker_init, initargs=(key[0], overrides))
+                                    initializer=_worker_init, initargs=(key[0], overrides, os.getpid()))
         _pool_key = key
     return _pool
 
