@@ -18,7 +18,7 @@ from centre.models import (AuditEntry, Expert, Job, JobStatus, MailStatus, Outbo
 from centre.reviews.services import assign_reviewer
 from tests.conftest import _Inbox, post
 from tests.registrations.test_routes import REGISTRATION
-from tests.test_jobs import jobs_app, queue_url, start_worker  # noqa: F401 (the real worker's fixtures)
+from tests.test_jobs import jobs_app, queue_url, start_worker, wait_for  # noqa: F401 (the real worker's fixtures)
 
 
 class MailServer:
@@ -224,6 +224,11 @@ def _wait_for_mail(app, predicate, what, timeout=60.0) -> OutboxMail:
         time.sleep(0.1)
 
 
+def _job_of_kind(app, kind) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Job.id).where(Job.kind == kind))
+
+
 def test_a_real_worker_retries_with_back_off_and_delivers_once_when_smtp_is_back(
         jobs_app, start_worker, monkeypatch, create_session, create_expert, create_user):  # noqa: F811
     server = MailServer(jobs_app)  # down
@@ -243,6 +248,7 @@ def test_a_real_worker_retries_with_back_off_and_delivers_once_when_smtp_is_back
         assert server.message_ids() == Counter({sent.message_id: 1})
     finally:
         server.stop()
-    with jobs_app.app_context():
-        job = db.session.scalar(sa.select(Job).where(Job.kind == SEND_KIND))
-        assert job.status == JobStatus.DONE and job.attempts == sent.attempts >= 3
+    # The job's end is recorded just after the mail's status (its own commit): wait for it.
+    job_id = _job_of_kind(jobs_app, SEND_KIND)
+    job = wait_for(jobs_app, job_id, lambda j: j.is_finished, timeout=15, what="recorded as ended")
+    assert job.status == JobStatus.DONE and job.attempts == sent.attempts >= 3
