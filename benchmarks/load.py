@@ -449,22 +449,29 @@ def final_counts(env: dict, session_id: int, run: str) -> dict:
         os.environ.update(saved)
 
 
-def start_gunicorn(env: dict, port: int, workdir: Path, cleanup: Cleanup) -> subprocess.Popen:
-    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+def start_logged(command: list[str], env: dict, log_path: Path, cleanup: Cleanup, grace: float) -> subprocess.Popen:
+    """A child process writing to log_path, terminated at cleanup (killed after `grace` seconds)."""
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
 
     def stop():
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(15)
+                process.wait(grace)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
         log.close()
 
     cleanup.add(stop)
+    return process
+
+
+def start_gunicorn(env: dict, port: int, workdir: Path, cleanup: Cleanup) -> subprocess.Popen:
+    process = start_logged([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"], env,
+                           workdir / "gunicorn.log", cleanup, grace=15)
     stats = Stats()
     until = time.monotonic() + 60
     while time.monotonic() < until:
@@ -479,21 +486,8 @@ def start_gunicorn(env: dict, port: int, workdir: Path, cleanup: Cleanup) -> sub
 
 def start_worker(env: dict, workdir: Path, cleanup: Cleanup) -> subprocess.Popen:
     """A jobs worker (python -m centre.jobs.worker) sending the outbox's mails, as in production."""
-    log = open(workdir / "worker.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker", "--no-schedules"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def stop():
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
-
-    cleanup.add(stop)
+    process = start_logged([sys.executable, "-m", "centre.jobs.worker", "--no-schedules"], env,
+                           workdir / "worker.log", cleanup, grace=30)
     until = time.monotonic() + 60
     while b"Signal handlers set" not in (workdir / "worker.log").read_bytes():
         if process.poll() is not None or time.monotonic() > until:
