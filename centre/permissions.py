@@ -11,7 +11,9 @@ from centre.models import (
     Agreement,
     Certificate,
     Expert,
+    FocalPoint,
     Institution,
+    InstitutionContact,
     Job,
     OutboxMail,
     Registration,
@@ -30,6 +32,7 @@ STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
 TRAINEE = frozenset({Role.TRAINEE})
 EXPERT = frozenset({Role.EXPERT})
 ADMIN = frozenset({Role.ADMIN})
+FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 
 ACCESS: dict[str, frozenset] = {
     "static": PUBLIC,
@@ -123,6 +126,16 @@ ACCESS: dict[str, frozenset] = {
     "institutions.add_agreement": STAFF,
     "institutions.edit_agreement": STAFF,
     "institutions.remove_agreement": STAFF,
+    # partners' focal points: their institution's page, nominations, certificates, contacts
+    "partners.home": FOCAL_POINT,
+    "partners.nominate": FOCAL_POINT,
+    "partners.certificates_archive": FOCAL_POINT,
+    "partners.invite": STAFF,
+    "partners.invite_again": STAFF,
+    "partners.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
+    "partners.add_contact": STAFF | FOCAL_POINT,
+    "partners.edit_contact": STAFF | FOCAL_POINT,
+    "partners.remove_contact": STAFF | FOCAL_POINT,
     # experts, and their accounts opened by invitation
     "experts.index": STAFF,
     "experts.create": STAFF,
@@ -180,6 +193,38 @@ def get_training_session(session_id: int) -> TrainingSession:
 
 def get_institution(institution_id: int) -> Institution:
     return db.get_or_404(Institution, institution_id)
+
+
+def get_own_focal_point() -> FocalPoint:
+    """The signed-in focal point's link to their institution (403 for an account that has none)."""
+    focal_point = db.session.scalar(db.select(FocalPoint).where(FocalPoint.user_id == current_user.id))
+    if focal_point is None:
+        abort(403)
+    return focal_point
+
+
+def get_partner_institution(institution_id: int) -> Institution:
+    """A partner as the current user may act on it: any for staff, their own for a focal point
+    (another institution answers 404, as if absent)."""
+    institution = db.get_or_404(Institution, institution_id)
+    if not current_user.is_staff and get_own_focal_point().institution_id != institution.id:
+        abort(404)
+    return institution
+
+
+def get_contact(institution_id: int, contact_id: int) -> InstitutionContact:
+    institution = get_partner_institution(institution_id)
+    contact = db.get_or_404(InstitutionContact, contact_id)
+    if contact.institution_id != institution.id:
+        abort(404)
+    return contact
+
+
+def get_focal_point(institution_id: int, focal_point_id: int) -> FocalPoint:
+    focal_point = db.get_or_404(FocalPoint, focal_point_id)
+    if focal_point.institution_id != institution_id:
+        abort(404)
+    return focal_point
 
 
 def get_agreement(institution_id: int, agreement_id: int) -> Agreement:

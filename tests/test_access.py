@@ -7,19 +7,34 @@ import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Role, SessionStatus
+from centre.models import (
+    Certificate,
+    DocumentLanguage,
+    FocalPoint,
+    Job,
+    MarkStatus,
+    OutboxMail,
+    Role,
+    SessionStatus,
+)
 from tests.conftest import PASSWORD, post, signature_png
 
-ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
+ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin", "focal_point")
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
 
 ANYONE = dict.fromkeys(ROLES, OK)
-STAFF = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": FORBIDDEN, "coordinator": OK, "admin": OK}
+STAFF = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": FORBIDDEN, "coordinator": OK, "admin": OK,
+         "focal_point": FORBIDDEN}
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN}
 TRAINEE_ONLY = {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
+#: A focal point's own pages (their institution's).
+FOCAL_POINT_ONLY = {**STAFF, "focal_point": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
+#: A partner's records, by id: the sweep's focal point acts for another institution, so 404.
+PARTNER_OF_FOCAL_POINT = {**STAFF, "focal_point": HIDDEN}
 #: Trainee endpoints about one registration: the sweep's trainee is not its owner, so 404.
 OWNER_OR_STAFF = {**STAFF, "trainee": HIDDEN}
-EXPERT_ONLY = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN}
+EXPERT_ONLY = {"anonymous": LOGIN, "trainee": FORBIDDEN, "expert": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN,
+               "focal_point": FORBIDDEN}
 #: Expert endpoints about one review: the sweep's expert is not the one assigned, so 404.
 OWN_REVIEW = {**EXPERT_ONLY, "expert": HIDDEN}
 ADMIN_ONLY = {**STAFF, "coordinator": FORBIDDEN}
@@ -109,6 +124,16 @@ EXPECTED = {
     "institutions.add_agreement": STAFF,
     "institutions.edit_agreement": STAFF,
     "institutions.remove_agreement": STAFF,
+    "partners.home": FOCAL_POINT_ONLY,
+    "partners.nominate": FOCAL_POINT_ONLY,
+    #: The sweep's focal point's institution has no certificate: refused in words, back to its page.
+    "partners.certificates_archive": FOCAL_POINT_ONLY,
+    "partners.invite": STAFF,
+    "partners.invite_again": STAFF,
+    "partners.accept_invitation": ANYONE,
+    "partners.add_contact": PARTNER_OF_FOCAL_POINT,
+    "partners.edit_contact": PARTNER_OF_FOCAL_POINT,
+    "partners.remove_contact": PARTNER_OF_FOCAL_POINT,
     "experts.index": STAFF,
     "experts.create": STAFF,
     "experts.detail": STAFF,
@@ -134,7 +159,7 @@ EXPECTED = {
 
 @pytest.fixture
 def world(app, create_session, create_registration, create_user, create_trainee, mark_all,
-          create_expert):
+          create_expert, create_institution):
     """An open session, a completed one with a certificate and a trainer, a partner with an
     agreement, an invited expert, and one account per role."""
     from datetime import date
@@ -143,6 +168,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
     from centre.institutions.services import add_agreement
+    from centre.partners.services import add_contact, invite_focal_point
+    from centre.partners.services import invitation_token as focal_invitation_token
 
     with app.app_context():
         open_session = create_session(SessionStatus.OPEN)
@@ -159,6 +186,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         institution = owner.institution
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
         invited = invite_expert(expert)
+        contact = add_contact(institution, None, full_name="Secrétariat", email="sg@example.org")
+        focal_point = invite_focal_point(institution, None, email="focal.invited@example.org", full_name="Focal")
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
         job = Job(kind="test.unregistered", params={})
         db.session.add(job)
@@ -167,6 +196,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             user = create_user(Role(role))
             if role == "trainee":
                 create_trainee(user=user, email=user.email)
+            if role == "focal_point":  # of another institution than the world's records
+                db.session.add(FocalPoint(user=user, institution=create_institution(name_fr="Autre", country="TN")))
             accounts[role] = user.email
         db.session.commit()
         return {
@@ -177,8 +208,10 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "signatory_id": signatory.id, "contact_id": contact.id, "focal_point_id": focal_point.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
             },
+            #: Values of one endpoint only (each invitation link has its own kind of token).
+            "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)}},
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,
                       "public.verify": certificate.verification_code, "main.set_language": "en",
@@ -220,6 +253,7 @@ def test_each_role_gets_what_the_table_says(app, world, role):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
         values = {arg: world["codes"].get(rule.endpoint) if arg == "code" else world["values"][arg]
                   for arg in rule.arguments}
+        values.update(world["overrides"].get(rule.endpoint, {}))
         with app.test_request_context():
             url = app.url_map.bind("localhost").build(rule.endpoint, values)
         client = app.test_client()

@@ -10,6 +10,8 @@ from centre.institutions import bp
 from centre.institutions import services
 from centre.institutions.forms import AgreementForm, InstitutionFilterForm, InstitutionForm
 from centre.pagination import requested_page
+from centre.partners import services as partners
+from centre.partners.forms import ContactForm, InviteFocalPointForm
 from centre.permissions import get_agreement, get_institution
 from centre.web import perform
 
@@ -50,7 +52,9 @@ def render_detail(institution, agreement_form=None, status=200):
         "institutions/detail.html", institution=institution, today=today(),
         agreement_form=agreement_form or AgreementForm(formdata=None),
         trainees=trainees, trainees_page=page, history=audit.history(institution),
-        action_labels=services.ACTION_LABELS,
+        action_labels={**services.ACTION_LABELS, **partners.ACTION_LABELS},
+        focal_points=partners.focal_points_of(institution), focal_point_accounts=partners.ACCOUNT_LABELS,
+        focal_point_form=InviteFocalPointForm(formdata=None), contact_form=ContactForm(formdata=None),
     ), status
 
 

@@ -39,6 +39,8 @@ def set_language(code):
 def dashboard():
     if current_user.role == Role.TRAINEE:
         return redirect(url_for("registrations.mine"))
+    if current_user.role == Role.FOCAL_POINT:
+        return redirect(url_for("partners.home"))  # their institution's registrations, contacts and requests
     if current_user.is_staff:
         return redirect(url_for("reports.index"))  # the centre's figures, and the way to everything else
     return redirect(url_for("reviews.mine"))  # the expert's work is their reviews

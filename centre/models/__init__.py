@@ -6,6 +6,7 @@ from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.mail import MailStatus, OutboxMail
+from centre.models.partners import FocalPoint, InstitutionContact
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -22,7 +23,7 @@ from centre.models.users import FailedLogin, MailRequest, Role, User
 __all__ = [
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
-    "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
+    "FocalPoint", "Institution", "InstitutionContact", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
     "MailStatus",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
     "ScheduleRun", "SessionKind",

@@ -65,6 +65,9 @@ class Institution(db.Model):
     agreements: Mapped[list["Agreement"]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", order_by="Agreement.signed_on"
     )
+    contacts: Mapped[list["InstitutionContact"]] = relationship(  # noqa: F821 (centre.models.partners)
+        back_populates="institution", cascade="all, delete-orphan", order_by="InstitutionContact.full_name"
+    )
 
     def __repr__(self):
         return f"<Institution {self.country} {self.name_fr[:30]}>"

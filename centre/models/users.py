@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     EXPERT = "expert"
     TRAINEE = "trainee"
+    FOCAL_POINT = "focal_point"  #: a partner institution's contact person, tied to that institution
 
     @property
     def label(self):
@@ -29,6 +30,7 @@ ROLE_LABELS = {
     Role.COORDINATOR: _l("Coordinator"),
     Role.EXPERT: _l("Expert"),
     Role.TRAINEE: _l("Trainee"),
+    Role.FOCAL_POINT: _l("Focal point"),
 }
 
 
