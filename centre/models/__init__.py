@@ -3,6 +3,7 @@ from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
 from centre.models.experts import Expert
+from centre.models.files import StoredFile
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.mail import MailStatus, OutboxMail
@@ -26,7 +27,7 @@ __all__ = [
     "FocalPoint", "Institution", "InstitutionContact", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
     "MailStatus",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
-    "ScheduleRun", "SessionKind",
+    "ScheduleRun", "SessionKind", "StoredFile",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",
     "VerificationHit", "institution_association",
 ]

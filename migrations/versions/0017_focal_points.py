@@ -1,8 +1,8 @@
 """Focal points (an account with the role focal_point, tied to one partner institution) and the
 partner's contacts (person, role, e-mail, phone, postal address).
 
-Revision ID: 0016_focal_points
-Revises: 0015
+Revision ID: 0017_focal_points
+Revises: 0016
 Create Date: 2026-12-06 23:07:26.260072
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_focal_points'
-down_revision = '0015'
+revision = '0017_focal_points'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
