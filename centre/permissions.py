@@ -126,6 +126,7 @@ ACCESS: dict[str, frozenset] = {
     "institutions.add_agreement": STAFF,
     "institutions.edit_agreement": STAFF,
     "institutions.remove_agreement": STAFF,
+    "institutions.agreement_document": STAFF,
     # partners' focal points: their institution's page, nominations, certificates, contacts
     "partners.home": FOCAL_POINT,
     "partners.nominate": FOCAL_POINT,

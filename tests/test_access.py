@@ -124,6 +124,7 @@ EXPECTED = {
     "institutions.add_agreement": STAFF,
     "institutions.edit_agreement": STAFF,
     "institutions.remove_agreement": STAFF,
+    "institutions.agreement_document": STAFF,
     "partners.home": FOCAL_POINT_ONLY,
     "partners.nominate": FOCAL_POINT_ONLY,
     #: The sweep's focal point's institution has no certificate: refused in words, back to its page.
@@ -167,6 +168,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
+    from centre.files import Upload
     from centre.institutions.services import add_agreement
     from centre.partners.services import add_contact, invite_focal_point
     from centre.partners.services import invitation_token as focal_invitation_token
@@ -184,7 +186,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         change_status(done, SessionStatus.COMPLETED)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
         institution = owner.institution
-        agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
+        agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2),
+                                  document=Upload("convention.pdf", "pdf", b"%PDF-1.4\n%%EOF\n"))
         invited = invite_expert(expert)
         contact = add_contact(institution, None, full_name="Secrétariat", email="sg@example.org")
         focal_point = invite_focal_point(institution, None, email="focal.invited@example.org", full_name="Focal")

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -40,6 +41,8 @@ class AgreementForm(FlaskForm):
     title = StringField(_l("Title of the agreement"), validators=[DataRequired(), Length(max=300)])
     signed_on = DateField(_l("Signed on"), validators=[InputRequired()])  # keeps the "not a valid date" message
     ends_on = DateField(_l("Ends on (optional)"), validators=[Optional()])
+    #: Checked by its content in centre/files.py, inside the service call (its refusal is the form's).
+    document = FileField(_l("Signed agreement (PDF or scan, optional)"))
 
     def agreement_fields(self) -> dict:
         return {"title": self.title.data, "signed_on": self.signed_on.data, "ends_on": self.ends_on.data}

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from centre import audit
 from centre.clock import today
+from centre.files import check_upload, send_stored_file, upload_limit
 from centre.forms import ConfirmForm
 from centre.i18n import localized
 from centre.institutions import bp
@@ -71,27 +72,50 @@ def edit(institution_id):
         400 if form.errors else 200
 
 
+#: The signed agreement: a PDF or a scan.
+AGREEMENT_KINDS = ("pdf", "png", "jpeg")
+AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _document(form):
+    """The uploaded signed agreement, checked, or None when no file was chosen (DomainError if refused)."""
+    file = form.document.data
+    return check_upload(file, AGREEMENT_KINDS, AGREEMENT_MAX_BYTES) if file and file.filename else None
+
+
 @bp.route("/<int:institution_id>/agreements", methods=["POST"])
+@upload_limit(AGREEMENT_MAX_BYTES)
 def add_agreement(institution_id):
     institution = get_institution(institution_id)
     form = AgreementForm()
     if form.validate_on_submit():
-        if perform(lambda: services.add_agreement(institution, current_user, **form.agreement_fields()),
+        if perform(lambda: services.add_agreement(institution, current_user, document=_document(form),
+                                                  **form.agreement_fields()),
                    success=_("The agreement is added."), errors=form.form_errors):
             return redirect(url_for("institutions.detail", institution_id=institution.id, _anchor="agreements"))
     return render_detail(get_institution(institution_id), agreement_form=form, status=400)
 
 
 @bp.route("/<int:institution_id>/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@upload_limit(AGREEMENT_MAX_BYTES)
 def edit_agreement(institution_id, agreement_id):
     agreement = get_agreement(institution_id, agreement_id)
     form = AgreementForm(obj=agreement)
     if form.validate_on_submit():
-        if perform(lambda: services.update_agreement(agreement, current_user, **form.agreement_fields()),
+        if perform(lambda: services.update_agreement(agreement, current_user, document=_document(form),
+                                                     **form.agreement_fields()),
                    success=_("The agreement is saved."), errors=form.form_errors):
             return redirect(url_for("institutions.detail", institution_id=institution_id, _anchor="agreements"))
     return render_template("institutions/agreement_form.html", form=form, agreement=agreement,
                            institution=agreement.institution), 400 if form.errors else 200
+
+
+@bp.route("/<int:institution_id>/agreements/<int:agreement_id>/document")
+def agreement_document(institution_id, agreement_id):
+    agreement = get_agreement(institution_id, agreement_id)
+    if agreement.document is None:
+        abort(404)
+    return send_stored_file(agreement.document)
 
 
 @bp.route("/<int:institution_id>/agreements/<int:agreement_id>/remove", methods=["POST"])

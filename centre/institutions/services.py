@@ -11,6 +11,7 @@ from centre import audit
 from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.files import Upload, store_file
 from centre.i18n import is_country, localized
 from centre.models import (
     Agreement,
@@ -170,24 +171,31 @@ def _clean_agreement(title: str, signed_on: date, ends_on: date | None, on: date
 
 
 def add_agreement(institution: Institution, actor: User | None = None, *, title: str, signed_on: date,
-                  ends_on: date | None = None, on: date | None = None) -> Agreement:
-    """A signed agreement with the partner; `on` is today unless given (tests)."""
+                  ends_on: date | None = None, on: date | None = None, document: Upload | None = None) -> Agreement:
+    """A signed agreement with the partner, with its signed copy (a checked upload) if given;
+    `on` is today unless given (tests)."""
     title = _clean_agreement(title, signed_on, ends_on, on)
     agreement = Agreement(title=title, signed_on=signed_on, ends_on=ends_on)
+    if document is not None:
+        agreement.document = store_file(document, actor)
     institution.agreements.append(agreement)
     db.session.flush()
     audit.record(institution, "agreement_add", actor=actor, agreement_id=agreement.id, title=title,
-                 signed_on=signed_on, ends_on=ends_on)
+                 signed_on=signed_on, ends_on=ends_on, document=agreement.document and agreement.document.name)
     return agreement
 
 
 def update_agreement(agreement: Agreement, actor: User | None = None, *, title: str, signed_on: date,
-                     ends_on: date | None = None, on: date | None = None) -> Agreement:
+                     ends_on: date | None = None, on: date | None = None, document: Upload | None = None) -> Agreement:
+    """Change the agreement; a new document replaces the signed copy (the former stays stored)."""
     agreement.title = _clean_agreement(title, signed_on, ends_on, on)
     agreement.signed_on, agreement.ends_on = signed_on, ends_on
+    if document is not None:
+        agreement.document = store_file(document, actor)
     db.session.flush()
     audit.record(agreement.institution, "agreement_edit", actor=actor, agreement_id=agreement.id,
-                 title=agreement.title, signed_on=signed_on, ends_on=ends_on)
+                 title=agreement.title, signed_on=signed_on, ends_on=ends_on,
+                 document=agreement.document.name if document is not None else None)
     return agreement
 
 

@@ -1,4 +1,11 @@
 """All models, re-exported so that `from centre.models import X` works for every table."""
+from centre.models.assistance import (
+    AssistanceDocument,
+    AssistanceKind,
+    AssistanceMessage,
+    AssistanceRequest,
+    AssistanceStatus,
+)
 from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
@@ -22,6 +29,7 @@ from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, T
 from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
+    "AssistanceDocument", "AssistanceKind", "AssistanceMessage", "AssistanceRequest", "AssistanceStatus",
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
     "FocalPoint", "Institution", "InstitutionContact", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from centre.extensions import db
+from centre.models.files import StoredFile
 from centre.models.types import enum_column
 
 
@@ -81,8 +82,11 @@ class Agreement(db.Model):
     title: Mapped[str] = mapped_column(sa.String(300))
     signed_on: Mapped[date]
     ends_on: Mapped[date | None]
+    #: The signed agreement, as uploaded (centre/files.py).
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
 
     institution: Mapped[Institution] = relationship(back_populates="agreements")
+    document: Mapped[StoredFile | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= signed_on", name="dates_in_order"),

@@ -1,10 +1,11 @@
 """Focal points' pages: the wiring, the messages and the refusals."""
+import io
 import re
 
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import FocalPoint, InstitutionContact, OutboxMail, Registration, SessionStatus
+from centre.models import Agreement, FocalPoint, InstitutionContact, OutboxMail, Registration, SessionStatus
 from tests.conftest import post
 
 LINK = re.compile(r"https?://\S+(/partner/invitation/\S+)")
@@ -79,3 +80,29 @@ def test_a_focal_point_keeps_their_contacts_and_cannot_touch_another_institution
         assert db.session.get(InstitutionContact, other_id) is not None
         assert db.session.scalar(sa.select(sa.func.count(InstitutionContact.id))
                                  .where(InstitutionContact.institution_id == ours_id)) == 1
+
+
+def test_the_signed_agreement_is_uploaded_checked_and_downloaded(app, client, login_as, create_institution):
+    with app.app_context():
+        institution_id = create_institution().id
+        db.session.commit()
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    page = f"/partners/{institution_id}"
+    fields = {"title": "Convention de coopération", "signed_on": "2024-05-02"}
+    disguised = post(client, f"{page}/agreements", {**fields, "document": (io.BytesIO(b"MZ\x90\x00 not a pdf"),
+                                                                          "convention.pdf")},
+                     form_url=page, content_type="multipart/form-data")
+    assert disguised.status_code == 400 and "not one of the accepted kinds" in disguised.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Agreement.id))) == 0
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+    response = post(client, f"{page}/agreements", {**fields, "document": (io.BytesIO(pdf), "اتفاقية تعاون.pdf")},
+                    form_url=page, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        agreement_id = db.session.scalar(sa.select(Agreement.id))
+    assert "اتفاقية تعاون.pdf" in client.get(page).get_data(as_text=True)
+    download = client.get(f"{page}/agreements/{agreement_id}/document")
+    assert download.status_code == 200 and download.data == pdf and download.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in download.headers["Content-Disposition"]
