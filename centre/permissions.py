@@ -9,6 +9,8 @@ from flask_login import current_user
 from centre.extensions import db, login_manager
 from centre.models import (
     Agreement,
+    AssistanceDocument,
+    AssistanceRequest,
     Certificate,
     Expert,
     FocalPoint,
@@ -137,6 +139,15 @@ ACCESS: dict[str, frozenset] = {
     "partners.add_contact": STAFF | FOCAL_POINT,
     "partners.edit_contact": STAFF | FOCAL_POINT,
     "partners.remove_contact": STAFF | FOCAL_POINT,
+    # technical-assistance requests: focal points for their institution, coordinators for all
+    "assistance.index": STAFF | FOCAL_POINT,
+    "assistance.create": STAFF | FOCAL_POINT,
+    "assistance.detail": STAFF | FOCAL_POINT,
+    "assistance.message": STAFF | FOCAL_POINT,
+    "assistance.document": STAFF | FOCAL_POINT,
+    "assistance.transition": STAFF,
+    "assistance.plan": STAFF,
+    "assistance.close": STAFF,
     # experts, and their accounts opened by invitation
     "experts.index": STAFF,
     "experts.create": STAFF,
@@ -219,6 +230,22 @@ def get_contact(institution_id: int, contact_id: int) -> InstitutionContact:
     if contact.institution_id != institution.id:
         abort(404)
     return contact
+
+
+def get_assistance_request(request_id: int) -> AssistanceRequest:
+    """A request the current user may see: any for staff, their institution's for a focal point."""
+    assistance = db.get_or_404(AssistanceRequest, request_id)
+    if not current_user.is_staff and get_own_focal_point().institution_id != assistance.institution_id:
+        abort(404)
+    return assistance
+
+
+def get_assistance_document(request_id: int, document_id: int) -> AssistanceDocument:
+    assistance = get_assistance_request(request_id)
+    document = db.get_or_404(AssistanceDocument, document_id)
+    if document.request_id != assistance.id:
+        abort(404)
+    return document
 
 
 def get_focal_point(institution_id: int, focal_point_id: int) -> FocalPoint:

@@ -135,6 +135,14 @@ EXPECTED = {
     "partners.add_contact": PARTNER_OF_FOCAL_POINT,
     "partners.edit_contact": PARTNER_OF_FOCAL_POINT,
     "partners.remove_contact": PARTNER_OF_FOCAL_POINT,
+    "assistance.index": {**STAFF, "focal_point": OK},
+    "assistance.create": {**STAFF, "focal_point": OK},
+    "assistance.detail": PARTNER_OF_FOCAL_POINT,
+    "assistance.message": PARTNER_OF_FOCAL_POINT,
+    "assistance.document": PARTNER_OF_FOCAL_POINT,
+    "assistance.transition": STAFF,
+    "assistance.plan": STAFF,
+    "assistance.close": STAFF,
     "experts.index": STAFF,
     "experts.create": STAFF,
     "experts.detail": STAFF,
@@ -168,6 +176,9 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
+    from datetime import timedelta
+
+    from centre.assistance.services import submit_request
     from centre.files import Upload
     from centre.institutions.services import add_agreement
     from centre.partners.services import add_contact, invite_focal_point
@@ -189,6 +200,10 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2),
                                   document=Upload("convention.pdf", "pdf", b"%PDF-1.4\n%%EOF\n"))
         invited = invite_expert(expert)
+        assistance = submit_request(institution, None, kind="expert_mission", subject="Mission", objectives="Aider",
+                                    preferred_from=date.today() + timedelta(days=30),
+                                    preferred_to=date.today() + timedelta(days=35),
+                                    documents=[Upload("besoins.pdf", "pdf", b"%PDF-1.4\n%%EOF\n")])
         contact = add_contact(institution, None, full_name="Secrétariat", email="sg@example.org")
         focal_point = invite_focal_point(institution, None, email="focal.invited@example.org", full_name="Focal")
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
@@ -211,10 +226,12 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id, "contact_id": contact.id, "focal_point_id": focal_point.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "signatory_id": signatory.id, "contact_id": contact.id, "request_id": assistance.id,
+                "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
             },
             #: Values of one endpoint only (each invitation link has its own kind of token).
-            "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)}},
+            "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)},
+                          "assistance.transition": {"target": "under_study"}},
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,
                       "public.verify": certificate.verification_code, "main.set_language": "en",

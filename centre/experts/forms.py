@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from centre.experts.services import FOREIGN, NATIONAL, list_institutions, specialities
-from centre.forms import options
+from centre.forms import MultiCheckboxField, options
 from centre.i18n import LANGUAGE_NAMES, country_choices, localized
 
 NO_INSTITUTION = 0
@@ -22,9 +22,14 @@ class ExpertForm(FlaskForm):
     email = EmailField(_l("E-mail (needed to invite the expert)"), validators=[Optional(), Email(), Length(max=254)])
     nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
     speciality = StringField(_l("Speciality"), validators=[Optional(), Length(max=200)])
+    languages = MultiCheckboxField(_l("Working languages"), choices=options(LANGUAGE_NAMES.items()),
+                                   validators=[Optional()])
     institution_id = SelectField(_l("Institution"), coerce=int, default=NO_INSTITUTION)
 
     def __init__(self, *args, **kwargs):
+        obj = kwargs.get("obj")
+        if obj is not None:
+            kwargs.setdefault("languages", obj.language_codes)
         super().__init__(*args, **kwargs)
         self.nationality.choices = options([("", "—"), *country_choices()])
         self.institution_id.choices = _institution_choices((NO_INSTITUTION, _l("No institution")))
@@ -33,7 +38,8 @@ class ExpertForm(FlaskForm):
 
     def expert_fields(self) -> dict:
         return {name: getattr(self, name).data for name in (
-            "given_name", "family_name", "full_name_ar", "email", "nationality", "speciality", "institution_id")}
+            "given_name", "family_name", "full_name_ar", "email", "nationality", "speciality", "institution_id")} \
+            | {"languages": ",".join(self.languages.data or [])}
 
 
 class InviteForm(FlaskForm):

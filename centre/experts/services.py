@@ -98,6 +98,10 @@ def _clean(fields: dict, expert: Expert | None = None) -> dict:
         if db.session.scalar(same) is not None:
             raise DomainError(_l("Another expert already has the e-mail address %(email)s."),
                               email=fields["email"])
+    codes = [c for c in (fields.get("languages") or "").split(",") if c]
+    if any(c not in current_app.config["LANGUAGES"] for c in codes):
+        raise DomainError(_l("Choose the working languages from the list."))
+    fields["languages"] = ",".join(dict.fromkeys(codes))
     fields["institution_id"] = fields.get("institution_id") or None
     if fields["institution_id"] and db.session.get(Institution, fields["institution_id"]) is None:
         raise DomainError(_l("Choose the institution from the list."))

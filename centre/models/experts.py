@@ -18,6 +18,7 @@ class Expert(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)  #: lower-cased; invitations go here
     nationality: Mapped[str] = mapped_column(sa.String(2))  #: ISO 3166-1 alpha-2
     speciality: Mapped[str] = mapped_column(sa.String(200), default="")
+    languages: Mapped[str] = mapped_column(sa.String(20), default="")  #: working languages, comma-separated codes
     institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institution.id"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
 
@@ -34,6 +35,10 @@ class Expert(db.Model):
         if self.user is None:
             return "none"
         return "active" if self.user.password_hash else "invited"
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [c for c in self.languages.split(",") if c]
 
     @property
     def name(self) -> str:

@@ -1,5 +1,6 @@
 """Technical-assistance requests of partner institutions (immersion at the centre, expert mission to
-the partner): the request and its life, its messages back and forth, and its documents.
+the partner): the request and its life, its messages back and forth, and its documents; and the
+experts' working languages, which matching an expert to a request reads.
 
 Revision ID: 0019_assistance_requests
 Revises: 0018_agreement_document
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('expert', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('languages', sa.String(length=20), nullable=False, server_default=''))
     op.create_table('assistance_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
@@ -79,6 +82,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('expert', schema=None) as batch_op:
+        batch_op.drop_column('languages')
     with op.batch_alter_table('assistance_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assistance_message_request_id'))
 

@@ -1,0 +1,77 @@
+"""Assistance requests' pages: the wiring, the refusals, and a request carried to its report."""
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from centre.clock import today
+from centre.extensions import db
+from centre.models import AssistanceRequest, AssistanceStatus, FocalPoint, Role, Trainer
+from tests.conftest import PASSWORD, post
+
+
+def _sign_in(app, create_user, role, institution=None):
+    with app.app_context():
+        user = create_user(role)
+        if institution is not None:
+            db.session.add(FocalPoint(user=user, institution_id=institution))
+        db.session.commit()
+        email = user.email
+    client = app.test_client()
+    client.set_cookie("centre_lang", "en")
+    assert post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login").status_code == 302
+    return client
+
+
+def test_a_request_goes_from_the_partner_to_the_report_through_the_pages(app, create_user, create_institution,
+                                                                          create_expert):
+    with app.app_context():
+        ours, theirs = create_institution().id, create_institution(name_fr="Autre", country="TN").id
+        expert_id = create_expert(speciality="Plaintes", languages="fr").id
+        db.session.commit()
+    focal = _sign_in(app, create_user, Role.FOCAL_POINT, ours)
+    stranger = _sign_in(app, create_user, Role.FOCAL_POINT, theirs)
+    coordinator = _sign_in(app, create_user, Role.COORDINATOR)
+    with app.app_context():
+        start = today() + timedelta(days=40)
+    fields = {"kind": "expert_mission", "subject": "Plaintes en ligne", "objectives": "Une plateforme.",
+              "preferred_from": start.isoformat(), "preferred_to": (start + timedelta(days=5)).isoformat(),
+              "languages": "fr"}
+    missing = post(focal, "/assistance/new", {**fields, "objectives": ""}, form_url="/assistance/new")
+    assert missing.status_code == 400
+    disguised = post(focal, "/assistance/new", {**fields, "documents": (io.BytesIO(b"MZ\x90 exe"), "besoins.pdf")},
+                     form_url="/assistance/new", content_type="multipart/form-data")
+    assert disguised.status_code == 400 and "accepted kinds" in disguised.get_data(as_text=True)
+    response = post(focal, "/assistance/new", {**fields, "documents": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "besoins.pdf")},
+                    form_url="/assistance/new", content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = response.headers["Location"]
+    with app.app_context():
+        request_id = db.session.scalar(sa.select(AssistanceRequest.id))
+        document_id = db.session.get(AssistanceRequest, request_id).documents[0].id
+    assert stranger.get(page).status_code == 404
+    assert stranger.get(f"/assistance/{request_id}/documents/{document_id}").status_code == 404
+    assert post(stranger, f"/assistance/{request_id}/messages", {"body": "?"}, form_url="/assistance/").status_code == 404
+    assert focal.get(f"/assistance/{request_id}/documents/{document_id}").data == b"%PDF-1.4\n%%EOF\n"
+    assert post(focal, f"/assistance/{request_id}/status/accepted", form_url=page).status_code == 403
+    assert post(coordinator, f"/assistance/{request_id}/messages", {"body": "Combien d'agents ?"},
+                form_url=page).status_code == 302
+    assert post(focal, f"/assistance/{request_id}/messages", {"body": "Douze."}, form_url=page).status_code == 302
+    refused = post(coordinator, f"/assistance/{request_id}/status/delivered", form_url=page)
+    assert refused.status_code == 409 and "cannot go from" in refused.get_data(as_text=True)
+    assert post(coordinator, f"/assistance/{request_id}/status/accepted", form_url=page).status_code == 302
+    plan_url = f"/assistance/{request_id}/plan"
+    plan = {"code": "MIS-7", "start_on": start.isoformat(), "end_on": (start + timedelta(days=4)).isoformat(),
+            "venue": "Dakar", f"days_{expert_id}": "4"}
+    assert "Plaintes" in coordinator.get(plan_url).get_data(as_text=True)
+    assert post(coordinator, plan_url, {**plan, "venue": ""}, form_url=plan_url).status_code == 400
+    assert post(coordinator, plan_url, plan, form_url=plan_url).status_code == 302
+    assert post(coordinator, f"/assistance/{request_id}/status/delivered", form_url=page).status_code == 302
+    assert post(coordinator, f"/assistance/{request_id}/close", {"report": ""}, form_url=page).status_code == 400
+    assert post(coordinator, f"/assistance/{request_id}/close", {"report": "Fait."}, form_url=page).status_code == 302
+    shown = focal.get(page).get_data(as_text=True)
+    assert "Closed" in shown and "Fait." in shown and "Douze." in shown and "MIS-7" in shown
+    with app.app_context():
+        assistance = db.session.get(AssistanceRequest, request_id)
+        assert assistance.status == AssistanceStatus.CLOSED
+        assert [float(t.days) for t in db.session.scalars(sa.select(Trainer))] == [4.0]
