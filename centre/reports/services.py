@@ -17,6 +17,11 @@ What counts — the rules the dashboard and the activity report both print:
   participants and slots; each session's own rate is shown beside it.
 - Experts mobilised: the experts who taught a counted session (its trainers) or submitted a
   review of it; working days are the trainers' days on the counted sessions.
+- Technical assistance: the requests submitted in the period, by kind, status, country and
+  association of the partner; the median days from submission to the decision (accepted or
+  declined) and to delivery, over those decided or delivered; and the expert days abroad, the
+  working days of the counted expert missions (a delivered request's session is completed, so
+  it counts like any session, and its days are part of the expert working days above too).
 
 Everything comes from a fixed, small number of aggregate (GROUP BY) queries, whatever the
 number of sessions, registrations and marks.
@@ -30,9 +35,13 @@ import sqlalchemy as sa
 
 from centre.attendance.services import AttendanceFigures, total
 from centre.extensions import db
-from centre.i18n import country_name
+from centre.i18n import centre_zone, country_name
 from centre.models import (
+    AssistanceKind,
+    AssistanceRequest,
+    AssistanceStatus,
     Association,
+    Institution,
     AttendanceMark,
     Certificate,
     Expert,
@@ -134,6 +143,22 @@ class ExpertRow:
     days: Decimal  #: working days on the sessions they taught
 
 
+@dataclass(frozen=True)
+class AssistanceFigures:
+    by_kind: list[tuple[AssistanceKind, int]]
+    by_status: list[tuple[AssistanceStatus, int]]
+    by_country: list[tuple[str, int]]
+    by_association: list[tuple[Association | None, int]]
+    days_to_decision: float | None  #: median, over the requests decided
+    days_to_delivery: float | None  #: median, over the requests delivered
+    missions: int  #: expert missions counted (held) in the period
+    expert_days_abroad: Decimal  #: their trainers' working days
+
+    @property
+    def requests(self) -> int:
+        return sum(count for _kind, count in self.by_kind)
+
+
 @dataclass
 class Report:
     period: Period
@@ -146,6 +171,7 @@ class Report:
     by_gender: list[tuple[Gender, int]]
     per_year: list[tuple[int, int, int]]  #: (year, sessions, participants)
     experts: list[ExpertRow]
+    assistance: AssistanceFigures | None = None
     generated_at: datetime = field(default_factory=utcnow)
 
     def change(self, name: str) -> Change:
@@ -322,6 +348,60 @@ def by_association(period: Period) -> list[tuple[Association | None, int]]:
     return result
 
 
+def _median(values: list[float]) -> float | None:
+    values = sorted(values)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def assistance_figures(period: Period) -> AssistanceFigures:
+    """The technical-assistance requests submitted in the period, and the expert days abroad."""
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=centre_zone())
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=centre_zone())
+    in_period = AssistanceRequest.submitted_at.between(start, end)
+    rows = db.session.execute(
+        sa.select(AssistanceRequest.kind, AssistanceRequest.status, Institution.country,
+                  AssistanceRequest.institution_id, AssistanceRequest.submitted_at, AssistanceRequest.decided_at,
+                  AssistanceRequest.delivered_at)
+        .join(Institution, Institution.id == AssistanceRequest.institution_id).where(in_period)).all()
+    kinds, statuses, countries, institutions = Counter(), Counter(), Counter(), Counter()
+    decision, delivery = [], []
+    for kind, status, country, institution_id, submitted, decided, delivered in rows:
+        kinds[kind] += 1
+        statuses[status] += 1
+        countries[country] += 1
+        institutions[institution_id] += 1
+        if decided is not None:
+            decision.append((decided - submitted).total_seconds() / 86400)
+        if delivered is not None:
+            delivery.append((delivered - submitted).total_seconds() / 86400)
+    memberships = db.session.execute(sa.select(institution_association.c.institution_id,
+                                               institution_association.c.association_id)
+                                     .where(institution_association.c.institution_id.in_(institutions))).all()
+    per_association, members = Counter(), set()
+    for institution_id, association_id in memberships:
+        per_association[association_id] += institutions[institution_id]
+        members.add(institution_id)
+    associations = db.session.scalars(sa.select(Association).order_by(Association.code)).all()
+    by_association = [(a, per_association[a.id]) for a in associations if per_association[a.id]]
+    outside = sum(count for institution_id, count in institutions.items() if institution_id not in members)
+    if outside:
+        by_association.append((None, outside))
+    missions, days = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(TrainingSession.id)), sa.func.sum(Trainer.days))
+        .select_from(TrainingSession).join(Trainer, Trainer.session_id == TrainingSession.id, isouter=True)
+        .where(_counted_sessions(period), TrainingSession.kind == SessionKind.EXPERT_MISSION)).one()
+    return AssistanceFigures(
+        by_kind=[(kind, kinds[kind]) for kind in AssistanceKind],
+        by_status=[(status, statuses[status]) for status in AssistanceStatus if statuses[status]],
+        by_country=sorted(countries.items(), key=lambda row: (-row[1], country_name(row[0]))),
+        by_association=by_association,
+        days_to_decision=_median(decision), days_to_delivery=_median(delivery),
+        missions=missions or 0, expert_days_abroad=Decimal(str(days or 0)))
+
+
 def by_gender(period: Period) -> list[tuple[Gender, int]]:
     counts = dict(db.session.execute(_participants(period, Trainee.gender, sa.func.count(Registration.id))
                                      .group_by(Trainee.gender)).all())
@@ -394,4 +474,5 @@ def activity_report(period: Period, now: datetime | None = None, language: str |
         by_gender=by_gender(period),
         per_year=per_year(period.end.year, years),
         experts=expert_rows(work),
+        assistance=assistance_figures(period),
     )
