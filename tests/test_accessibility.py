@@ -157,17 +157,22 @@ AUDIT = r"""
 """
 
 
+#: Downloads of uploaded files, named by their row rather than by an extension.
+STORED_FILES = {"institutions.agreement_document", "assistance.document"}
+
+
 def get_pages(app, world, role):  # noqa: F811
     """(endpoint, URL) of every GET route the access table opens to this role, with the world's values;
-    files (a last segment with an extension: PDF, ICS, ZIP, JSON, exports) are not pages."""
+    files (a last segment with an extension: PDF, ICS, ZIP, JSON, exports; STORED_FILES) are not pages."""
     pages = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
         if "GET" not in rule.methods or rule.endpoint == "static" or EXPECTED[rule.endpoint][role] != OK:
             continue
-        if "." in rule.rule.rsplit("/", 1)[-1]:
+        if "." in rule.rule.rsplit("/", 1)[-1] or rule.endpoint in STORED_FILES:
             continue
         values = {arg: world["codes"].get(rule.endpoint) if arg == "code" else world["values"][arg]
                   for arg in rule.arguments}
+        values.update(world["overrides"].get(rule.endpoint, {}))
         with app.test_request_context():
             pages.append((rule.endpoint, app.url_map.bind("localhost").build(rule.endpoint, values)))
     return pages

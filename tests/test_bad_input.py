@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centre.extensions import db
-from centre.models import Job, MarkStatus, OutboxMail, Recommendation, RegistrationStatus, Role, SessionStatus
+from centre.models import FocalPoint, Job, MarkStatus, OutboxMail, Recommendation, RegistrationStatus, Role, SessionStatus
 from tests.conftest import CSRF_RE, PASSWORD
 
 EXAMPLES = int(os.environ.get("CENTRE_FUZZ_EXAMPLES", "40"))
@@ -109,6 +109,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         change_status(done, SessionStatus.COMPLETED)
         issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
         admin = create_user(Role.ADMIN)
+        focal = create_user(Role.FOCAL_POINT)
+        db.session.add(FocalPoint(user=focal, institution=pending.trainee.institution))
         # Background work: a mail that failed (as after its last retry) and a job still queued.
         failed_mail = email_certificate(db.session.scalars(sa.select(Certificate)).one(), coordinator)
         waiting_job = record_job("mail.send", None, mail_id=failed_mail.id)  # recorded, never sent
@@ -118,7 +120,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         db.session.execute(sa.update(Job).where(Job.id == waiting_job.id).values(status=JobStatus.QUEUED))
         db.session.commit()
         return {
-            "admin": admin.email, "completed": done.id, "failed_mail": failed_mail.id, "queued_job": waiting_job.id,
+            "admin": admin.email, "focal_point": focal.email, "completed": done.id, "failed_mail": failed_mail.id, "queued_job": waiting_job.id,
             "coordinator": coordinator.email, "open_code": open_session.code, "open_id": open_session.id,
             "pending": pending.id, "draft": draft.id, "review_session": in_review.id, "experts": [e.id for e in experts],
             "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
@@ -162,14 +164,14 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
 
     def client_for(role):
         client = app.test_client()
-        if role in ("coordinator", "admin"):
+        if role in ("coordinator", "admin", "focal_point"):
             token = CSRF_RE.search(client.get("/login").get_data(as_text=True))[1]
             response = client.post("/login", data={"csrf_token": token, "email": world[role],
                                                    "password": PASSWORD})
             assert response.status_code == 302
         return client
 
-    coordinator, admin = client_for("coordinator"), client_for("admin")
+    coordinator, admin, focal = client_for("coordinator"), client_for("admin"), client_for("focal_point")
 
     def check(name, client, url, data, may_change=None, **kwargs):
         tried[name] = tried.get(name, 0) + 1
@@ -308,8 +310,25 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         response = coordinator.get(page + "?" + urlencode(query))
         assert response.status_code in (200, 400, 404), (page, query, response.status_code)
 
+    @FUZZ
+    @given(mutated({"session_id": str(world["open_id"]), "given_name": "Awa", "family_name": "Sarr",
+                    "full_name_ar": "عوا سار", "gender": "female", "nationality": "SN", "position": "Juriste",
+                    "email": "awa.sarr@example.sn", "phone": "+221 33 000 00 00", "passport_number": "A1234567"}))
+    def nominate(data):
+        check("nomination", focal, "/partner/nominate", data)
+
+    soon = date.today() + timedelta(days=30)
+
+    @FUZZ
+    @given(mutated({"kind": "expert_mission", "subject": "Plaintes", "objectives": "Une plateforme.",
+                    "expertise_wanted": "Plaintes", "staff_count": "12", "staff_profile": "Juristes",
+                    "preferred_from": soon.isoformat(), "preferred_to": (soon + timedelta(days=5)).isoformat(),
+                    "languages": "fr"}))
+    def assistance_request(data):
+        check("assistance request", focal, "/assistance/new", data)
+
     try:
-        for prop in (login, session_create, review_record, register, decide, transition, cancel, attendance,
+        for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition, cancel, attendance,
                      issue, language, bulk_issue, job_cancel, mail_resend, job_filters):
             prop()
     finally:
