@@ -11,13 +11,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from centre import clock
+from centre.assistance.services import submit_request
 from centre.attendance.services import eligibility, save_marks
 from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
 from centre.extensions import db
 from centre.models import (
+    AssistanceKind,
     DocumentLanguage,
     Expert,
+    FocalPoint,
     Gender,
     MarkStatus,
     Recommendation,
@@ -25,6 +28,7 @@ from centre.models import (
     Role,
     SessionStatus,
     Trainer,
+    User,
 )
 from centre.registrations.services import (
     accepted_registrations,
@@ -83,7 +87,27 @@ def demo_logins() -> list[dict]:
     logins = [{"email": email, "role": role.value, "password": DEMO_PASSWORD}
               for email, role, _ in STAFF_ACCOUNTS]
     logins.append({"email": DEMO_TRAINEE_EMAIL, "role": Role.TRAINEE.value, "password": DEMO_PASSWORD})
+    logins.append({"email": DEMO_FOCAL_POINT[0], "role": Role.FOCAL_POINT.value, "password": DEMO_PASSWORD})
     return logins
+
+
+#: The Senegalese partner's focal point (e-mail, name), with one request for an expert mission.
+DEMO_FOCAL_POINT = ("point.focal@mediateur.sn", "Fatou Ndiaye")
+
+
+def _focal_point_and_request(institution, today: date) -> User:
+    """The partner's focal point and the expert-mission request they submitted."""
+    user = create_user(DEMO_FOCAL_POINT[0], DEMO_PASSWORD, Role.FOCAL_POINT, full_name=DEMO_FOCAL_POINT[1])
+    db.session.add(FocalPoint(user=user, institution=institution))
+    start = _monday_on_or_after(today + timedelta(days=70))
+    submit_request(institution, user, kind=AssistanceKind.EXPERT_MISSION.value,
+                   subject="Plateforme de dépôt des plaintes en ligne",
+                   objectives="Mettre en place le dépôt et le suivi des plaintes en ligne, et former les agents "
+                              "qui les traitent.",
+                   expertise_wanted="Traitement des plaintes, systèmes d'information", staff_count=12,
+                   staff_profile="Juristes et agents d'accueil", preferred_from=start,
+                   preferred_to=start + timedelta(days=11), languages=["fr"])
+    return user
 
 
 def _monday_on_or_after(day: date) -> date:
@@ -99,6 +123,7 @@ def seed_demo(today: date | None = None) -> dict:
     institutions = add_partners()
     experts = {key: Expert(**fields, institution=institutions[fields["nationality"]])
                for key, fields in named_experts().items()}
+    users[Role.FOCAL_POINT] = _focal_point_and_request(institutions["SN"], today)
     experts[EXPERT_ACCOUNT].user = users[Role.EXPERT]
     experts[EXPERT_ACCOUNT].email = users[Role.EXPERT].email
     db.session.add_all(experts.values())
