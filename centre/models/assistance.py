@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from centre.extensions import db
 from centre.models.files import StoredFile
@@ -77,7 +77,9 @@ class AssistanceRequest(db.Model):
 
     institution: Mapped[Institution] = relationship()
     submitted_by: Mapped[User | None] = relationship()
-    training_session: Mapped[TrainingSession | None] = relationship()
+    #: The session planned for it; the session knows its request as `assistance_request`.
+    training_session: Mapped[TrainingSession | None] = relationship(
+        backref=backref("assistance_request", uselist=False))
     messages: Mapped[list["AssistanceMessage"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="AssistanceMessage.at")
     documents: Mapped[list["AssistanceDocument"]] = relationship(

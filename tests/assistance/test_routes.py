@@ -66,6 +66,9 @@ def test_a_request_goes_from_the_partner_to_the_report_through_the_pages(app, cr
     assert "Plaintes" in coordinator.get(plan_url).get_data(as_text=True)
     assert post(coordinator, plan_url, {**plan, "venue": ""}, form_url=plan_url).status_code == 400
     assert post(coordinator, plan_url, plan, form_url=plan_url).status_code == 302
+    with app.app_context():
+        session_id = db.session.get(AssistanceRequest, request_id).session_id
+    assert f'href="/assistance/{request_id}"' in coordinator.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert post(coordinator, f"/assistance/{request_id}/status/delivered", form_url=page).status_code == 302
     assert post(coordinator, f"/assistance/{request_id}/close", {"report": ""}, form_url=page).status_code == 400
     assert post(coordinator, f"/assistance/{request_id}/close", {"report": "Fait."}, form_url=page).status_code == 302
