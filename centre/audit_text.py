@@ -138,6 +138,7 @@ DETAIL_LABELS = {
     "format": _l("Format"),
     "before": _l("Before"),
     "starts_at": _l("Starts"),
+    "due_on": _l("Due on"),
 }
 
 #: The fields a correction names (details before_<field> / after_<field>).

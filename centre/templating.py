@@ -46,6 +46,8 @@ def register_template_helpers(app):
         page_url=page_url,
         history_label=lambda action: HISTORY_LABELS.get(action, action),
         describe_entry=describe,
+        # "before → after" reads the other way round in a right-to-left page
+        change_arrow=lambda: "←" if i18n.text_direction() == "rtl" else "→",
     )
     app.jinja_env.filters.update(
         day=i18n.format_day,
