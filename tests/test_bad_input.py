@@ -324,11 +324,6 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         check("account creation", admin, "/admin/users/new", data)
 
     @FUZZ
-    @given(mutated({"language": "en"}), segment(str(world["coordinator_id"]), "0", "99999999999999999999"))
-    def account_invite(data, user_id):
-        check("account invitation", admin, f"/admin/users/{path(user_id)}/invite", data)
-
-    @FUZZ
     @given(mutated({"who": "coord", "action": "decide", "record": "registration", "record_id": "1",
                     "from": "2026-01-01", "to": "2026-12-31", "page": "2"}))
     def audit_filters(query):
@@ -352,7 +347,7 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
     try:
         for prop in (login, session_create, review_record, register, decide, transition, cancel, attendance,
                      issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction, account_create,
-                     account_invite, audit_filters, account_filters, account_role):
+                     audit_filters, account_filters, account_role):
             prop()
     finally:
         engine.dispose()
