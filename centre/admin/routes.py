@@ -64,11 +64,12 @@ def render_user(account, status=200, **forms):
     ), status
 
 
-def _write(user_id, form, action, success):
-    """The account pages' one shape of POST: load, check the form, call the service, redirect."""
+def _write(user_id, form, action, success, form_name=None):
+    """The account pages' one shape of POST: load, check the form, call the service, redirect.
+    form_name: the form's name on the page, to show it again with its errors."""
     account = get_user(user_id)
     if not form.validate_on_submit():
-        return render_user(account, 400, **{f"{type(form).__name__[:-4].lower()}_form": form})
+        return render_user(account, 400, **({form_name: form} if form_name else {}))
     if not perform(lambda: action(account, form), success=success):
         return render_user(get_user(user_id), 409)
     return redirect(url_for("admin.user", user_id=user_id))
@@ -78,7 +79,9 @@ def _write(user_id, form, action, success):
 def change_role(user_id):
     return _write(user_id, RoleForm(),
                   lambda account, form: services.change_role(account, Role(form.role.data), current_user),
-                  lambda account: _("The role of %(email)s is now: %(role)s.", email=account.email, role=account.role.label))
+                  lambda account: _("The role of %(email)s is now: %(role)s.", email=account.email,
+                                    role=account.role.label),
+                  form_name="role_form")
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
@@ -98,7 +101,8 @@ def enable(user_id):
 def invite(user_id):
     return _write(user_id, InviteForm(),
                   lambda account, form: services.invite_again(account, current_user, form.language.data),
-                  lambda account: _("The invitation is sent to %(email)s.", email=account.email))
+                  lambda account: _("The invitation is sent to %(email)s.", email=account.email),
+                  form_name="invite_form")
 
 
 def _day_start(day):

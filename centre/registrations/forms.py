@@ -174,7 +174,7 @@ class CorrectionForm(FlaskForm):
     passport_number = StringField(_l("Passport number (needed for a visa letter)"), render_kw=LTR,
                                   validators=[Optional(), Length(max=30)])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[Optional()])
-    institution_other = StringField(_l("Name of your institution, if not in the list"),
+    institution_other = StringField(_l("Name of the institution, if not in the list"),
                                     validators=[Length(max=300)])
 
     def __init__(self, *args, **kwargs):

@@ -96,3 +96,12 @@ def test_coordinator_page_says_issued_certificates_go_through_replacement(
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "replace each of them" in shown
     assert "Trainee&#39;s details corrected" in shown and "أميناتا ديالو الصحيحة" in shown
+    with app.app_context():  # the existing replacement prints the corrected record; the old one stays as issued
+        from centre.certificates.services import replace_certificate
+        from centre.models import Certificate
+
+        old = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+        new = replace_certificate(old, "Nom en arabe corrigé", None)
+        db.session.commit()
+        assert db.session.get(Certificate, new.id).printed["full_name_ar"] == "أميناتا ديالو الصحيحة"
+        assert db.session.get(Certificate, old.id).printed["full_name_ar"] == "أميناتا ديالو"
