@@ -38,6 +38,8 @@ EXPECTED = {
     #: The sweep's token is not a sign-in link: refused in words (410).
     "auth.sign_in_link": ANYONE,
     "auth.sign_in_with_link": ANYONE,
+    #: The sweep's token is an expert's invitation, not an account's: refused in words (410).
+    "auth.accept_invitation": ANYONE,
     "public.catalogue": ANYONE,
     "public.session": ANYONE,
     "public.register": ANYONE,
@@ -71,6 +73,9 @@ EXPECTED = {
     "reviews.submit": OWN_REVIEW,
     "reviews.conflict": OWN_REVIEW,
     "registrations.index": STAFF,
+    "registrations.detail": STAFF,
+    "registrations.correct": STAFF,
+    "registrations.correct_mine": TRAINEE_ONLY,
     "registrations.decide": STAFF,
     "registrations.decide_many": STAFF,
     "registrations.import_list": STAFF,
@@ -91,6 +96,7 @@ EXPECTED = {
     #: The sweep's trainee is no participant and its code is not valid: refused in words (409).
     "attendance.check_in": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
     "certificates.index": STAFF,
+    "certificates.detail": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,
     "certificates.issue_all": STAFF,
@@ -129,6 +135,16 @@ EXPECTED = {
     "jobs.cancel": ADMIN_ONLY,
     "jobs.mails": STAFF,
     "jobs.resend": STAFF,
+    #: The sweep's admin posts empty forms to a coordinator's account: disabled, then enabled
+    #: again; the role form without a role answers 400 and the invitation 409 (it has a password).
+    "admin.users": ADMIN_ONLY,
+    "admin.create_user": ADMIN_ONLY,
+    "admin.user": ADMIN_ONLY,
+    "admin.change_role": ADMIN_ONLY,
+    "admin.disable": ADMIN_ONLY,
+    "admin.enable": ADMIN_ONLY,
+    "admin.invite": ADMIN_ONLY,
+    "admin.audit_log": STAFF,
 }
 
 
@@ -160,6 +176,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
         invited = invite_expert(expert)
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
+        account = create_user(Role.COORDINATOR)
         job = Job(kind="test.unregistered", params={})
         db.session.add(job)
         accounts = {}
@@ -177,7 +194,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "signatory_id": signatory.id, "job_id": job.id, "user_id": account.id, "mail_id": outbox_mail_id(), "list_id": 0,
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,
