@@ -78,6 +78,7 @@ def register_security(app):
 
 def register_blueprints(app):
     # Each area's routes module adds its views to the blueprint it exports.
+    from centre.admin.routes import bp as admin_bp
     from centre.assistance.routes import bp as assistance_bp
     from centre.attendance.routes import bp as attendance_bp
     from centre.auth.routes import bp as auth_bp
@@ -97,7 +98,7 @@ def register_blueprints(app):
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
                attendance_bp, certificates_bp, credentials_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp,
-               partners_bp, assistance_bp):
+               partners_bp, assistance_bp, admin_bp):
         app.register_blueprint(bp)
 
 

@@ -26,6 +26,7 @@ from centre.models import (
     Trainee,
     Trainer,
     TrainingSession,
+    User,
 )
 
 PUBLIC = frozenset({"anonymous", *Role})
@@ -51,6 +52,7 @@ ACCESS: dict[str, frozenset] = {
     "auth.reset_password": PUBLIC,
     "auth.sign_in_link": PUBLIC,
     "auth.sign_in_with_link": PUBLIC,  # the signed link in the e-mail is the credential
+    "auth.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
     # public catalogue and verification
     "public.catalogue": PUBLIC,
     "public.session": PUBLIC,
@@ -81,6 +83,9 @@ ACCESS: dict[str, frozenset] = {
     "reviews.conflict": EXPERT,
     # registrations
     "registrations.index": STAFF,
+    "registrations.detail": STAFF,
+    "registrations.correct": STAFF,
+    "registrations.correct_mine": TRAINEE,
     "registrations.decide": STAFF,
     "registrations.decide_many": STAFF,
     "registrations.import_list": STAFF,
@@ -101,6 +106,7 @@ ACCESS: dict[str, frozenset] = {
     "attendance.check_in": TRAINEE,
     # certificates
     "certificates.index": STAFF,
+    "certificates.detail": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": TRAINEE | STAFF,
     "certificates.issue_all": STAFF,
@@ -171,6 +177,15 @@ ACCESS: dict[str, frozenset] = {
     "jobs.cancel": ADMIN,
     "jobs.mails": STAFF,
     "jobs.resend": STAFF,
+    # administration: accounts (admins), the audit log (staff)
+    "admin.users": ADMIN,
+    "admin.create_user": ADMIN,
+    "admin.user": ADMIN,
+    "admin.change_role": ADMIN,
+    "admin.disable": ADMIN,
+    "admin.enable": ADMIN,
+    "admin.invite": ADMIN,
+    "admin.audit_log": STAFF,
 }
 
 
@@ -269,6 +284,10 @@ def get_job(job_id: int) -> Job:
 
 def get_outbox_mail(mail_id: int) -> OutboxMail:
     return db.get_or_404(OutboxMail, mail_id)
+
+
+def get_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
 
 
 def get_expert(expert_id: int) -> Expert:

@@ -53,6 +53,8 @@ EXPECTED = {
     #: The sweep's token is not a sign-in link: refused in words (410).
     "auth.sign_in_link": ANYONE,
     "auth.sign_in_with_link": ANYONE,
+    #: The sweep's token is an expert's invitation, not an account's: refused in words (410).
+    "auth.accept_invitation": ANYONE,
     "public.catalogue": ANYONE,
     "public.session": ANYONE,
     "public.register": ANYONE,
@@ -86,6 +88,9 @@ EXPECTED = {
     "reviews.submit": OWN_REVIEW,
     "reviews.conflict": OWN_REVIEW,
     "registrations.index": STAFF,
+    "registrations.detail": STAFF,
+    "registrations.correct": STAFF,
+    "registrations.correct_mine": TRAINEE_ONLY,
     "registrations.decide": STAFF,
     "registrations.decide_many": STAFF,
     "registrations.import_list": STAFF,
@@ -106,6 +111,7 @@ EXPECTED = {
     #: The sweep's trainee is no participant and its code is not valid: refused in words (409).
     "attendance.check_in": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
     "certificates.index": STAFF,
+    "certificates.detail": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,
     "certificates.issue_all": STAFF,
@@ -163,6 +169,16 @@ EXPECTED = {
     "jobs.cancel": ADMIN_ONLY,
     "jobs.mails": STAFF,
     "jobs.resend": STAFF,
+    #: The sweep's admin posts empty forms to a coordinator's account: disabled, then enabled
+    #: again; the role form without a role answers 400 and the invitation 409 (it has a password).
+    "admin.users": ADMIN_ONLY,
+    "admin.create_user": ADMIN_ONLY,
+    "admin.user": ADMIN_ONLY,
+    "admin.change_role": ADMIN_ONLY,
+    "admin.disable": ADMIN_ONLY,
+    "admin.enable": ADMIN_ONLY,
+    "admin.invite": ADMIN_ONLY,
+    "admin.audit_log": STAFF,
 }
 
 
@@ -207,6 +223,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         contact = add_contact(institution, None, full_name="Secrétariat", email="sg@example.org")
         focal_point = invite_focal_point(institution, None, email="focal.invited@example.org", full_name="Focal")
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
+        account = create_user(Role.COORDINATOR)
         job = Job(kind="test.unregistered", params={})
         db.session.add(job)
         accounts = {}
@@ -227,7 +244,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
                 "signatory_id": signatory.id, "contact_id": contact.id, "request_id": assistance.id,
-                "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id,
+                "user_id": account.id, "mail_id": outbox_mail_id(), "list_id": 0,
             },
             #: Values of one endpoint only (each invitation link has its own kind of token).
             "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)},

@@ -120,7 +120,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         db.session.execute(sa.update(Job).where(Job.id == waiting_job.id).values(status=JobStatus.QUEUED))
         db.session.commit()
         return {
-            "admin": admin.email, "focal_point": focal.email, "completed": done.id, "failed_mail": failed_mail.id, "queued_job": waiting_job.id,
+            "admin": admin.email, "focal_point": focal.email, "coordinator_id": coordinator.id, "completed": done.id,
+            "failed_mail": failed_mail.id, "queued_job": waiting_job.id,
             "coordinator": coordinator.email, "open_code": open_session.code, "open_id": open_session.id,
             "pending": pending.id, "draft": draft.id, "review_session": in_review.id, "experts": [e.id for e in experts],
             "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
@@ -327,9 +328,46 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
     def assistance_request(data):
         check("assistance request", focal, "/assistance/new", data)
 
+    @FUZZ
+    @given(mutated({"given_name": "Aminata", "family_name": "Diallo", "full_name_ar": "أميناتا ديالو",
+                    "passport_number": "A 1234567", "institution_id": "0", "institution_other": "Médiateur"}),
+           segment(str(world["pending"]), str(world["issued"]), "0", "999999"))
+    def correction(data, registration_id):
+        check("trainee correction", coordinator, f"/registrations/{path(registration_id)}/correct", data,
+              {"trainee": ({"given_name", "family_name", "full_name_ar", "passport_number", "institution_id",
+                            "institution_other"}, None), "user": ({"full_name"}, None)})
+
+    @FUZZ
+    @given(mutated({"full_name": "Salma Idrissi", "email": "salma@centre.example", "role": "coordinator",
+                    "language": "ar"}))
+    def account_create(data):
+        check("account creation", admin, "/admin/users/new", data)
+
+    @FUZZ
+    @given(mutated({"who": "coord", "action": "decide", "record": "registration", "record_id": "1",
+                    "from": "2026-01-01", "to": "2026-12-31", "page": "2"}))
+    def audit_filters(query):
+        tried["audit log filters"] = tried.get("audit log filters", 0) + 1
+        response = admin.get("/admin/audit/?" + urlencode(query))
+        assert response.status_code in (200, 400), (query, response.status_code)
+
+    @FUZZ
+    @given(mutated({"q": "coord", "role": "coordinator", "state": "active", "page": "1"}))
+    def account_filters(query):
+        tried["account filters"] = tried.get("account filters", 0) + 1
+        response = admin.get("/admin/users/?" + urlencode(query))
+        assert response.status_code in (200, 400), (query, response.status_code)
+
+    # Last: it may give the coordinator the administrator's role (the admin keeps theirs).
+    @FUZZ
+    @given(mutated({"role": "admin"}), segment(str(world["coordinator_id"]), "0", "-1"))
+    def account_role(data, user_id):
+        check("account role", admin, f"/admin/users/{path(user_id)}/role", data, {"user": ({"role"}, None)})
+
     try:
         for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition, cancel, attendance,
-                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters):
+                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction, account_create,
+                     audit_filters, account_filters, account_role):
             prop()
     finally:
         engine.dispose()

@@ -414,22 +414,32 @@ LIST = [["given_name", "family_name", "gender", "nationality", "email"],
 
 
 def test_a_declared_dimension_of_the_whole_sheet_costs_nothing(ctx):
+    """Against the same list with its true dimension, read in the same way just before: a ratio,
+    not a time, so that a busy machine does not fail it."""
     import time
+    import zipfile
 
     from centre.registrations.imports import read_table
 
     rows = LIST[:1] + [["Awa", "Ndiaye", "F", "SN", f"awa.{n}@example.sn"] for n in range(1999)]
-    data = _rewrite_sheet(_workbook(rows), lambda xml: re.sub(rb'<dimension ref="[^"]*"/>',
-                                                              b'<dimension ref="A1:XFD1048576"/>', xml))
-    import zipfile
-
+    honest = _workbook(rows)
+    data = _rewrite_sheet(honest, lambda xml: re.sub(rb'<dimension ref="[^"]*"/>',
+                                                     b'<dimension ref="A1:XFD1048576"/>', xml))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # the crafted file says so
         assert b'<dimension ref="A1:XFD1048576"/>' in archive.read("xl/worksheets/sheet1.xml")
-    start = time.perf_counter()
-    table = read_table("list.xlsx", data)
-    elapsed = time.perf_counter() - start
+
+    def best_of_three(content) -> tuple[float, list]:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            table = read_table("list.xlsx", content)
+            times.append(time.perf_counter() - start)
+        return min(times), table
+
+    baseline, _ = best_of_three(honest)
+    elapsed, table = best_of_three(data)
     assert len(table) == 1999 and table[-1][1]["email"] == "awa.1998@example.sn"
-    assert elapsed < 1.5, f"{elapsed:.2f} s for a list of 1,999 trainees"
+    assert elapsed < 3 * baseline, f"{elapsed:.2f} s against {baseline:.2f} s for the honest list of 1,999 trainees"
 
 
 def test_a_small_file_that_unpacks_to_a_huge_row_is_refused_quickly(ctx):

@@ -135,3 +135,22 @@ def reset_password(token):
                                              success=_("Your new password is saved; you are signed in.")):
         return redirect(url_for("main.dashboard"))
     return render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/account/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """The link e-mailed to a new account's owner: GET shows the form (mail scanners change
+    nothing), POST sets the password and signs in."""
+    form = ResetPasswordForm()
+    try:
+        user = services.user_from_invitation(token)
+    except DomainError as error:
+        return render_template("auth/invitation_invalid.html", message=str(error)), 410
+    if form.validate_on_submit():
+        done = perform(lambda: _sign_in(services.accept_invitation(token, form.password.data)),
+                       errors=form.password.errors,
+                       success=lambda user: _("Your account is ready. Welcome, %(name)s.",
+                                              name=user.full_name or user.email))
+        if done:
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, user=user), 400 if form.errors else 200

@@ -327,3 +327,76 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     audit.record(user, "password_reset", actor=user)
     db.session.flush()
     return user
+
+
+# Invitations: an account opened for someone else (an admin's page, a trainee list's import) has
+# no password; its owner chooses one through a signed link that lasts a week and works once.
+
+INVITATION_SALT = "account-invitation"
+INVITATION_MAX_AGE = timedelta(days=7)
+
+
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+
+
+def _invitation_state(user: User) -> str:
+    """Changes when the password is set and when a new invitation is sent (the session token is
+    renewed then): a used or outdated link stops working. A digest: the token is only signed."""
+    state = f"{user.email}\0{user.password_hash or ''}\0{user.session_token or ''}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def invitation_token(user: User) -> str:
+    return _invitation_serializer().dumps({"user": user.id, "state": _invitation_state(user)})
+
+
+def invitation_link(user: User) -> str:
+    return absolute_url("auth.accept_invitation", token=invitation_token(user))
+
+
+def send_invitation(user: User, actor: User | None, language: str) -> None:
+    """E-mail the account's owner, in `language`, a link to choose their password; the links sent
+    before stop working. Audited."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose the language of the invitation from the list."))
+    if not user.is_active:
+        raise DomainError(_l("This account is disabled: enable it before inviting its owner."))
+    if user.password_hash:
+        raise DomainError(_l("%(email)s has already chosen a password: they can ask for a new one on the "
+                             "sign-in page if they forgot it."), email=user.email)
+    user.end_sessions()  # renews the token the link's state is made of
+    user.locale = language
+    db.session.flush()
+    mail.send(user.email, "account_invitation", language, name=user.full_name or user.email, email=user.email,
+              role=user.role, link=invitation_link(user), days=INVITATION_MAX_AGE.days)
+    audit.record(user, "invite", actor=actor, email=user.email, language=language)
+
+
+def user_from_invitation(token: str, *, now: datetime | None = None) -> User:
+    """The account an invitation link opens, or DomainError saying why it cannot be used."""
+    invalid = DomainError(_l("This invitation link is not valid, has expired or was already used. "
+                             "Ask the centre for a new one, or ask for a password-reset link."))
+    try:
+        payload, signed_at = _invitation_serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        raise invalid from None
+    if (now or utcnow()) - signed_at > INVITATION_MAX_AGE or not isinstance(payload, dict):
+        raise invalid
+    user = db.session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
+    if user is None or not user.is_active or payload.get("state") != _invitation_state(user):
+        raise invalid
+    return user
+
+
+def accept_invitation(token: str, password: str, *, now: datetime | None = None) -> User:
+    """Choose the account's password through the link; the link is used up. Audited."""
+    user = user_from_invitation(token, now=now)
+    if len(password) < 8:
+        raise DomainError(_l("The password needs at least 8 characters."))
+    user.set_password(password)
+    user.end_sessions()
+    user.last_login_at = now or utcnow()
+    audit.record(user, "account_opened", actor=user)
+    db.session.flush()
+    return user

@@ -3,7 +3,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from centre import audit
 from centre.attendance.services import eligibility, session_figures
+from centre.audit_text import labels_for
 from centre.certificates import bp
 from centre.certificates import bulk, delivery, services
 from centre.certificates import signatories as signing  # the module; `signatories` is a view
@@ -128,6 +130,15 @@ def archive(session_id):
     training_session = get_training_session(session_id)
     return Response(delivery.session_archive(training_session), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="certificates-{training_session.code}.zip"'})
+
+
+@bp.route("/<int:certificate_id>")
+def detail(certificate_id):
+    """A certificate for the staff: what it prints, its state, what it replaced or was replaced by, its history."""
+    certificate = get_certificate(certificate_id)
+    return render_template("certificates/detail.html", c=certificate, r=certificate.registration,
+                           replaced=services.replaced_by(certificate), history=audit.history(certificate),
+                           action_labels=labels_for("certificate"))
 
 
 @bp.route("/<int:certificate_id>/revoke", methods=["POST"])

@@ -176,3 +176,8 @@ def certificates_of(registration: Registration) -> list[Certificate]:
     return db.session.scalars(
         sa.select(Certificate).where(Certificate.registration_id == registration.id).order_by(Certificate.issued_at)
     ).all()
+
+
+def replaced_by(certificate: Certificate) -> Certificate | None:
+    """The certificate that `certificate` replaced (corrected), if any."""
+    return db.session.scalar(sa.select(Certificate).where(Certificate.replaced_by_id == certificate.id))

@@ -163,3 +163,39 @@ class ImportForm(FlaskForm):
         FileAllowed(["csv", "xlsx"], _l("The list must be a CSV or XLSX file.")),
     ])
     skip_errors = BooleanField(_l("Import the good rows and skip the rows with errors"))
+
+
+class CorrectionForm(FlaskForm):
+    """A trainee's details corrected: the names in both scripts, the passport, the institution."""
+
+    given_name = StringField(_l("Given name (Latin script)"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name (Latin script)"), validators=[DataRequired(), Length(max=100)])
+    full_name_ar = StringField(_l("Full name in Arabic script (optional)"), validators=[Optional(), Length(max=200)])
+    passport_number = StringField(_l("Passport number (needed for a visa letter)"), render_kw=LTR,
+                                  validators=[Optional(), Length(max=30)])
+    institution_id = SelectField(_l("Institution"), coerce=int, validators=[Optional()])
+    institution_other = StringField(_l("Name of the institution, if not in the list"),
+                                    validators=[Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        institutions = db.session.scalars(sa.select(Institution)).all()
+        self.institution_id.choices = options([
+            (OTHER_INSTITUTION, _l("Other (not in the list)")),
+            *sorted(((i.id, localized(i, "name")) for i in institutions), key=lambda item: item[1]),
+        ])
+        if self.institution_id.data is None:
+            self.institution_id.data = OTHER_INSTITUTION
+
+    def validate_institution_other(self, field):
+        if self.institution_id.data == OTHER_INSTITUTION and not (field.data or "").strip():
+            raise ValidationError(_l("Name your institution, or choose it from the list."))
+
+    def correction_fields(self) -> dict:
+        other = self.institution_id.data == OTHER_INSTITUTION
+        return {
+            "given_name": self.given_name.data, "family_name": self.family_name.data,
+            "full_name_ar": self.full_name_ar.data or "", "passport_number": self.passport_number.data or "",
+            "institution_id": None if other else self.institution_id.data,
+            "institution_other": (self.institution_other.data or "").strip() if other else "",
+        }

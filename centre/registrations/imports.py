@@ -1,5 +1,8 @@
 """Importing the lists of trainees that partner institutions send (CSV or XLSX).
 
+Each person imported gets a trainee account without a password (unless they have one): they sign
+in with a link sent by e-mail, or choose a password through the link of their acceptance e-mail.
+
 A file is read whole and every row checked before anything is written: a file with bad rows
 imports nothing unless the coordinator asks to skip them. A person already registered for the
 session (same e-mail or passport) is reported, never registered twice.
@@ -52,6 +55,7 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  #: (line, reason)
     already: list[tuple[int, str]] = field(default_factory=list)  #: (line, e-mail) already registered
     imported: list[tuple[int, str]] = field(default_factory=list)  #: (line, e-mail)
+    accounts: int = 0  #: trainee accounts opened (without a password) for the people imported
     written: bool = False
 
 
@@ -228,6 +232,8 @@ def import_trainees(training_session: TrainingSession, table: list[tuple[int, di
             db.session.add(trainee)
             db.session.flush()
             audit.record(trainee, "import", actor=actor, session=training_session.code)
+        if trainee.user is None and services.open_trainee_account(trainee, actor) is not None:
+            report.accounts += 1
         try:
             services.register(training_session, trainee)
         except services.DuplicateRegistration:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user
 
+from centre import audit
 from centre.auth.forms import ResetPasswordForm as ConfirmAddressForm
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
@@ -14,7 +15,7 @@ from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
-from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
+from centre.registrations.forms import BulkDecisionForm, CorrectionForm, DecisionForm, ImportForm, QueueFilterForm
 from centre.web import end_read_transaction, enum_or_404, perform
 
 
@@ -31,6 +32,49 @@ def index(session_id):
         form=DecisionForm(), bulk=BulkDecisionForm(), import_form=ImportForm(),
         twins=services.passport_twins(everyone),
     )
+
+
+@bp.route("/<int:registration_id>")
+def detail(registration_id):
+    """A registration for the staff: the trainee's details, its certificates and its history
+    (the registration's and the trainee record's entries)."""
+    registration = get_registration(registration_id)
+    trainee = registration.trainee
+    history = sorted([*audit.history(registration), *audit.history(trainee)], key=lambda e: (e.at, e.id))
+    return render_template("registrations/detail.html", r=registration, t=trainee, history=history,
+                           certificates=services.certificates_of_trainee(trainee))
+
+
+@bp.route("/<int:registration_id>/correct", methods=["GET", "POST"])
+def correct(registration_id):
+    """A coordinator corrects the trainee's names, passport or institution."""
+    registration = get_registration(registration_id)
+    trainee = registration.trainee
+    back = url_for("registrations.detail", registration_id=registration.id)
+    return _correct(trainee, back, by_trainee=False)
+
+
+@bp.route("/mine/correct", methods=["GET", "POST"])
+def correct_mine():
+    """The trainee corrects their own details, while no certificate has been issued to them."""
+    return _correct(get_own_trainee(), url_for("registrations.mine"), by_trainee=True)
+
+
+def _correct(trainee, back, *, by_trainee):
+    form = CorrectionForm(obj=trainee)
+    certificates = services.certificates_of_trainee(trainee)
+    if form.validate_on_submit():
+        done = perform(lambda: services.correct_trainee(trainee, current_user, by_trainee=by_trainee,
+                                                         **form.correction_fields()),
+                       success=_("The corrected details of %(name)s are saved.", name=trainee.name),
+                       errors=form.form_errors)
+        if done:
+            if any(c.state == "valid" for c in certificates):
+                flash(_("The certificates already issued still print the former details: replace each of them "
+                        "to print the corrected ones."), "info")
+            return redirect(back)
+    return render_template("registrations/correct.html", form=form, t=trainee, back=back, by_trainee=by_trainee,
+                           certificates=certificates), 400 if form.errors else 200
 
 
 @bp.route("/<int:registration_id>/decide/<decision>", methods=["POST"])

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
 from centre.auth import passwords
+from centre.auth.services import INVITATION_MAX_AGE, invitation_link
 from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
@@ -27,6 +28,8 @@ from centre.extensions import db
 from centre.i18n import localized
 from centre.models import (
     LIVE_STATUSES,
+    Certificate,
+    Institution,
     Registration,
     RegistrationStatus,
     Role,
@@ -133,6 +136,28 @@ def create_trainee_account(password: str, locale: str | None = None, **fields) -
     db.session.flush()
     audit.record(trainee, "create", actor=user)
     return trainee
+
+
+def open_trainee_account(trainee: Trainee, actor: User | None) -> User | None:
+    """The account of a trainee a coordinator imported, without a password: the trainee signs in
+    with a link sent by e-mail (the sign-in link page) or chooses a password through the link of
+    their acceptance e-mail or "forgot your password". None when the address already belongs to
+    an account of another role (staff, expert): that person signs in with it as before."""
+    if trainee.user is not None:
+        return trainee.user
+    user = db.session.scalar(sa.select(User).where(User.email == trainee.email))
+    if user is not None:
+        taken = db.session.scalar(sa.select(Trainee.id).where(Trainee.user_id == user.id))
+        if user.role != Role.TRAINEE or taken is not None:
+            return None
+    else:
+        user = User(email=trainee.email, role=Role.TRAINEE, full_name=trainee.name, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+        audit.record(user, "create", to_state=Role.TRAINEE, actor=actor, email=trainee.email)
+    trainee.user = user
+    db.session.flush()
+    return user
 
 
 def register_visitor(training_session: TrainingSession, password: str, fields: dict, *, locale: str | None = None,
@@ -402,6 +427,74 @@ def registrations_of_trainee(user: User) -> list[Registration]:
     ).all()
 
 
+# Correcting a trainee's details
+
+
+#: What a correction may change: the names in both scripts, the passport, the institution.
+CORRECTABLE = ("given_name", "family_name", "full_name_ar", "passport_number", "institution_id", "institution_other")
+
+
+def certificates_of_trainee(trainee: Trainee) -> list[Certificate]:
+    """The trainee's certificates, of every registration, in the order they were issued."""
+    return db.session.scalars(
+        sa.select(Certificate).join(Registration).where(Registration.trainee_id == trainee.id)
+        .order_by(Certificate.issued_at, Certificate.id)
+    ).all()
+
+
+def _institution_name(institution_id: int | None, other: str) -> str:
+    institution = db.session.get(Institution, institution_id) if institution_id else None
+    return institution.name_fr if institution is not None else other  # one language in the log, whoever reads it
+
+
+def correct_trainee(trainee: Trainee, actor: User | None, *, by_trainee: bool = False, **fields) -> Trainee:
+    """Fix a misspelled name (either script), the passport number or the institution; the audit
+    entry keeps the old and the new values. The trainee corrects their own record only while it
+    has no certificate. A certificate already issued prints what it printed for good: the
+    coordinator corrects the record, then replaces the certificate (printed from the record)."""
+    if trainee.anonymised_at is not None:
+        raise DomainError(_l("This trainee's personal data was erased."))
+    if by_trainee and certificates_of_trainee(trainee):
+        raise DomainError(_l("A certificate has been issued to you: ask the centre to correct your details; "
+                             "they will replace the certificate."))
+    unknown = set(fields) - set(CORRECTABLE)
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    values = {name: (fields.get(name) or "").strip() if name != "institution_id" else fields.get(name)
+              for name in CORRECTABLE if name in fields}
+    if not values.get("given_name", trainee.given_name) or not values.get("family_name", trainee.family_name):
+        raise DomainError(_l("Give the given name and the family name in Latin script."))
+    if "passport_number" in values:
+        values["passport_number"] = normalize_passport(values["passport_number"])
+    if "institution_id" in values:
+        values["institution_id"] = values["institution_id"] or None
+        if values["institution_id"] and db.session.get(Institution, values["institution_id"]) is None:
+            raise DomainError(_l("Choose the institution from the list."))
+        if values["institution_id"]:
+            values["institution_other"] = ""
+    changed = [name for name, value in values.items() if getattr(trainee, name) != value]
+    if not changed:
+        raise DomainError(_l("Nothing to correct: the details are the same as before."))
+    details = {}
+    for name in changed:
+        if name in ("institution_id", "institution_other"):
+            continue
+        details[f"before_{name}"], details[f"after_{name}"] = getattr(trainee, name) or "", values[name] or ""
+    if {"institution_id", "institution_other"} & set(changed):
+        details["before_institution"] = _institution_name(trainee.institution_id, trainee.institution_other)
+        details["after_institution"] = _institution_name(values.get("institution_id", trainee.institution_id),
+                                                         values.get("institution_other", trainee.institution_other))
+    for name in changed:
+        setattr(trainee, name, values[name])
+    if "institution_id" in changed:  # the relationship follows the column only once reloaded
+        trainee.institution = db.session.get(Institution, values["institution_id"]) if values["institution_id"] else None
+    if trainee.user is not None:
+        trainee.user.full_name = trainee.name
+    audit.record(trainee, "correct", actor=actor, **details)
+    db.session.flush()
+    return trainee
+
+
 # Confirming the address
 
 
@@ -491,7 +584,16 @@ def notify_registered(registration: Registration) -> OutboxMail | None:
 
 
 def notify_decision(registration: Registration) -> OutboxMail | None:
-    return notify(registration, "registration_decided")
+    """The decision; an acceptance says how to sign in, with a personal link to choose a password
+    when the account has none (an imported trainee's, or one whose address was proved by a link)."""
+    user = registration.trainee.user
+    context = {}
+    if registration.status == R.ACCEPTED and user is not None and user.is_active:
+        context = {"sign_in": absolute_url("auth.login"), "sign_in_link": absolute_url("auth.sign_in_link"),
+                   "has_password": bool(user.password_hash)}
+        if not user.password_hash:
+            context.update(password_link=invitation_link(user), days=INVITATION_MAX_AGE.days)
+    return notify(registration, "registration_decided", **context)
 
 
 # Invitation letters for a visa
