@@ -86,6 +86,7 @@ def register_blueprints(app):
     from centre.exports.routes import bp as exports_bp
     from centre.institutions.routes import bp as institutions_bp
     from centre.jobs.routes import bp as jobs_bp
+    from centre.joining.routes import bp as joining_bp
     from centre.main.routes import bp as main_bp
     from centre.public.routes import bp as public_bp
     from centre.registrations.routes import bp as registrations_bp
@@ -94,7 +95,8 @@ def register_blueprints(app):
     from centre.sessions.routes import bp as sessions_bp
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
-               attendance_bp, certificates_bp, credentials_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp):
+               attendance_bp, certificates_bp, credentials_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp,
+               joining_bp):
         app.register_blueprint(bp)
 
 

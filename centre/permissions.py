@@ -94,6 +94,10 @@ ACCESS: dict[str, frozenset] = {
     "attendance.sign_in_sheet": STAFF,
     "attendance.check_in_screen": STAFF,
     "attendance.check_in": TRAINEE,
+    # joining instructions: the session's practical information, an accepted trainee's convocation
+    "joining.edit": STAFF,
+    "joining.convocation": TRAINEE | STAFF,
+    "joining.calendar": TRAINEE | STAFF,
     # certificates
     "certificates.index": STAFF,
     "certificates.issue": STAFF,

@@ -90,6 +90,9 @@ EXPECTED = {
     "attendance.check_in_screen": STAFF,
     #: The sweep's trainee is no participant and its code is not valid: refused in words (409).
     "attendance.check_in": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
+    "joining.edit": STAFF,
+    "joining.convocation": OWNER_OR_STAFF,
+    "joining.calendar": OWNER_OR_STAFF,
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,

@@ -340,7 +340,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     coordinator.shot_desk_and_phone("registrations")
 
     # The trainee follows the decision: an e-mail, and the status on their page.
-    decided = smtp_server.to(email)[-1]
+    decided = smtp_server.to(email)[-2]  # the decision, then the convocation
     assert decided["Content-Language"] == "ar" and "أميناتا ديالو" in decided.get_content()
     phone.reload()
     expect(phone.locator(".card .status")).to_have_text(visitor.label(RegistrationStatus.ACCEPTED.label))

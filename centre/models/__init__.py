@@ -4,6 +4,7 @@ from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
 from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
+from centre.models.joining import PRACTICAL_FIELDS, JoiningNotice, NoticeKind, PracticalInfo
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.mail import MailStatus, OutboxMail
 from centre.models.registrations import (
@@ -16,11 +17,13 @@ from centre.models.registrations import (
     Trainee,
 )
 from centre.models.reviews import Recommendation, Review
+from centre.models.signatures import AttendanceSignature, SlotCountersignature
 from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, Trainer, TrainingSession
 from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
-    "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
+    "Agreement", "Association", "AttendanceMark", "AttendanceSignature",
+    "JoiningNotice", "NoticeKind", "PRACTICAL_FIELDS", "PracticalInfo", "SlotCountersignature", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
     "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
     "MailStatus",

@@ -10,6 +10,7 @@ from centre.auth.forms import ResetPasswordForm as ConfirmAddressForm
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.forms import ConfirmForm
+from centre.joining.services import queue_convocation
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
@@ -43,6 +44,7 @@ def decide(registration_id, decision):
     def decide_and_tell():
         services.decide(registration, decision, current_user, reason=form.reason.data or "")
         services.notify_decision(registration)
+        queue_convocation(registration, current_user)
 
     perform(decide_and_tell, success=_("%(name)s: %(status)s.", name=registration.trainee.name,
                                        status=decision.label))
@@ -65,6 +67,7 @@ def decide_many(session_id):
                                                 current_user, reason=form.reason.data or "")
         for registration in decided:
             services.notify_decision(registration)
+            queue_convocation(registration, current_user)
         return decided, refused
 
     done = perform(decide_and_tell)
@@ -99,6 +102,7 @@ def cancel(registration_id):
         promoted = services.cancel(registration, current_user)
         if promoted is not None:
             services.notify_decision(promoted)
+            queue_convocation(promoted, current_user)
         return promoted
 
     done = perform(cancel_and_tell, success=_("The registration is cancelled."))
