@@ -134,6 +134,8 @@ class Config:
         self.MAIL_REQUESTS_PER_RECIPIENT = int(env("CENTRE_MAIL_REQUESTS_PER_RECIPIENT", "3"))
         self.MAIL_REQUESTS_PER_ADDRESS = int(env("CENTRE_MAIL_REQUESTS_PER_ADDRESS", "10"))
         self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
+        # A trainer countersigns a half-day's signed sign-in from its start until this many hours after its end.
+        self.COUNTERSIGN_HOURS = int(env("CENTRE_COUNTERSIGN_HOURS", "12"))
         # The site's public address, e.g. https://centre.example.ma: every link in a mail or a
         # document (QR codes) is built on it, never on the request's Host header. Required in
         # production; elsewhere empty means "this request's host".

@@ -94,6 +94,9 @@ ACCESS: dict[str, frozenset] = {
     "attendance.sign_in_sheet": STAFF,
     "attendance.check_in_screen": STAFF,
     "attendance.check_in": TRAINEE,
+    "attendance.sign": TRAINEE,
+    "attendance.countersign": EXPERT,
+    "attendance.teaching": EXPERT,
     # joining instructions: the session's practical information, an accepted trainee's convocation
     "joining.edit": STAFF,
     "joining.convocation": TRAINEE | STAFF,

@@ -93,6 +93,10 @@ EXPECTED = {
     "joining.edit": STAFF,
     "joining.convocation": OWNER_OR_STAFF,
     "joining.calendar": OWNER_OR_STAFF,
+    #: The sweep's trainee is no participant, its expert no trainer: refused in words (409).
+    "attendance.sign": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
+    "attendance.countersign": EXPERT_ONLY,
+    "attendance.teaching": EXPERT_ONLY,
     "certificates.index": STAFF,
     "certificates.issue": STAFF,
     "certificates.download": OWNER_OR_STAFF,

@@ -326,7 +326,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     assert received["Content-Language"] == "ar"
     visitor.navigate(lambda: phone.goto(CONFIRM_LINK.search(received.get_content())[0]))
     visitor.expect_flash("Your e-mail address is confirmed. The centre can now decide your registration.")
-    expect(phone.get_by_role("heading", level=1)).to_have_text(vt("My registrations"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text(vt("My space"))
     expect(phone.locator(".card .status")).to_have_text(visitor.label(RegistrationStatus.PENDING.label))
     visitor.shot("registration-confirmed")
 

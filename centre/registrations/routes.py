@@ -16,6 +16,7 @@ from centre.permissions import get_own_trainee, get_registration, get_training_s
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, DecisionForm, ImportForm, QueueFilterForm
+from centre.registrations.space import space_entries
 from centre.web import end_read_transaction, enum_or_404, perform
 
 
@@ -88,7 +89,8 @@ def mine():
     registrations = services.registrations_of_trainee(current_user)
     certificates = certificates_by_registration(registrations)
     letters = services.letters_by_registration(registrations)
-    return render_template("registrations/mine.html", registrations=registrations, trainee=trainee,
+    entries = space_entries(current_user, registrations, trainee.is_email_confirmed, certificates)
+    return render_template("registrations/mine.html", registrations=registrations, trainee=trainee, entries=entries,
                            certificates=certificates, letters=letters)
 
 
