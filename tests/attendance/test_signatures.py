@@ -156,3 +156,16 @@ def test_the_pages_sign_countersign_and_show_who_signed(app, create_session, cre
     assert grid.count('class="signed-mark"') == 1
     with app.app_context():
         assert db.session.scalar(sa.select(AttendanceSignature.client_address)) == "127.0.0.1"
+
+
+def test_erasing_a_trainees_data_deletes_their_signatures_and_keeps_the_marks(room):
+    from centre.registrations.personal_data import anonymise, export
+
+    _, slot, first, _, _ = room
+    signatures.sign(slot, first, first.trainee.user, DRAWING, "198.51.100.4", now=slot.starts_at)
+    (signed,) = export(first.trainee)["registrations"][0]["signatures"]
+    assert signed["client_address"] == "198.51.100.4"
+    anonymise(first.trainee)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceSignature)) == 0
+    assert db.session.scalar(sa.select(AttendanceMark.status).where(AttendanceMark.registration_id == first.id)) \
+        == MarkStatus.PRESENT
