@@ -155,6 +155,12 @@ class Config:
         self.MAIL_FOLDER = env("MAIL_FOLDER", str(instance_dir / "mail"))
         # Largest list of trainees a coordinator may upload (CSV or XLSX), in bytes.
         self.IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+        # Where uploaded files' bytes are kept (centre/files.py): "database" (in their row) or
+        # "folder" (FILE_FOLDER, named by their SHA-256; shared by every app server if several).
+        self.FILE_STORAGE = env("CENTRE_FILE_STORAGE", "database")
+        self.FILE_FOLDER = env("CENTRE_FILE_FOLDER", str(instance_dir / "files"))
+        if self.FILE_STORAGE not in ("database", "folder"):
+            raise ValueError(f"CENTRE_FILE_STORAGE must be 'database' or 'folder', not {self.FILE_STORAGE!r}")
         # The jobs' queue: a SQLite file in instance/ (one machine), or redis://… shared by several.
         self.QUEUE_URL = env("CENTRE_QUEUE_URL", f"sqlite:///{instance_dir / 'queue.sqlite3'}")
         self.QUEUE_IMMEDIATE = _bool("CENTRE_QUEUE_IMMEDIATE", self.QUEUE_IMMEDIATE)

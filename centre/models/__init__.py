@@ -3,6 +3,7 @@ from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
 from centre.models.experts import Expert
+from centre.models.files import StoredFile
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.joining import PRACTICAL_FIELDS, JoiningNotice, NoticeKind, PracticalInfo
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
@@ -28,7 +29,7 @@ __all__ = [
     "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
     "MailStatus",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
-    "ScheduleRun", "SessionKind",
+    "ScheduleRun", "SessionKind", "StoredFile",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",
     "VerificationHit", "institution_association",
 ]

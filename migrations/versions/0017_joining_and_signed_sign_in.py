@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_joining_sign_in'
-down_revision = '0015'
+revision = '0017_joining_sign_in'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
