@@ -101,6 +101,11 @@ ACCESS: dict[str, frozenset] = {
     "joining.edit": STAFF,
     "joining.convocation": TRAINEE | STAFF,
     "joining.calendar": TRAINEE | STAFF,
+    # a session's materials: coordinators and its trainers add them; each has who may see it
+    "materials.index": STAFF | EXPERT,
+    "materials.download": SIGNED_IN,
+    "materials.archive": SIGNED_IN,
+    "materials.remove": STAFF | EXPERT,
     # certificates
     "certificates.index": STAFF,
     "certificates.issue": STAFF,

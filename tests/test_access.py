@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Role, SessionStatus
+from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Role, SessionStatus, Visibility
 from tests.conftest import PASSWORD, post, signature_png
 
 ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
@@ -93,6 +93,11 @@ EXPECTED = {
     "joining.edit": STAFF,
     "joining.convocation": OWNER_OR_STAFF,
     "joining.calendar": OWNER_OR_STAFF,
+    #: The sweep's expert teaches no session, its trainee is no participant: 404, as if absent.
+    "materials.index": {**STAFF, "expert": HIDDEN},
+    "materials.download": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
+    "materials.archive": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
+    "materials.remove": {**STAFF, "expert": HIDDEN},
     #: The sweep's trainee is no participant, its expert no trainer: refused in words (409).
     "attendance.sign": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
     "attendance.countersign": EXPERT_ONLY,
@@ -149,7 +154,9 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
+    from centre.files import Upload
     from centre.institutions.services import add_agreement
+    from centre.materials.services import add_material
 
     with app.app_context():
         open_session = create_session(SessionStatus.OPEN)
@@ -167,6 +174,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
         invited = invite_expert(expert)
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
+        material = add_material(done, Upload("programme.pdf", "pdf", b"%PDF-1.4 programme"), Visibility.TRAINEES,
+                                create_user(Role.COORDINATOR))
         job = Job(kind="test.unregistered", params={})
         db.session.add(job)
         accounts = {}
@@ -184,7 +193,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "filename": "css/app.css", "slot_id": done.slots[0].id, "review_id": done_review_id(done),
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
-                "signatory_id": signatory.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "signatory_id": signatory.id, "material_id": material.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,

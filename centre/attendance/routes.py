@@ -10,6 +10,7 @@ from centre.attendance.forms import CheckInForm, GridForm, MarkForm, ReasonForm,
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import format_datetime, format_time
+from centre.materials.services import sessions_taught
 from centre.models import MarkStatus, Registration, SessionStatus
 from centre.models.types import utcnow
 from centre.permissions import get_slot, get_training_session
@@ -241,4 +242,5 @@ def countersign(slot_id):
 @bp.route("/teaching")
 def teaching():
     """A trainer's half-days whose sign-in they may countersign now."""
-    return render_template("attendance/teaching.html", slots=signatures.slots_to_countersign(current_user))
+    return render_template("attendance/teaching.html", slots=signatures.slots_to_countersign(current_user),
+                           sessions=sessions_taught(current_user))

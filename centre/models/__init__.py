@@ -8,6 +8,7 @@ from centre.models.institutions import Agreement, Association, Institution, Inst
 from centre.models.joining import PRACTICAL_FIELDS, JoiningNotice, NoticeKind, PracticalInfo
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.mail import MailStatus, OutboxMail
+from centre.models.materials import Material, Visibility
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -27,7 +28,7 @@ __all__ = [
     "JoiningNotice", "NoticeKind", "PRACTICAL_FIELDS", "PracticalInfo", "SlotCountersignature", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
     "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
-    "MailStatus",
+    "MailStatus", "Material", "Visibility",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
     "ScheduleRun", "SessionKind", "StoredFile",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",

@@ -1,12 +1,14 @@
 """The trainee's space: what one page shows a signed-in trainee about each of their registrations —
-its status and next step, the convocation, the half-day to sign now, attendance, certificates."""
+its status and next step, the convocation, the materials, the half-day to sign now, attendance,
+certificates."""
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from centre.attendance.services import AttendanceFigures, session_figures
 from centre.attendance.signatures import slots_to_sign
-from centre.models import Registration, RegistrationStatus, SessionStatus, Slot, User
+from centre.materials.services import visible_materials
+from centre.models import Material, Registration, RegistrationStatus, SessionStatus, Slot, User
 
 R = RegistrationStatus
 
@@ -17,6 +19,7 @@ class SpaceEntry:
     next_step: str
     figures: AttendanceFigures | None = None  #: once the session has started
     to_sign: list[tuple[Slot, bool]] = field(default_factory=list)  #: half-days under way, signed or not
+    materials: list[Material] = field(default_factory=list)  #: those shared with accepted trainees
 
 
 def next_step(registration: Registration, confirmed: bool, certificates: list) -> str:
@@ -46,11 +49,14 @@ def space_entries(user: User, registrations: list[Registration], confirmed: bool
     to_sign: dict[int, list[tuple[Slot, bool]]] = {}
     for slot, registration, signed in slots_to_sign(user):
         to_sign.setdefault(registration.id, []).append((slot, signed))
+    materials = visible_materials([r.session_id for r in registrations if r.status == R.ACCEPTED])
     entries = []
     for registration in registrations:
         figures = None
         if registration.status == R.ACCEPTED and registration.training_session.status in started:
             figures = session_figures(registration.training_session, [registration.id])[registration.id]
         entries.append(SpaceEntry(registration, next_step(registration, confirmed, certificates.get(registration.id, [])),
-                                  figures, to_sign.get(registration.id, [])))
+                                  figures, to_sign.get(registration.id, []),
+                                  materials.get(registration.session_id, []) if registration.status == R.ACCEPTED
+                                  else []))
     return entries
