@@ -110,7 +110,8 @@ def add_material(training_session: TrainingSession, upload: Upload, visibility: 
     if len(title) > TITLE_MAX:
         raise DomainError(_l("A title has at most %(max)d characters."), max=TITLE_MAX)
     stored = store_file(upload, actor)
-    material = Material(training_session=training_session, file=stored, title=title or stored.name,
+    stem, dot, _extension = stored.name.rpartition(".")
+    material = Material(training_session=training_session, file=stored, title=title or (stem if dot else stored.name),
                         visibility=visibility, uploaded_by=actor)
     db.session.add(material)
     db.session.flush()
