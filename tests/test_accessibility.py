@@ -164,12 +164,13 @@ def get_pages(app, world, role):  # noqa: F811
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
         if "GET" not in rule.methods or rule.endpoint == "static" or EXPECTED[rule.endpoint][role] != OK:
             continue
-        if "." in rule.rule.rsplit("/", 1)[-1]:
-            continue
         values = {arg: world["codes"].get(rule.endpoint) if arg == "code" else world["values"][arg]
                   for arg in rule.arguments}
         with app.test_request_context():
-            pages.append((rule.endpoint, app.url_map.bind("localhost").build(rule.endpoint, values)))
+            url = app.url_map.bind("localhost").build(rule.endpoint, values)
+        if "." in url.rsplit("/", 1)[-1]:  # the built address: a material's ends with its file's name
+            continue
+        pages.append((rule.endpoint, url))
     return pages
 
 

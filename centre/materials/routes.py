@@ -44,12 +44,14 @@ def index(session_id):
             return redirect(url_for("materials.index", session_id=session_id))
     training_session = get_training_session(session_id)
     return render_template("materials/index.html", s=training_session, form=form, remove=ConfirmForm(),
+                           download_name=services.download_name,
                            materials=services.materials_for(training_session, current_user),
                            max_mb=services.MAX_BYTES // (1024 * 1024)), 400 if form.errors else 200
 
 
-@bp.route("/<int:material_id>")
-def download(material_id):
+@bp.route("/<int:material_id>/<file_name>")
+def download(material_id, file_name):
+    """The material under its title; the name in the address is for people and browsers, the id decides."""
     material = _get_material(material_id)
     return send_stored_file(material.file, name=services.download_name(material))
 

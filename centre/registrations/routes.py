@@ -11,6 +11,7 @@ from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.forms import ConfirmForm
 from centre.joining.services import queue_convocation
+from centre.materials.services import download_name
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
@@ -91,6 +92,7 @@ def mine():
     letters = services.letters_by_registration(registrations)
     entries = space_entries(current_user, registrations, trainee.is_email_confirmed, certificates)
     return render_template("registrations/mine.html", registrations=registrations, trainee=trainee, entries=entries,
+                           download_name=download_name,
                            certificates=certificates, letters=letters)
 
 

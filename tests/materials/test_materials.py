@@ -61,19 +61,19 @@ def test_each_material_is_seen_by_whom_it_says_and_trainees_take_them_one_by_one
     with app.app_context():
         ids = {m.visibility: m.id for m in db.session.scalars(sa.select(Material))}
     accepted, waiting = _client(app, emails["accepted"]), _client(app, emails["waiting"])
-    download = accepted.get(f"/materials/{ids[Visibility.TRAINEES]}")
+    download = accepted.get(f"/materials/{ids[Visibility.TRAINEES]}/x.pdf")
     assert download.status_code == 200 and download.data == PDF
     assert "برنامج الدورة.pdf" in unquote(download.headers["Content-Disposition"])
-    assert accepted.get(f"/materials/{ids[Visibility.TRAINERS]}").status_code == 404
-    assert waiting.get(f"/materials/{ids[Visibility.TRAINEES]}").status_code == 404
-    assert trainer.get(f"/materials/{ids[Visibility.TRAINERS]}").status_code == 200
-    assert trainer.get(f"/materials/{ids[Visibility.STAFF]}").status_code == 404
+    assert accepted.get(f"/materials/{ids[Visibility.TRAINERS]}/x.pdf").status_code == 404
+    assert waiting.get(f"/materials/{ids[Visibility.TRAINEES]}/x.pdf").status_code == 404
+    assert trainer.get(f"/materials/{ids[Visibility.TRAINERS]}/x.pdf").status_code == 200
+    assert trainer.get(f"/materials/{ids[Visibility.STAFF]}/x.pdf").status_code == 404
     archive = zipfile.ZipFile(io.BytesIO(accepted.get(f"/materials/session/{session_id}/materials.zip").data))
     assert archive.namelist() == ["برنامج الدورة.pdf"]
     assert sorted(zipfile.ZipFile(io.BytesIO(trainer.get(f"/materials/session/{session_id}/materials.zip").data))
                   .namelist()) == ["Notes du formateur.pdf", "برنامج الدورة.pdf"]
     space = accepted.get("/registrations/mine").get_data(as_text=True)
-    assert f"/materials/{ids[Visibility.TRAINEES]}" in space and f"/materials/{ids[Visibility.TRAINERS]}" not in space
+    assert f"/materials/{ids[Visibility.TRAINEES]}/" in space and f"/materials/{ids[Visibility.TRAINERS]}/" not in space
     # A trainer removes what they added, not the coordinator's.
     assert post(trainer, f"/materials/{ids[Visibility.TRAINEES]}/remove",
                 form_url=f"/materials/session/{session_id}", follow_redirects=True).status_code == 200
