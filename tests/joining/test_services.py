@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.joining import services
-from centre.models import JoiningNotice, NoticeKind, OutboxMail, RegistrationStatus, Role, SessionStatus
+from centre.models import JoiningNotice, NoticeKind, OutboxMail, PracticalInfo, RegistrationStatus, Role, SessionStatus
 from centre.registrations.services import decide
 from centre.sessions.services import update_session
 from tests.conftest import post
@@ -108,3 +108,24 @@ def test_new_dates_are_mailed_to_the_trainees_already_convoked_only(app, ctx, cr
     assert change.recipient == convoked.trainee.email != not_yet.trainee.email
     assert "11" in change.body and change.attachments[0]["filename"].endswith(".ics")
     assert services.notify_changes(training_session, ["title_fr"], None) == 0
+
+
+def test_the_practical_information_page_shows_the_defaults_and_refuses_a_bad_link_in_words(
+        app, client, login_as, create_session):
+    with app.app_context():
+        session_id = create_session(SessionStatus.OPEN).id
+        db.session.commit()
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    page = f"/joining/session/{session_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "Not saved yet" in html and app.config["PRACTICAL_DEFAULTS"]["bring"]["fr"] in html
+    form = {"address_fr": "12 avenue Annakhil", "contacts_ar": "السيدة سلمى: \u2066+212 600 00 00 00\u2069",
+            "map_url": "javascript:alert(1)", "reminder_days": "7"}
+    refused = post(client, page, form, form_url=page)
+    assert refused.status_code == 400 and "starting with https://" in refused.get_data(as_text=True)
+    assert post(client, page, {**form, "reminder_days": "90"}, form_url=page).status_code == 400
+    assert post(client, page, {**form, "map_url": "https://maps.example.org/x"}, form_url=page).status_code == 302
+    with app.app_context():
+        info = db.session.scalar(sa.select(PracticalInfo))
+        assert info.address_fr == "12 avenue Annakhil" and info.contacts_ar.startswith("السيدة سلمى")
