@@ -116,12 +116,12 @@ def check_can_sign(slot: Slot, registration: Registration | None, user: User, no
         raise SignatureRefused(_l("This registration is not yours: each trainee signs for themselves."), 403)
     if registration.status != RegistrationStatus.ACCEPTED:
         raise SignatureRefused(_l("You are not an accepted participant of this session."))
-    if slot.training_session.status != SessionStatus.IN_PROGRESS or now < slot.starts_at:
-        raise SignatureRefused(_l("Signing for this half-day opens when it starts, at %(time)s."),
-                               time=_format_time(slot.starts_at))
     if now >= slot.ends_at:
         raise SignatureRefused(_l("Signing for this half-day closed when it ended, at %(time)s."),
                                time=_format_time(slot.ends_at))
+    if slot.training_session.status != SessionStatus.IN_PROGRESS or now < slot.starts_at:
+        raise SignatureRefused(_l("Signing for this half-day opens when it starts, at %(time)s."),
+                               time=_format_time(slot.starts_at))
     if signature_of(registration, slot) is not None:
         raise SignatureRefused(_l("You have already signed for this half-day."))
     return registration
@@ -151,11 +151,10 @@ def sign(slot: Slot, registration: Registration | None, user: User, drawing: str
     signature = AttendanceSignature(registration=registration, slot=slot, user_id=user.id, image=png,
                                     sha256=hashlib.sha256(png).hexdigest(), signed_at=now,
                                     client_address=(client_address or "")[:45], mark_status=mark.status)
-    db.session.add(signature)
     try:
-        db.session.flush()
-    except sa.exc.IntegrityError:  # the same signature posted twice at once
-        db.session.rollback()
+        with db.session.begin_nested():  # the same signature posted twice at once: the second is refused
+            db.session.add(signature)
+    except sa.exc.IntegrityError:
         raise SignatureRefused(_l("You have already signed for this half-day.")) from None
     audit.record(signature, "sign", to_state=mark.status, actor=user, slot=slot.id, address=signature.client_address,
                  sha256=signature.sha256)
@@ -181,12 +180,12 @@ def check_can_countersign(slot: Slot, user: User, now: datetime) -> Expert:
     if expert is None:
         raise SignatureRefused(_l("Only a trainer of this session countersigns its sign-in."))
     opens, closes = countersign_window(slot)
-    if slot.training_session.status not in (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED) or now < opens:
-        raise SignatureRefused(_l("Signing for this half-day opens when it starts, at %(time)s."),
-                               time=_format_time(slot.starts_at))
     if now >= closes:
         raise SignatureRefused(_l("The countersignature of this half-day closed at %(time)s."),
                                time=_format_time(closes))
+    if slot.training_session.status not in (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED) or now < opens:
+        raise SignatureRefused(_l("Signing for this half-day opens when it starts, at %(time)s."),
+                               time=_format_time(slot.starts_at))
     if db.session.scalar(sa.select(SlotCountersignature.id).where(
             SlotCountersignature.slot_id == slot.id, SlotCountersignature.expert_id == expert.id)):
         raise SignatureRefused(_l("You have already countersigned this half-day."))
@@ -205,11 +204,10 @@ def countersign(slot: Slot, user: User, drawing: str, client_address: str,
     countersignature = SlotCountersignature(
         slot=slot, expert=expert, user_id=user.id, image=png, sha256=hashlib.sha256(png).hexdigest(),
         signed_at=now, client_address=(client_address or "")[:45], signature_ids=signed)
-    db.session.add(countersignature)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(countersignature)
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise SignatureRefused(_l("You have already countersigned this half-day.")) from None
     audit.record(countersignature, "countersign", actor=user, slot=slot.id, signatures=len(signed),
                  address=countersignature.client_address, sha256=countersignature.sha256)

@@ -278,9 +278,9 @@ def notify_changes(training_session: TrainingSession, changed: list[str], actor:
     ).all()
     dates_changed = bool({"start_on", "end_on"} & set(changed))
     venue_changed = not dates_changed or bool({"address", "venue_fr", "venue_ar", "venue_en"} & set(changed))
+    values = practical_values(training_session)
     for registration in registrations:
         language = trainee_language(registration.trainee)
-        values = practical_values(training_session)
         _notice(registration, NoticeKind.CHANGE, "joining_changed", language,
                 [(ics_name(training_session), "text/calendar", session_calendar(training_session, language))],
                 dates_changed=dates_changed, venue_changed=venue_changed,
@@ -317,9 +317,9 @@ def send_reminders(now: datetime | None = None) -> int:
             sa.select(Registration).join(Trainee)
             .where(Registration.session_id == training_session.id, Registration.status == RegistrationStatus.ACCEPTED,
                    Trainee.anonymised_at.is_(None), ~done)).all()
+        values = practical_values(training_session) if registrations else {}
         for registration in registrations:
             language = trainee_language(registration.trainee)
-            values = practical_values(training_session)
             _notice(registration, kind, "joining_reminder", language, days_left=days_left,
                     first_day=format_day(training_session.start_on, "EEEE " + FULL_DATE, language),
                     first_slot=(format_time(training_session.slots[0].starts_at, language)
