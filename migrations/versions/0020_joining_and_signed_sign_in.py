@@ -1,8 +1,8 @@
 """Joining instructions (practical_info, joining_notice) and signed sign-in (attendance_signature,
 slot_countersignature, which a trigger keeps from ever being updated).
 
-Revision ID: 0016_joining_sign_in
-Revises: 0015
+Revision ID: 0020_joining_sign_in
+Revises: 0019_assistance_requests
 Create Date: 2026-12-06 23:07:46.125923
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_joining_sign_in'
-down_revision = '0016'
+revision = '0020_joining_sign_in'
+down_revision = '0019_assistance_requests'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """session_material: a session's materials (a stored_file each) and who may see them.
 
-Revision ID: 0018_session_material
-Revises: 0017_joining_sign_in
+Revision ID: 0021_session_material
+Revises: 0020_joining_sign_in
 Create Date: 2026-12-06 23:36:26.089747
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_session_material'
-down_revision = '0017_joining_sign_in'
+revision = '0021_session_material'
+down_revision = '0020_joining_sign_in'
 branch_labels = None
 depends_on = None
 
