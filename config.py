@@ -34,6 +34,35 @@ class Config:
     }
     CERTIFICATE_PLACES = {"fr": "Rabat", "ar": "الرباط", "en": "Rabat"}
 
+    # The centre's practical information for trainees (joining instructions): a session's own
+    # starts from the previous session at the same venue, else from these texts (data, not
+    # interface text: edit them here, per language).
+    PRACTICAL_DEFAULTS = {
+        "address": {"fr": "Centre de formation, Institution du Médiateur du Royaume, Rabat",
+                    "ar": "مركز التكوين، مؤسسة وسيط المملكة، الرباط",
+                    "en": "Training centre, Ombudsman Institution of the Kingdom, Rabat"},
+        "arrival": {"fr": "Accueil à l'aéroport Rabat-Salé sur demande, au plus tard 72 heures avant l'arrivée.",
+                    "ar": "استقبال بمطار الرباط-سلا عند الطلب، 72 ساعة على الأقل قبل الوصول.",
+                    "en": "Pick-up at Rabat-Salé airport on request, at least 72 hours before arrival."},
+        "accommodation": {"fr": "Hébergement pris en charge par le centre pour les participants étrangers.",
+                          "ar": "يتكفل المركز بإقامة المشاركين الأجانب.",
+                          "en": "Accommodation is provided by the centre for foreign participants."},
+        "timetable": {"fr": "Accueil à 8 h 30 ; matin 9 h – 12 h 30 ; après-midi 14 h – 17 h 30.",
+                      "ar": "الاستقبال على الساعة \u20668:30\u2069؛ صباحا \u20669:00 – 12:30\u2069؛ "
+                             "بعد الزوال \u206614:00 – 17:30\u2069.",
+                      "en": "Welcome at 8:30; morning 9:00–12:30; afternoon 14:00–17:30."},
+        "conduct": {"fr": "Tenue de ville correcte. Présence à chaque demi-journée, émargement obligatoire.",
+                    "ar": "لباس لائق. الحضور في كل نصف يوم والتوقيع على ورقة الحضور إلزاميان.",
+                    "en": "Business attire. Attendance at every half-day; signing in is required."},
+        "contacts": {"fr": "Secrétariat du centre : +212 537 00 00 00 (8 h 30 – 18 h)",
+                     "ar": "كتابة المركز: \u2066+212 537 00 00 00\u2069 (\u20668:30 – 18:00\u2069)",
+                     "en": "Centre secretariat: +212 537 00 00 00 (8:30–18:00)"},
+        "bring": {"fr": "Passeport, cette convocation, un ordinateur portable si possible.",
+                  "ar": "جواز السفر، هذا الاستدعاء، وحاسوب محمول إن أمكن.",
+                  "en": "Passport, this convocation, a laptop if possible."},
+    }
+    JOINING_REMINDER_DAYS = 7  #: the first reminder, days before a session's start, unless the session says otherwise
+
     # Slots are not generated on weekends nor on public holidays: the fixed-date national
     # holidays (month-day) below, and the dates in CENTRE_HOLIDAYS (ISO, comma-separated)
     # for the holidays that move every year (the religious ones follow the lunar calendar).
@@ -105,6 +134,8 @@ class Config:
         self.MAIL_REQUESTS_PER_RECIPIENT = int(env("CENTRE_MAIL_REQUESTS_PER_RECIPIENT", "3"))
         self.MAIL_REQUESTS_PER_ADDRESS = int(env("CENTRE_MAIL_REQUESTS_PER_ADDRESS", "10"))
         self.CHECKIN_LATE_AFTER_MINUTES = int(env("CHECKIN_LATE_AFTER_MINUTES", "15"))
+        # A trainer countersigns a half-day's signed sign-in from its start until this many hours after its end.
+        self.COUNTERSIGN_HOURS = int(env("CENTRE_COUNTERSIGN_HOURS", "12"))
         # The site's public address, e.g. https://centre.example.ma: every link in a mail or a
         # document (QR codes) is built on it, never on the request's Host header. Required in
         # production; elsewhere empty means "this request's host".
@@ -147,6 +178,7 @@ class Config:
         # The daily schedules, at these times of day in the centre's time zone.
         self.REVIEW_REMINDERS_AT = env("CENTRE_REVIEW_REMINDERS_AT", "08:00")
         self.PRUNING_AT = env("CENTRE_PRUNING_AT", "03:30")
+        self.JOINING_REMINDERS_AT = env("CENTRE_JOINING_REMINDERS_AT", "09:00")
         # The Open Badges credentials' signing keys (centre/credentials/keys.py): PEM files, an
         # Ed25519 key for the Data Integrity proofs and an RSA key for the VC-JWTs.
         self.CREDENTIAL_ED25519_KEY = env("CENTRE_CREDENTIAL_ED25519_KEY", "")

@@ -88,8 +88,10 @@ def register_blueprints(app):
     from centre.exports.routes import bp as exports_bp
     from centre.institutions.routes import bp as institutions_bp
     from centre.jobs.routes import bp as jobs_bp
+    from centre.joining.routes import bp as joining_bp
     from centre.main.routes import bp as main_bp
     from centre.partners.routes import bp as partners_bp
+    from centre.materials.routes import bp as materials_bp
     from centre.public.routes import bp as public_bp
     from centre.registrations.routes import bp as registrations_bp
     from centre.reports.routes import bp as reports_bp
@@ -98,7 +100,7 @@ def register_blueprints(app):
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
                attendance_bp, certificates_bp, credentials_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp,
-               partners_bp, assistance_bp, admin_bp):
+               partners_bp, assistance_bp, admin_bp, joining_bp, materials_bp):
         app.register_blueprint(bp)
 
 

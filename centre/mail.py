@@ -88,13 +88,14 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
     message.set_content(mail.body)
-    message["Content-Language"] = mail.language  # after set_content, which drops Content-* headers
     files = [(a["filename"], a["mimetype"], base64.b64decode(a["data"])) for a in mail.attachments]
     if mail.certificate is not None and mail.certificate.has_pdf:
         files.append((mail.certificate.filename, "application/pdf", mail.certificate.pdf))
     for filename, mimetype, data in files:
         maintype, _, subtype = mimetype.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    # Last: set_content drops Content-* headers, and the first attachment moves them into the text part.
+    message["Content-Language"] = mail.language
     return message
 
 

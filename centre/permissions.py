@@ -104,6 +104,18 @@ ACCESS: dict[str, frozenset] = {
     "attendance.sign_in_sheet": STAFF,
     "attendance.check_in_screen": STAFF,
     "attendance.check_in": TRAINEE,
+    "attendance.sign": TRAINEE,
+    "attendance.countersign": EXPERT,
+    "attendance.teaching": EXPERT,
+    # joining instructions: the session's practical information, an accepted trainee's convocation
+    "joining.edit": STAFF,
+    "joining.convocation": TRAINEE | STAFF,
+    "joining.calendar": TRAINEE | STAFF,
+    # a session's materials: coordinators and its trainers add them; each has who may see it
+    "materials.index": STAFF | EXPERT,
+    "materials.download": SIGNED_IN,
+    "materials.archive": SIGNED_IN,
+    "materials.remove": STAFF | EXPERT,
     # certificates
     "certificates.index": STAFF,
     "certificates.detail": STAFF,

@@ -16,6 +16,7 @@ from centre.models import (
     OutboxMail,
     Role,
     SessionStatus,
+    Visibility,
 )
 from tests.conftest import PASSWORD, post, signature_png
 
@@ -110,6 +111,18 @@ EXPECTED = {
     "attendance.check_in_screen": STAFF,
     #: The sweep's trainee is no participant and its code is not valid: refused in words (409).
     "attendance.check_in": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
+    "joining.edit": STAFF,
+    "joining.convocation": OWNER_OR_STAFF,
+    "joining.calendar": OWNER_OR_STAFF,
+    #: The sweep's expert teaches no session, its trainee is no participant: 404, as if absent.
+    "materials.index": {**STAFF, "expert": HIDDEN},
+    "materials.download": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
+    "materials.archive": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
+    "materials.remove": {**STAFF, "expert": HIDDEN},
+    #: The sweep's trainee is no participant, its expert no trainer: refused in words (409).
+    "attendance.sign": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
+    "attendance.countersign": EXPERT_ONLY,
+    "attendance.teaching": EXPERT_ONLY,
     "certificates.index": STAFF,
     "certificates.detail": STAFF,
     "certificates.issue": STAFF,
@@ -197,6 +210,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.assistance.services import submit_request
     from centre.files import Upload
     from centre.institutions.services import add_agreement
+    from centre.materials.services import add_material
     from centre.partners.services import add_contact, invite_focal_point
     from centre.partners.services import invitation_token as focal_invitation_token
 
@@ -224,6 +238,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         focal_point = invite_focal_point(institution, None, email="focal.invited@example.org", full_name="Focal")
         signatory = add_signatory("Directeur", "Directeur du centre", signature_png(), None)
         account = create_user(Role.COORDINATOR)
+        material = add_material(done, Upload("programme.pdf", "pdf", b"%PDF-1.4 programme"), Visibility.TRAINEES,
+                                create_user(Role.COORDINATOR))
         job = Job(kind="test.unregistered", params={})
         db.session.add(job)
         accounts = {}
@@ -245,7 +261,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "token": invitation_token(invited), "fmt": "csv",
                 "signatory_id": signatory.id, "contact_id": contact.id, "request_id": assistance.id,
                 "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id,
-                "user_id": account.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "user_id": account.id, "material_id": material.id, "file_name": "programme.pdf",
+                "mail_id": outbox_mail_id(), "list_id": 0,
             },
             #: Values of one endpoint only (each invitation link has its own kind of token).
             "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)},

@@ -174,7 +174,10 @@ def get_pages(app, world, role):  # noqa: F811
                   for arg in rule.arguments}
         values.update(world["overrides"].get(rule.endpoint, {}))
         with app.test_request_context():
-            pages.append((rule.endpoint, app.url_map.bind("localhost").build(rule.endpoint, values)))
+            url = app.url_map.bind("localhost").build(rule.endpoint, values)
+        if "." in url.rsplit("/", 1)[-1]:  # the built address: a material's ends with its file's name
+            continue
+        pages.append((rule.endpoint, url))
     return pages
 
 

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from centre.models import (DocumentLanguage, Gender, MarkStatus, Recommendation, RegistrationStatus, Role,
                            SessionStatus, SlotPart)
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, post
 from tests.test_browser import LISTEN_FOR_VIOLATIONS, browser, live_server  # noqa: F401  (fixtures)
 
 #: One database is enough to walk the pages: SQLite only, as in tests/test_browser.py.
@@ -326,7 +326,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     assert received["Content-Language"] == "ar"
     visitor.navigate(lambda: phone.goto(CONFIRM_LINK.search(received.get_content())[0]))
     visitor.expect_flash("Your e-mail address is confirmed. The centre can now decide your registration.")
-    expect(phone.get_by_role("heading", level=1)).to_have_text(vt("My registrations"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text(vt("My space"))
     expect(phone.locator(".card .status")).to_have_text(visitor.label(RegistrationStatus.PENDING.label))
     visitor.shot("registration-confirmed")
 
@@ -340,7 +340,7 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     coordinator.shot_desk_and_phone("registrations")
 
     # The trainee follows the decision: an e-mail, and the status on their page.
-    decided = smtp_server.to(email)[-1]
+    decided = smtp_server.to(email)[-2]  # the decision, then the convocation
     assert decided["Content-Language"] == "ar" and "أميناتا ديالو" in decided.get_content()
     phone.reload()
     expect(phone.locator(".card .status")).to_have_text(visitor.label(RegistrationStatus.ACCEPTED.label))
@@ -414,5 +414,139 @@ def test_a_session_from_planning_to_verified_certificate(app, live_server, brows
     coordinator.shot("verify")
 
     for person in (coordinator, visitor):
+        assert person.errors == [] and person.violations == []
+        person.context.close()
+
+
+def _draw_signature(person, canvas):
+    """A signature drawn with the pointer across the canvas, as a finger would."""
+    box = canvas.bounding_box()
+    mouse = person.page.mouse
+    mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.6)
+    mouse.down()
+    for step in range(1, 13):
+        mouse.move(box["x"] + box["width"] * (0.15 + step * 0.06),
+                   box["y"] + box["height"] * (0.6 - 0.3 * ((step % 4) in (1, 2))), steps=3)
+    mouse.up()
+
+
+def test_a_trainee_on_a_phone_in_arabic_from_convocation_to_countersigned_sheet(
+        app, live_server, browser, smtp_server, create_session, create_trainee, create_user, create_expert):  # noqa: F811
+    """Issue 18: the accepted trainee opens the convocation from the e-mail, downloads a material,
+    signs the morning half-day; the trainer countersigns from their phone; the sheet shows both."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from centre.clock import today
+    from centre.extensions import db
+    from centre.files import Upload
+    from centre.i18n import format_time
+    from centre.joining.services import queue_convocation
+    from centre.materials.services import add_material
+    from centre.models import Registration, Visibility
+    from centre.registrations.services import decide, notify_decision
+    from centre.sessions.services import set_trainer
+
+    app.config["PUBLIC_BASE_URL"] = live_server  # the links the mails carry lead to this server
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_PROGRESS, start_on=today(), end_on=today(),
+                                          title_ar="تدبير الشكايات")
+        morning = training_session.slots[0]
+        morning.starts_at = datetime.now(timezone.utc) - timedelta(minutes=5)
+        morning.ends_at = morning.starts_at + timedelta(hours=3)
+        user = create_user(Role.TRAINEE, email="karim.haddad@example.lb")
+        user.locale = "ar"
+        trainee = create_trainee(user=user, email=user.email, given_name="Karim", family_name="Haddad",
+                                 full_name_ar="كريم حداد", nationality="LB")
+        trainer_user = create_user(Role.EXPERT, email="nadia.trainer@example.org")
+        set_trainer(training_session, create_expert(user=trainer_user, given_name="Nadia", family_name="Berrada"),
+                    1, None)
+        coordinator = create_user(Role.COORDINATOR)
+        add_material(training_session, Upload("دليل المشارك.pdf", "pdf", b"%PDF-1.4\n% guide\n%%EOF\n"),
+                     Visibility.TRAINEES, coordinator)
+        registration = Registration(training_session=training_session, trainee=trainee)
+        db.session.add(registration)
+        db.session.flush()
+        decide(registration, RegistrationStatus.ACCEPTED, coordinator)  # as the queue's Accept does
+        notify_decision(registration)
+        queue_convocation(registration, coordinator)
+        ids = {"session": training_session.id, "slot": morning.id, "coordinator": coordinator.email}
+        db.session.commit()
+
+    # The convocation e-mail arrives, in Arabic, with the PDF, the calendar file and a link.
+    convocation_mail = smtp_server.to("karim.haddad@example.lb")[-1]
+    assert convocation_mail["Content-Language"] == "ar"
+    attached = {part.get_filename(): part.get_content() for part in convocation_mail.iter_attachments()}
+    assert any(name.endswith(".ics") for name in attached)
+    body = convocation_mail.get_body(("plain",)).get_content()
+    link = re.search(r"https?://\S+/joining/\d+/convocation\.pdf", body)[0]
+
+    # On the phone, in Arabic: the link asks to sign in, then the convocation opens.
+    trainee_phone = Person(browser, live_server, app, "ar", "phone", locale="ar-MA")
+    trainee_phone.context.add_cookies([{"name": "centre_lang", "value": "ar", "url": live_server}])
+    phone = trainee_phone.page
+    phone.goto(link)
+    trainee_phone.sign_in("karim.haddad@example.lb")
+    pdf = trainee_phone.context.request.get(link)
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = BIDI_CONTROLS.sub("", subprocess.run(["pdftotext", "-", "-"], input=pdf.body(), capture_output=True,
+                                                check=True).stdout.decode())
+    assert "كريم حداد" in text and "Karim" in text and trainee_phone.t("Practical information") in text
+
+    # Their space: the next step, the material, the half-day to sign.
+    phone.goto("/registrations/mine")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(trainee_phone.t("My space"))
+    expect(phone.locator(".next-step")).to_contain_text(
+        trainee_phone.t("The session is under way: sign each half-day on this page."))
+    trainee_phone.shot("trainee-space")
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="دليل المشارك").tap()
+    assert download.value.suggested_filename == "دليل المشارك.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    trainee_phone.navigate(lambda: phone.get_by_role("link", name=trainee_phone.t("Sign for this half-day")).tap())
+    _draw_signature(trainee_phone, phone.locator("canvas.signature-pad"))
+    trainee_phone.shot("sign-in-signature")
+    trainee_phone.navigate(lambda: phone.get_by_role("button", name=trainee_phone.t("Send my signature")).tap())
+    expect(phone.locator("main .flash").first).to_contain_text(trainee_phone.label(MarkStatus.PRESENT.label))
+    expect(phone.locator(".sign-now")).to_contain_text(trainee_phone.t("Signed"))
+
+    # The trainer, on their phone, reads the list and countersigns it.
+    trainer_phone = Person(browser, live_server, app, "ar", "phone", locale="ar-MA")
+    trainer_phone.context.add_cookies([{"name": "centre_lang", "value": "ar", "url": live_server}])
+    trainer_phone.sign_in("nadia.trainer@example.org")
+    tp = trainer_phone.page
+    trainer_phone.navigate(lambda: tp.get_by_role("link", name=trainer_phone.t("My teaching")).tap())
+    trainer_phone.navigate(lambda: tp.get_by_role("link", name=trainer_phone.t("Countersign"), exact=True).tap())
+    expect(tp.locator(".signature-list li")).to_have_count(1)
+    expect(tp.locator(".signature-list")).to_contain_text("كريم حداد")
+    _draw_signature(trainer_phone, tp.locator("canvas.signature-pad"))
+    trainer_phone.shot("countersign")
+    trainer_phone.navigate(lambda: tp.get_by_role("button", name=trainer_phone.t("Countersign"), exact=True).tap())
+    expect(tp.locator("main .flash").first).to_contain_text(
+        trainer_phone.tn("Countersigned: %(num)d signature.", "Countersigned: %(num)d signatures.", 1))
+
+    # The sign-in sheet of the morning prints both signatures with their times.
+    office = app.test_client()
+    post(office, "/login", {"email": ids["coordinator"], "password": PASSWORD}, form_url="/login")
+    sheet = office.get(f"/attendance/session/{ids['session']}/sign-in-sheet.pdf?slot={ids['slot']}")
+    assert sheet.status_code == 200
+    sheet_path = SCREENSHOTS / "signed-sheet.pdf"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    sheet_path.write_bytes(sheet.data)
+    images = subprocess.run(["pdfimages", "-list", sheet_path], capture_output=True, text=True, check=True).stdout
+    assert len(images.splitlines()[2:]) == 2  # the trainee's signature and the trainer's
+    sheet_text = subprocess.run(["pdftotext", "-layout", sheet_path, "-"], capture_output=True, text=True,
+                                check=True).stdout
+    assert "HADDAD Karim" in sheet_text and "Nadia Berrada" in sheet_text
+    with app.app_context():
+        from centre.models import AttendanceSignature, SlotCountersignature
+
+        signed_at = db.session.scalar(sa.select(AttendanceSignature.signed_at))
+        assert db.session.scalar(sa.select(SlotCountersignature.signature_ids)) == [1]
+    with app.test_request_context():
+        assert format_time(signed_at, "fr") in sheet_text
+
+    for person in (trainee_phone, trainer_phone):
         assert person.errors == [] and person.violations == []
         person.context.close()

@@ -2,10 +2,11 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from centre.attendance.services import NOTE_MAX
+from centre.attendance.signatures import MAX_DATA_URL
 from centre.forms import options
 from centre.models import MarkStatus
 
@@ -57,3 +58,10 @@ class ReasonForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     """The trainee's confirmation that they are in the room."""
+
+
+class SignatureForm(FlaskForm):
+    """A signature drawn on the page's canvas, sent by its script as a PNG data URL."""
+
+    registration_id = IntegerField(validators=[Optional()])  #: the trainee's registration; none for a trainer
+    signature = HiddenField(_l("Signature"), validators=[Length(max=MAX_DATA_URL)])

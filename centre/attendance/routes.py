@@ -5,10 +5,13 @@ from flask_login import current_user
 
 from centre.attendance import bp
 from centre.attendance import services
-from centre.attendance.forms import CheckInForm, GridForm, MarkForm, ReasonForm
+from centre.attendance import signatures
+from centre.attendance.forms import CheckInForm, GridForm, MarkForm, ReasonForm, SignatureForm
 from centre.errors import DomainError
-from centre.i18n import format_datetime
-from centre.models import MarkStatus, SessionStatus
+from centre.extensions import db
+from centre.i18n import format_datetime, format_time
+from centre.materials.services import sessions_taught
+from centre.models import MarkStatus, Registration, SessionStatus
 from centre.models.types import utcnow
 from centre.permissions import get_slot, get_training_session
 from centre.registrations.services import accepted_registrations
@@ -27,6 +30,7 @@ def _grid_page(training_session, form, status=200):
     return render_template(
         "attendance/grid.html", s=training_session, form=form, registrations=registrations,
         marks=services.marks_of(training_session), statuses=list(MarkStatus), figures=figures,
+        signed=signatures.session_signatures(training_session),
         session_rate=session_rate_text(services.total(figures.values())),
         editable=training_session.status in services.MARKING_STATUSES,
         correcting=training_session.status == SessionStatus.COMPLETED, recorded_text=recorded_text,
@@ -173,3 +177,70 @@ def check_in(slot_id, code):
     if error is not None:
         return render_template("attendance/check_in.html", slot=slot, form=None, error=str(error)), 409
     return render_template("attendance/check_in.html", slot=slot, form=form, error=None)
+
+
+# Signed sign-in ------------------------------------------------------------------------------
+
+
+def _refused(template: str, error, status: int | None = None, **context):
+    return render_template(template, error=str(error), form=None, **context), \
+        status or getattr(error, "status", 409)
+
+
+@bp.route("/sign/<int:slot_id>", methods=["GET", "POST"])
+def sign(slot_id):
+    """A trainee signs the half-day under way on their phone (the canvas of static/js/signature.js)."""
+    slot = get_slot(slot_id)
+    form = SignatureForm()
+    own = signatures.own_registration(slot, current_user)
+    context = {"slot": slot, "s": slot.training_session}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _refused("attendance/sign.html", _("The signature could not be read. Sign again."), 400, **context)
+        registration = db.get_or_404(Registration, form.registration_id.data) if form.registration_id.data else own
+        done = perform(lambda: signatures.sign(slot, registration, current_user, form.signature.data,
+                                               request.remote_addr), show_error=False,
+                       success=lambda signature: _("Signed at %(time)s: %(status)s.",
+                                                   time=format_time(signature.signed_at),
+                                                   status=signature.mark_status.label))
+        if done:
+            return redirect(url_for("registrations.mine"))
+        return _refused("attendance/sign.html", done.error, **context)
+    try:  # only reads: may this trainee sign now?
+        signatures.check_can_sign(slot, own, current_user, utcnow())
+    except DomainError as refused:
+        return _refused("attendance/sign.html", refused, **context)
+    form.registration_id.data = own.id
+    return render_template("attendance/sign.html", form=form, error=None, registration=own, **context)
+
+
+@bp.route("/countersign/<int:slot_id>", methods=["GET", "POST"])
+def countersign(slot_id):
+    """The session's trainer reads who signed the half-day and countersigns the list from their phone."""
+    slot = get_slot(slot_id)
+    form = SignatureForm()
+    context = {"slot": slot, "s": slot.training_session, "signed": signatures.slot_signatures(slot),
+               "data_url": signatures.data_url}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _refused("attendance/countersign.html", _("The signature could not be read. Sign again."), 400,
+                            **context)
+        done = perform(lambda: signatures.countersign(slot, current_user, form.signature.data, request.remote_addr),
+                       show_error=False,
+                       success=lambda c: ngettext("Countersigned: %(num)d signature.",
+                                                  "Countersigned: %(num)d signatures.", len(c.signature_ids)))
+        if done:
+            return redirect(url_for("attendance.teaching"))
+        return _refused("attendance/countersign.html", done.error, **context)
+    try:
+        signatures.check_can_countersign(slot, current_user, utcnow())
+    except DomainError as refused:
+        return _refused("attendance/countersign.html", refused, **context)
+    return render_template("attendance/countersign.html", form=form, error=None, **context)
+
+
+@bp.route("/teaching")
+def teaching():
+    """A trainer's half-days whose sign-in they may countersign now."""
+    return render_template("attendance/teaching.html", slots=signatures.slots_to_countersign(current_user),
+                           sessions=sessions_taught(current_user))

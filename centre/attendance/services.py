@@ -1,5 +1,6 @@
 """Attendance marks, QR self check-in, the attendance rate, eligibility for a certificate
 and the sign-in sheet."""
+import base64
 import hashlib
 import hmac
 import re
@@ -21,11 +22,13 @@ from centre.extensions import db
 from centre.i18n import FULL_DATE, centre_zone, format_date_range, format_day, format_time, localized
 from centre.models import (
     AttendanceMark,
+    AttendanceSignature,
     MarkStatus,
     Registration,
     RegistrationStatus,
     SessionStatus,
     Slot,
+    SlotCountersignature,
     Trainee,
     TrainingSession,
     User,
@@ -401,6 +404,7 @@ def _sheet_texts(training_session: TrainingSession, slots: list[Slot]) -> dict[s
                 "signature": _("Signature"),
                 "coordinator": _("The coordinator's signature"),
                 "countersignature": _("The trainer's or coordinator's signature"),
+                "changed": _("* The mark was changed after the trainee signed."),
                 "session_title": localized(training_session, "title", language),
                 "venue_name": localized(training_session, "venue", language),
                 "institution_name": current_app.config["INSTITUTION_NAMES"][language],
@@ -448,11 +452,58 @@ def sign_in_sheet(training_session: TrainingSession, slot: Slot | None = None) -
         .order_by(Trainee.family_name, Trainee.given_name)
     ).unique().all()
     texts = _sheet_texts(training_session, slots)
+    signed, countersigned = _signed_cells(training_session, slots)
+    any_changed = any(cell.changed for cell in signed.values())
     if slot:
-        return render_pdf("pdf/sign_in_sheet.html", s=training_session, slots=slots,
+        return render_pdf("pdf/sign_in_sheet.html", s=training_session, slots=slots, signed=signed,
+                          countersigned=countersigned, any_changed=any_changed,
                           registrations=registrations, texts=texts, title=training_session.code)
     groups = sheet_groups(slots)
     for language, day_texts in _day_texts(training_session, groups).items():
         texts[language].update(day_texts)
-    return render_pdf("pdf/sign_in_grid.html", s=training_session, groups=groups,
+    signed_rows = {registration_id for registration_id, _slot in signed}
+    return render_pdf("pdf/sign_in_grid.html", s=training_session, groups=groups, signed=signed,
+                      signed_rows=signed_rows, countersigned=countersigned, any_changed=any_changed,
                       registrations=registrations, texts=texts, title=training_session.code)
+
+
+# Signatures on the sheet ---------------------------------------------------------------------
+
+
+def signature_data_url(png: bytes) -> str:
+    """A stored signature as a data: URL, for pages (the CSP allows data: images) and PDFs."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def changed_after_signing(signature: AttendanceSignature, mark: AttendanceMark | None) -> bool:
+    """Whether the slot's mark is no longer the one the signature recorded (a change in the grid after
+    signing; the audit log has who made it and when)."""
+    return mark is None or mark.status != signature.mark_status
+
+
+@dataclass(frozen=True)
+class SignedCell:
+    image: str  #: data: URL
+    time: str  #: when signed, in the centre's time zone
+    changed: bool  #: the mark was recorded again after signing
+
+
+def _signed_cells(training_session: TrainingSession, slots: list[Slot]
+                  ) -> tuple[dict[tuple[int, int], SignedCell], dict[int, list[tuple[str, str, str]]]]:
+    """The trainees' signatures of the slots by (registration, slot), and each slot's countersignatures
+    as (trainer's name, image, time), in three queries."""
+    slot_ids = [slot.id for slot in slots]
+    marks = {(m.registration_id, m.slot_id): m for m in db.session.scalars(
+        sa.select(AttendanceMark).where(AttendanceMark.slot_id.in_(slot_ids)))}
+    signed = {}
+    for signature in db.session.scalars(sa.select(AttendanceSignature).where(AttendanceSignature.slot_id.in_(slot_ids))):
+        key = (signature.registration_id, signature.slot_id)
+        signed[key] = SignedCell(signature_data_url(signature.image), format_time(signature.signed_at, "fr"),
+                                 changed_after_signing(signature, marks.get(key)))
+    countersigned: dict[int, list[tuple[str, str, str]]] = {}
+    for row in db.session.scalars(sa.select(SlotCountersignature).where(SlotCountersignature.slot_id.in_(slot_ids))
+                                  .options(sa.orm.joinedload(SlotCountersignature.expert))
+                                  .order_by(SlotCountersignature.signed_at)):
+        countersigned.setdefault(row.slot_id, []).append(
+            (row.expert.name, signature_data_url(row.image), format_time(row.signed_at, "fr")))
+    return signed, countersigned

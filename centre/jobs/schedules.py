@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from centre.extensions import db
 from centre.jobs.services import reap
+from centre.joining.services import send_reminders
 from centre.models import FailedLogin, MailRequest, ScheduleRun, VerificationHit
 from centre.models.types import utcnow
 from centre.reviews.services import remind_overdue
@@ -86,6 +87,8 @@ SCHEDULES = (
              daily_at_setting="REVIEW_REMINDERS_AT"),
     Schedule("records.prune", _l("Pruning of old sign-in failures and verification records"), prune_records,
              daily_at_setting="PRUNING_AT"),
+    Schedule("joining.remind", _l("Reminders to trainees before their session"), send_reminders,
+             daily_at_setting="JOINING_REMINDERS_AT"),
     Schedule("jobs.reap", _l("Recovery of jobs whose worker stopped"), _reap, every_minutes=1),
 )
 SCHEDULES_BY_NAME = {schedule.name: schedule for schedule in SCHEDULES}

@@ -12,9 +12,11 @@ from centre.models.certificates import Certificate, CertificateSequence, Signato
 from centre.models.experts import Expert
 from centre.models.files import StoredFile
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
+from centre.models.joining import PRACTICAL_FIELDS, JoiningNotice, NoticeKind, PracticalInfo
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
 from centre.models.mail import MailStatus, OutboxMail
 from centre.models.partners import FocalPoint, InstitutionContact
+from centre.models.materials import Material, Visibility
 from centre.models.registrations import (
     LIVE_STATUSES,
     DocumentLanguage,
@@ -25,15 +27,17 @@ from centre.models.registrations import (
     Trainee,
 )
 from centre.models.reviews import Recommendation, Review
+from centre.models.signatures import AttendanceSignature, SlotCountersignature
 from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, Trainer, TrainingSession
 from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
     "AssistanceDocument", "AssistanceKind", "AssistanceMessage", "AssistanceRequest", "AssistanceStatus",
-    "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
+    "Agreement", "Association", "AttendanceMark", "AttendanceSignature",
+    "JoiningNotice", "NoticeKind", "PRACTICAL_FIELDS", "PracticalInfo", "SlotCountersignature", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
-    "FocalPoint", "Institution", "InstitutionContact", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",
-    "MailStatus",
+    "FocalPoint", "Institution", "InstitutionContact", "InstitutionKind", "InvitationLetter", "Job", "JobStatus",
+    "LIVE_STATUSES", "MailRequest", "MailStatus", "Material", "Visibility",
     "MarkStatus", "OutboxMail", "Recommendation", "Registration", "RegistrationStatus", "Review", "Role",
     "ScheduleRun", "SessionKind", "StoredFile",
     "SessionStatus", "Signatory", "Slot", "SlotPart", "Trainee", "Trainer", "TrainingSession", "User",

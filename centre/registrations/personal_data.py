@@ -9,6 +9,7 @@ from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
     AttendanceMark,
+    AttendanceSignature,
     AuditEntry,
     Certificate,
     FailedLogin,
@@ -69,6 +70,11 @@ def export(trainee: Trainee) -> dict:
             "invitation_letter_generated_at": _iso(letter),
             "attendance": [{"slot_starts_at": _iso(m.slot.starts_at), "status": m.status.value}
                            for m in sorted(marks, key=lambda m: m.slot.starts_at)],
+            "signatures": [{"slot_starts_at": _iso(s.slot.starts_at), "signed_at": _iso(s.signed_at),
+                            "client_address": s.client_address, "image_sha256": s.sha256}
+                           for s in db.session.scalars(sa.select(AttendanceSignature).where(
+                               AttendanceSignature.registration_id == registration.id)
+                               .order_by(AttendanceSignature.signed_at))],
             "certificates": [{"number": c.number, "language": c.language.value, "issued_at": _iso(c.issued_at),
                               "state": c.state} for c in certificates],
         })
@@ -109,6 +115,8 @@ def anonymise(trainee: Trainee, actor=None) -> None:
         user.email, user.full_name, user.password_hash, user.is_active = placeholder, "", None, False
     registration_ids = sa.select(Registration.id).where(Registration.trainee_id == trainee.id)
     db.session.execute(sa.delete(InvitationLetter).where(InvitationLetter.registration_id.in_(registration_ids)))
+    # A drawn signature and the device's address are personal data; the marks they made stay.
+    db.session.execute(sa.delete(AttendanceSignature).where(AttendanceSignature.registration_id.in_(registration_ids)))
     erased_at = utcnow()
     for certificate in db.session.scalars(sa.select(Certificate).where(Certificate.registration_id.in_(registration_ids))):
         before = certificate.state

@@ -11,11 +11,14 @@ from centre.auth.forms import ResetPasswordForm as ConfirmAddressForm
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.forms import ConfirmForm
+from centre.joining.services import queue_convocation
+from centre.materials.services import download_name
 from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
 from centre.registrations.forms import BulkDecisionForm, CorrectionForm, DecisionForm, ImportForm, QueueFilterForm
+from centre.registrations.space import space_entries
 from centre.web import end_read_transaction, enum_or_404, perform
 
 
@@ -87,6 +90,7 @@ def decide(registration_id, decision):
     def decide_and_tell():
         services.decide(registration, decision, current_user, reason=form.reason.data or "")
         services.notify_decision(registration)
+        queue_convocation(registration, current_user)
 
     perform(decide_and_tell, success=_("%(name)s: %(status)s.", name=registration.trainee.name,
                                        status=decision.label))
@@ -109,6 +113,7 @@ def decide_many(session_id):
                                                 current_user, reason=form.reason.data or "")
         for registration in decided:
             services.notify_decision(registration)
+            queue_convocation(registration, current_user)
         return decided, refused
 
     done = perform(decide_and_tell)
@@ -129,7 +134,9 @@ def mine():
     registrations = services.registrations_of_trainee(current_user)
     certificates = certificates_by_registration(registrations)
     letters = services.letters_by_registration(registrations)
-    return render_template("registrations/mine.html", registrations=registrations, trainee=trainee,
+    entries = space_entries(current_user, registrations, trainee.is_email_confirmed, certificates)
+    return render_template("registrations/mine.html", registrations=registrations, trainee=trainee, entries=entries,
+                           download_name=download_name,
                            certificates=certificates, letters=letters)
 
 
@@ -143,6 +150,7 @@ def cancel(registration_id):
         promoted = services.cancel(registration, current_user)
         if promoted is not None:
             services.notify_decision(promoted)
+            queue_convocation(promoted, current_user)
         return promoted
 
     done = perform(cancel_and_tell, success=_("The registration is cancelled."))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from centre.clock import today
 from centre.forms import ConfirmForm
 from centre.i18n import current_language
+from centre.joining.services import notify_changes
 from centre.models import SessionStatus, SlotPart
 from centre.pagination import paginate, requested_page
 from centre.permissions import get_expert, get_slot, get_trainer, get_training_session
@@ -67,11 +68,22 @@ def edit(session_id):
     if request.method == "GET":
         form.load(training_session)
     elif form.validate_on_submit():
-        if perform(lambda: services.update_session(training_session, current_user, **form.session_fields()),
-                   success=lambda changed: _("The session is saved.") if changed else None):
+        def update_and_tell():
+            changed = services.update_session(training_session, current_user, **form.session_fields())
+            return changed, notify_changes(training_session, changed, current_user)
+
+        if perform(update_and_tell, success=_session_saved):
             return redirect(url_for("sessions.detail", session_id=session_id))
     status = 400 if request.method == "POST" else 200
     return render_template("sessions/form.html", form=form, s=training_session), status
+
+
+def _session_saved(result) -> str | None:
+    changed, told = result
+    if told:
+        return ngettext("The session is saved; %(num)d trainee already convoked is told of the change.",
+                        "The session is saved; %(num)d trainees already convoked are told of the change.", told)
+    return _("The session is saved.") if changed else None
 
 
 @bp.route("/<int:session_id>/duplicate", methods=["GET", "POST"])

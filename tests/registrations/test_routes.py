@@ -46,9 +46,10 @@ def test_visitor_confirms_the_address_from_the_message_then_is_told_the_decision
     response = post(client, f"/registrations/{registration_id}/decide/accepted",
                     form_url=f"/registrations/session/{session_id}")
     assert response.status_code == 302
-    decided = smtp_server.to("moussa@example.ne")[-1]
+    decided, convocation = smtp_server.to("moussa@example.ne")[-2:]  # the decision, then the convocation (issue 18)
     assert decided["Content-Language"] == "ar" and decided["Subject"] != received["Subject"]
     assert "موسى عبدو" in decided.get_content()
+    assert convocation["Content-Language"] == "ar" and convocation.is_multipart()
 
 
 def test_registering_twice_points_to_my_registrations(app, client, create_session):
@@ -91,7 +92,7 @@ def test_bulk_decision_reports_each_refusal_and_mails_each_decision(app, client,
     html = response.get_data(as_text=True)
     assert "1 registration: Accepted." in html
     assert f"{names[1]} was not changed: The session is full: every place is taken." in html
-    assert len(smtp_server.to(emails[0])) == 1 and smtp_server.to(emails[1]) == []
+    assert len(smtp_server.to(emails[0])) == 2 and smtp_server.to(emails[1]) == []  # decision and convocation
     response = post(client, f"{queue}/decide", {"decision": "accepted"}, form_url=queue, follow_redirects=True)
     assert "Tick at least one registration." in response.get_data(as_text=True)
 
@@ -132,8 +133,8 @@ def test_promoted_trainee_is_mailed_when_someone_cancels(app, client, create_ses
         db.session.commit()
     post(client, "/login", {"email": owner_email, "password": PASSWORD}, form_url="/login")
     assert post(client, f"/registrations/{first_id}/cancel", form_url="/registrations/mine").status_code == 302
-    promoted, = smtp_server.to(waiting_email)
-    assert promoted["Content-Language"] == "fr"
+    promoted, convocation = smtp_server.to(waiting_email)
+    assert promoted["Content-Language"] == "fr" == convocation["Content-Language"]
 
 
 def test_trainee_downloads_own_letter_and_data_but_not_anothers(app, client, create_registration, create_trainee,

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("materials", __name__, url_prefix="/materials")
