@@ -116,8 +116,8 @@ EXPECTED = {
     "joining.calendar": OWNER_OR_STAFF,
     #: The sweep's expert teaches no session, its trainee is no participant: 404, as if absent.
     "materials.index": {**STAFF, "expert": HIDDEN},
-    "materials.download": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
-    "materials.archive": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN},
+    "materials.download": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN, "focal_point": HIDDEN},
+    "materials.archive": {**STAFF, "trainee": HIDDEN, "expert": HIDDEN, "focal_point": HIDDEN},
     "materials.remove": {**STAFF, "expert": HIDDEN},
     #: The sweep's trainee is no participant, its expert no trainer: refused in words (409).
     "attendance.sign": {**STAFF, "trainee": OK, "coordinator": FORBIDDEN, "admin": FORBIDDEN},
