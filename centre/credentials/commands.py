@@ -60,4 +60,6 @@ def verify(path):
                                                       None: "not checked"}[result.conforms])
     for problem in result.problems:
         click.echo(f"problem: {problem}")
-    raise SystemExit(0 if result.valid else 1)
+    for problem in result.schema_problems or []:
+        click.echo(f"schema: {problem}")
+    raise SystemExit(0 if result.valid else 1)  # authentic and not revoked, whatever the schema says

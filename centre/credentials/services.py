@@ -354,12 +354,18 @@ def status_list_credential(list_id: int, now: datetime) -> dict:
 class Verification:
     proof: ProofCheck
     revoked: bool | None = None  #: None when the status could not be read
-    conforms: bool | None = None  #: to 1EdTech's schema; None when not checked (the proof failed)
+    #: What 1EdTech's Open Badges 3.0 schema finds wrong (None: not checked, the proof failed). Not
+    #: part of `valid`: a copy served before the proof became an array is authentic but does not conform.
+    schema_problems: list[str] | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return self.proof.verified and self.revoked is False and not self.problems
+
+    @property
+    def conforms(self) -> bool | None:
+        return None if self.schema_problems is None else not self.schema_problems
 
 
 def _ed25519_resolver(did_doc: dict):
@@ -423,9 +429,7 @@ def verify_jwt(token: str, now: datetime) -> Verification:
 def _with_status(result: Verification, credential: dict, did_doc: dict, now: datetime) -> Verification:
     if not result.proof.verified:
         return result
-    found = schema_problems(credential)
-    result.conforms = not found
-    result.problems += [f"1EdTech's Open Badges 3.0 schema: {problem}" for problem in found]
+    result.schema_problems = schema_problems(credential)
     status_list = _status_list_for(credential, now)
     if status_list is None:
         result.problems.append("the credential's status list is not this issuer's")
