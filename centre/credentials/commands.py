@@ -49,12 +49,17 @@ def backfill():
 @bp.cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def verify(path):
-    """Check a credential file (JSON with an embedded proof, or a VC-JWT) against this issuer."""
+    """Check a credential file (JSON with an embedded proof, or a VC-JWT) against this issuer
+    (its proof and status) and against 1EdTech's Open Badges 3.0 JSON Schema."""
     text = Path(path).read_text(encoding="utf-8").strip()
     result = verify_jwt(text, utcnow()) if not text.startswith("{") else verify_credential(json.loads(text), utcnow())
     click.echo(f"proof: {'valid' if result.proof.verified else 'INVALID ' + result.proof.problem}"
                f" ({result.proof.verification_method})")
     click.echo(f"status: {'unknown' if result.revoked is None else 'revoked' if result.revoked else 'not revoked'}")
+    click.echo("1EdTech Open Badges 3.0 schema: " + {True: "conforms", False: "does not conform",
+                                                      None: "not checked"}[result.conforms])
     for problem in result.problems:
         click.echo(f"problem: {problem}")
-    raise SystemExit(0 if result.valid else 1)
+    for problem in result.schema_problems or []:
+        click.echo(f"schema: {problem}")
+    raise SystemExit(0 if result.valid else 1)  # authentic and not revoked, whatever the schema says

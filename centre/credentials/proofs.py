@@ -87,11 +87,19 @@ class ProofCheck:
 
 
 def verify_data_integrity_proof(document: dict, resolve_key, loader: BundledLoader = LOADER) -> ProofCheck:
-    """Check the embedded eddsa-rdfc-2022 proof. `resolve_key(verification_method)` returns the
-    Ed25519PublicKey it names, or None for a method this verifier does not trust."""
-    proof = document.get("proof")
-    if not isinstance(proof, dict):
-        return ProofCheck(False, problem="no single embedded proof")
+    """Check the embedded eddsa-rdfc-2022 proof: one proof object, or a set of them (an array,
+    as Open Badges 3.0 writes it), each of which must verify. `resolve_key(verification_method)`
+    returns the Ed25519PublicKey it names, or None for a method this verifier does not trust."""
+    proofs = document.get("proof")
+    proofs = [proofs] if isinstance(proofs, dict) else proofs
+    if not isinstance(proofs, list) or not proofs or not all(isinstance(p, dict) for p in proofs):
+        return ProofCheck(False, problem="no embedded proof")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    checks = [_verify_one(unsecured, proof, resolve_key, loader) for proof in proofs]
+    return next((check for check in checks if not check.verified), checks[0])
+
+
+def _verify_one(unsecured: dict, proof: dict, resolve_key, loader: BundledLoader) -> ProofCheck:
     method = proof.get("verificationMethod", "")
     if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
         return ProofCheck(False, method, "not an eddsa-rdfc-2022 Data Integrity proof")
@@ -102,7 +110,6 @@ def verify_data_integrity_proof(document: dict, resolve_key, loader: BundledLoad
         return ProofCheck(False, method, "unknown verification method")
     try:
         signature = _multibase_decode(proof.get("proofValue", ""))
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
         config = {k: v for k, v in proof.items() if k != "proofValue"}
         key.verify(signature, _hash_data(unsecured, {**config, "@context": unsecured["@context"]}, loader))
     except InvalidSignature:

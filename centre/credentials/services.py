@@ -37,6 +37,7 @@ from centre.credentials.proofs import (
     verify_data_integrity_proof,
     xsd_datetime,
 )
+from centre.credentials.schema import schema_problems
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import Certificate, Registration, Slot
@@ -148,14 +149,14 @@ def build_credential(certificate: Certificate, *, hours: float | None = None, at
     registration = certificate.registration
     training_session = registration.training_session
     language = "ar" if certificate.language.value == "ar" else "fr"
-    achievement_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url()}/sessions/{p['session_code']}").urn
+    achievement_id = achievement_edition_id(p["session_code"], language)
     hours = attended_hours(registration) if hours is None else hours
     attendance = figures(registration) if attendance is None else attendance
     salt = secrets.token_hex(16)
     status_list, index = divmod(certificate.id, STATUS_LIST_SIZE)
     list_url = absolute_url("credentials.status_list", list_id=status_list)
     start, end = span or _session_span(training_session.id, p["start_on"], p["end_on"])
-    title, theme = p[f"title_{language}"] or p["title_fr"], getattr(training_session, f"theme_{language}") or ""
+    title, description = _edition_text(p, training_session, language)
     names = [{"@value": f"{p['given_name']} {p['family_name']}".strip(), "@language": "fr"}]
     if p.get("full_name_ar"):
         names.append({"@value": p["full_name_ar"], "@language": "ar"})
@@ -181,7 +182,7 @@ def build_credential(certificate: Certificate, *, hours: float | None = None, at
                 "achievementType": "Course",
                 "humanCode": p["session_code"],
                 "name": title,
-                "description": theme or title,
+                "description": description,
                 "inLanguage": language,
                 "criteria": {"narrative": _criteria(training_session.attendance_threshold, language)},
                 "resultDescription": [
@@ -204,8 +205,37 @@ def build_credential(certificate: Certificate, *, hours: float | None = None, at
             "statusListCredential": list_url,
         },
     }
+    if certificate.language.value == "bilingual" and training_session.title_ar:  # else no Arabic edition
+        credential["credentialSubject"]["achievement"]["related"] = [_arabic_edition(p, training_session)]
     check_round_trip_once(credential)
     return credential
+
+
+def achievement_edition_id(session_code: str, language: str) -> str:
+    """The id of the session's achievement in one language: Open Badges 3.0 makes each language
+    edition an Achievement of its own, linked by `related`. The French edition keeps the id that
+    every credential had before editions existed (the session's address); the Arabic one is
+    named after that address and its language."""
+    address = f"{base_url()}/sessions/{session_code}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, address if language == "fr" else f"{address}#{language}").urn
+
+
+def _edition_text(printed: dict, training_session, language: str) -> tuple[str, str]:
+    """The achievement's name and description in one language: the printed title, and the
+    session's theme (else the title)."""
+    title = printed[f"title_{language}"] or printed["title_fr"]
+    return title, getattr(training_session, f"theme_{language}") or title
+
+
+def _arabic_edition(printed: dict, training_session) -> dict:
+    """A bilingual certificate's achievement is the French edition; its Arabic edition goes in
+    `related` (Open Badges 3.0: "primarily intended to identify alternate language editions"),
+    named and described there. 1EdTech's schema wants an achievement's name and description to
+    be strings, but leaves a Related entry open, so these may be VC 2.0 language value objects."""
+    title, description = _edition_text(printed, training_session, "ar")
+    return {"id": achievement_edition_id(printed["session_code"], "ar"), "type": ["Related"], "inLanguage": "ar",
+            "name": {"@value": title, "@language": "ar"},
+            "description": {"@value": description, "@language": "ar"}}
 
 
 def _criteria(threshold: int, language: str) -> str:
@@ -247,11 +277,17 @@ def _verification_method(credential: dict, fragment: str) -> str:
 
 
 def signed_credential(certificate: Certificate) -> dict:
-    """The stored credential with its Data Integrity proof (created when the certificate was issued)."""
+    """The stored credential with its Data Integrity proof (created when the certificate was issued).
+
+    The proof is written as a one-element array: VC 2.0 allows one object or a set, but Open
+    Badges 3.0 writes every collection as an array and 1EdTech's JSON Schema (and so its
+    validator) refuses a `proof` that is an object. The signature is the same either way."""
     keys = issuer_keys()
-    return add_data_integrity_proof(certificate.credential, keys.ed25519,
-                                    _verification_method(certificate.credential, keys.ed25519_fragment),
-                                    certificate.issued_at)
+    secured = add_data_integrity_proof(certificate.credential, keys.ed25519,
+                                       _verification_method(certificate.credential, keys.ed25519_fragment),
+                                       certificate.issued_at)
+    secured["proof"] = [secured["proof"]]
+    return secured
 
 
 def credential_jwt(certificate: Certificate) -> str:
@@ -318,11 +354,18 @@ def status_list_credential(list_id: int, now: datetime) -> dict:
 class Verification:
     proof: ProofCheck
     revoked: bool | None = None  #: None when the status could not be read
+    #: What 1EdTech's Open Badges 3.0 schema finds wrong (None: not checked, the proof failed). Not
+    #: part of `valid`: a copy served before the proof became an array is authentic but does not conform.
+    schema_problems: list[str] | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return self.proof.verified and self.revoked is False and not self.problems
+
+    @property
+    def conforms(self) -> bool | None:
+        return None if self.schema_problems is None else not self.schema_problems
 
 
 def _ed25519_resolver(did_doc: dict):
@@ -370,7 +413,8 @@ def _status_list_for(credential: dict, now: datetime) -> dict | None:
 
 
 def verify_credential(document: dict, now: datetime) -> Verification:
-    """Check an embedded-proof credential against this issuer's DID document and status list."""
+    """Check an embedded-proof credential against this issuer's DID document and status list,
+    and its JSON against 1EdTech's Open Badges 3.0 schema."""
     did_doc = did_document()
     proof = verify_data_integrity_proof(document, _ed25519_resolver(did_doc))
     return _with_status(Verification(proof), document, did_doc, now)
@@ -385,6 +429,7 @@ def verify_jwt(token: str, now: datetime) -> Verification:
 def _with_status(result: Verification, credential: dict, did_doc: dict, now: datetime) -> Verification:
     if not result.proof.verified:
         return result
+    result.schema_problems = schema_problems(credential)
     status_list = _status_list_for(credential, now)
     if status_list is None:
         result.problems.append("the credential's status list is not this issuer's")
