@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from centre import create_app
-from centre.attendance.services import eligibility
+from centre.attendance.services import eligibility, marks_of
+from centre.attendance.signatures import session_countersignatures, session_signatures
+from centre.files import read_file, sniff_kind
 from centre.certificates.verification import find_by_code
 from centre.extensions import db
 from centre.models import (
@@ -17,6 +19,8 @@ from centre.models import (
     Certificate,
     DocumentLanguage,
     Institution,
+    Material,
+    PracticalInfo,
     Registration,
     RegistrationStatus,
     Review,
@@ -132,6 +136,38 @@ def test_completed_sessions_have_every_slot_marked_and_valid_certificates(app):
         assert below_threshold == 1
         languages = set(db.session.scalars(sa.select(Certificate.language)))
         assert {DocumentLanguage.FR, DocumentLanguage.AR} <= languages
+
+
+def test_demo_shows_joining_instructions_materials_and_signed_sign_in(app):
+    with app.app_context():
+        sessions = db.session.scalars(sa.select(TrainingSession)).all()
+        infos = {i.session_id: i for i in db.session.scalars(sa.select(PracticalInfo))}
+        for training_session in sessions:
+            info = infos[training_session.id]
+            assert "Rabat" in info.address_fr and "الرباط" in info.address_ar and info.map_url.startswith("https://")
+            assert "+212" in info.contacts_en
+        [open_session] = sessions_by_status(SessionStatus.OPEN)
+        completed = sessions_by_status(SessionStatus.COMPLETED)
+        for training_session in [open_session, *completed]:
+            materials = db.session.scalars(sa.select(Material).where(Material.session_id == training_session.id)).all()
+            if not materials:
+                continue
+            assert len(materials) >= 2
+            for material in materials:
+                assert sniff_kind(read_file(material.file)) == "pdf" and material.file.name.endswith(".pdf")
+        assert any(db.session.scalar(sa.select(Material.id).where(Material.session_id == s.id)) for s in completed)
+
+        signed = [s for s in completed if session_signatures(s)]
+        assert signed
+        for training_session in signed:
+            signatures = session_signatures(training_session)
+            first = {slot_id for _, slot_id in signatures}
+            assert first == {slot.id for slot in training_session.slots[:len(first)]}
+            countersigned = session_countersignatures(training_session)
+            assert set(countersigned) == first
+            marks = marks_of(training_session, list(signatures))
+            # Each signature recorded the mark the grid shows: nothing is flagged as changed since.
+            assert all(marks[key].status == s.mark_status for key, s in signatures.items())
 
 
 def test_institutions_have_the_partner_list_names(app):

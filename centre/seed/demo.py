@@ -4,18 +4,32 @@ The partners, staff accounts and named experts are common.py's, the trainees and
 demo.toml's; the people are fictional. Everything a rule governs goes through the services the
 app uses, so the rules hold and the audit log tells the story; associations, institutions, experts and trainers have no service yet and are rows.
 Session dates are relative to today, so the open session is always ahead and the completed ones
-behind. The caller commits.
+behind. Each session has its practical information; the open and the second completed session have
+materials (short PDFs rendered here, added as uploads are); that completed session's first
+half-days were signed on the trainees' phones and countersigned by the demo expert, at times
+inside each half-day. The caller commits.
 """
+import base64
+import io
+import random
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import current_app
+from PIL import Image, ImageDraw
+from werkzeug.datastructures import FileStorage
+
 from centre import clock
 from centre.assistance.services import submit_request
-from centre.attendance.services import eligibility, save_marks
+from centre.attendance.services import eligibility, late_after, save_marks
+from centre.attendance.signatures import countersign, sign
 from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
 from centre.extensions import db
+from centre.files import check_upload
+from centre.joining.services import save_practical_info
+from centre.materials.services import MAX_BYTES, add_material
 from centre.models import (
     AssistanceKind,
     DocumentLanguage,
@@ -29,7 +43,9 @@ from centre.models import (
     SessionStatus,
     Trainer,
     User,
+    Visibility,
 )
+from centre.pdf import render_pdf
 from centre.registrations.services import (
     accepted_registrations,
     cancel,
@@ -140,7 +156,8 @@ def seed_demo(today: date | None = None) -> dict:
         )
         trainees[email].email_confirmed_at = clock.utcnow()  # demo addresses receive no mail
 
-    counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "certificates": 0}
+    counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "signatures": 0, "certificates": 0,
+              "materials": 0}
     sessions = []
     numbers_by_year: dict[int, int] = {}
     for spec in SESSIONS:
@@ -159,8 +176,11 @@ def seed_demo(today: date | None = None) -> dict:
         )
         training_session.trainers = [Trainer(expert=experts[key], days=days)
                                      for key, days in spec.get("trainers", [])]
+        save_practical_info(training_session, coordinator, **_DATA["practical"])
         sessions.append(training_session)
         _advance(training_session, spec, experts, trainees, coordinator, counts)
+        counts["materials"] += _add_materials(training_session, spec, {"coordinator": coordinator,
+                                                                       "expert": users[Role.EXPERT]})
     db.session.flush()
 
     return {
@@ -209,6 +229,7 @@ def _advance(training_session, spec, experts, trainees, coordinator, counts) -> 
         return
     change_status(training_session, SessionStatus.CLOSED, coordinator)
     change_status(training_session, SessionStatus.IN_PROGRESS, coordinator)
+    counts["signatures"] += _sign_first_slots(training_session, spec, trainees)
     counts["attendance_marks"] += _mark_attendance(training_session, spec, trainees, coordinator)
     change_status(training_session, SessionStatus.COMPLETED, coordinator)
     counts["certificates"] += _issue_certificates(training_session, spec, trainees, coordinator)
@@ -260,3 +281,63 @@ def _issue_certificates(training_session, spec, trainees, coordinator) -> int:
             issue_certificate(registration, registration.trainee.certificate_language, coordinator)
             issued += 1
     return issued
+
+
+#: The demo's phones: an address of the range kept for documentation (RFC 5737).
+DEMO_DEVICE_ADDRESS = "192.0.2.24"
+
+
+def _drawing(name: str) -> str:
+    """A signature-like scribble, the same for the same name, as the sign-in page's canvas posts it."""
+    shuffle = random.Random(name)
+    image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+    pen = ImageDraw.Draw(image)
+    x, points = 12, []
+    while x < 330:
+        points.append((x, shuffle.randint(30, 90)))
+        x += shuffle.randint(14, 34)
+    pen.line(points, fill="navy", width=4, joint="curve")
+    pen.line([(points[0][0], 100), (points[-1][0] + 10, 96)], fill="navy", width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _sign_first_slots(training_session, spec, trainees) -> int:
+    """The first half-days signed on the trainees' phones while under way, as their attendance pattern
+    says (present: soon after the start; late: past the late mark), then countersigned by the trainer
+    who has an account an hour after each ends."""
+    count = spec.get("signed", {}).get("slots", 0)
+    if not count:
+        return 0
+    trainer = next((t.expert.user for t in training_session.trainers if t.expert.user), None)
+    signed = 0
+    for position, slot in enumerate(training_session.slots[:count]):
+        for registration, pattern in _attended(training_session, spec, trainees):
+            letter = pattern[position]
+            if letter not in ("P", "L"):
+                continue
+            when = late_after(slot) + timedelta(minutes=7) if letter == "L" else slot.starts_at + timedelta(minutes=4)
+            sign(slot, registration, registration.trainee.user, _drawing(registration.trainee.family_name),
+                 DEMO_DEVICE_ADDRESS, now=when)
+            signed += 1
+        if trainer is not None:
+            countersign(slot, trainer, _drawing(trainer.full_name), DEMO_DEVICE_ADDRESS,
+                        now=slot.ends_at + timedelta(hours=1))
+    return signed
+
+
+def _add_materials(training_session, spec, uploaders: dict[str, User]) -> int:
+    """The session's materials as demo.toml lists them: a short PDF each, rendered now and added as an
+    upload would be (its type checked by content)."""
+    for material in spec.get("materials", []):
+        language = material["language"]
+        pdf = render_pdf("pdf/demo_material.html", language=language, title=material["title"],
+                         paragraphs=material["paragraphs"], code=training_session.code,
+                         session_title=getattr(training_session, f"title_{language}"),
+                         institution_name=current_app.config["INSTITUTION_NAMES"][language],
+                         centre_name=current_app.config["CENTRE_NAMES"][language])
+        upload = check_upload(FileStorage(io.BytesIO(pdf), filename=f"{material['title']}.pdf"), max_bytes=MAX_BYTES)
+        add_material(training_session, upload, Visibility(material["visibility"]), uploaders[material["by"]],
+                     title=material["title"])
+    return len(spec.get("materials", []))
