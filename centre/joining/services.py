@@ -41,8 +41,10 @@ from centre.urls import absolute_url
 
 LANGUAGES = ("fr", "ar", "en")
 CONVOCATION_KIND = "joining.convocation"
-#: Session fields whose change after the convocation is mailed to the trainees concerned.
-CHANGE_FIELDS = ("start_on", "end_on", "venue_fr", "venue_ar", "venue_en")
+#: Session fields whose change after the convocation is mailed to the trainees concerned; "hours"
+#: stands for the half-days' timetable (a slot's hours changed, a slot added or removed).
+CHANGE_FIELDS = ("start_on", "end_on", "venue_fr", "venue_ar", "venue_en", "hours")
+VENUE_FIELDS = {"address", "venue_fr", "venue_ar", "venue_en"}
 #: Sessions that are still to come: reminders and change notices are for them only.
 UPCOMING = (SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED, SessionStatus.IN_PROGRESS)
 TEXT_MAX = 4000
@@ -265,8 +267,8 @@ def _notice(registration: Registration, kind: NoticeKind, template: str, languag
 
 
 def notify_changes(training_session: TrainingSession, changed: list[str], actor: User | None) -> int:
-    """Tell every accepted trainee who already received the convocation that the session's dates or
-    venue changed (with the new .ics); returns how many were told."""
+    """Tell every accepted trainee who already received the convocation that the session's dates,
+    venue or half-days' hours changed (with the new .ics); returns how many were told."""
     if not ({"address", *CHANGE_FIELDS} & set(changed)) or training_session.status not in UPCOMING:
         return 0
     registrations = db.session.scalars(
@@ -277,13 +279,15 @@ def notify_changes(training_session: TrainingSession, changed: list[str], actor:
                                  JoiningNotice.kind == NoticeKind.CONVOCATION))
     ).all()
     dates_changed = bool({"start_on", "end_on"} & set(changed))
-    venue_changed = not dates_changed or bool({"address", "venue_fr", "venue_ar", "venue_en"} & set(changed))
+    venue_changed = bool(VENUE_FIELDS & set(changed))
+    hours_changed = "hours" in changed
     values = practical_values(training_session)
     for registration in registrations:
         language = trainee_language(registration.trainee)
         _notice(registration, NoticeKind.CHANGE, "joining_changed", language,
                 [(ics_name(training_session), "text/calendar", session_calendar(training_session, language))],
-                dates_changed=dates_changed, venue_changed=venue_changed,
+                dates_changed=dates_changed, venue_changed=venue_changed, hours_changed=hours_changed,
+                timetable=slot_lines(training_session, language) if hours_changed else [],
                 address=_pick(values, "address", language), map_url=values["map_url"])
     if registrations:
         audit.record(training_session, "joining_change_notices", actor=actor, told=len(registrations),

@@ -348,14 +348,27 @@ def _next_waitlist_position(training_session: TrainingSession) -> int:
     return (last or 0) + 1
 
 
+#: Sessions under way or over: a trainee can no longer cancel their registration to them.
+STARTED_OR_OVER = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
+
+
+def may_cancel_own(registration: Registration) -> bool:
+    """Whether the trainee may still cancel the registration: live, and the session not under way or over."""
+    return registration.is_live and registration.training_session.status not in STARTED_OR_OVER
+
+
 def cancel(registration: Registration, actor: User) -> Registration | None:
-    """Cancel a live registration; the record stays. Returns whoever was promoted from the waiting list."""
+    """Cancel a live registration; the record stays. Returns whoever was promoted from the waiting list.
+    A trainee cancels only before the session is under way; the centre until it is over."""
     training_session = lock_session(registration.session_id)
     db.session.refresh(registration)
     if not registration.is_live:
         raise DomainError(_l("This registration is no longer live."))
     if training_session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         raise DomainError(_l("The session is over; its registrations can no longer change."))
+    if training_session.status in STARTED_OR_OVER and not actor.is_staff:
+        raise DomainError(_l("The session is under way: your registration can no longer be cancelled. "
+                             "If you cannot attend, tell the centre."))
     source = registration.status
     registration.status = R.CANCELLED
     registration.cancelled_at = utcnow()

@@ -9,6 +9,7 @@ from centre.attendance.services import AttendanceFigures, session_figures
 from centre.attendance.signatures import slots_to_sign
 from centre.materials.services import visible_materials
 from centre.models import Material, Registration, RegistrationStatus, SessionStatus, Slot, User
+from centre.registrations.services import may_cancel_own
 
 R = RegistrationStatus
 
@@ -20,6 +21,7 @@ class SpaceEntry:
     figures: AttendanceFigures | None = None  #: once the session has started
     to_sign: list[tuple[Slot, bool]] = field(default_factory=list)  #: half-days under way, signed or not
     materials: list[Material] = field(default_factory=list)  #: those shared with accepted trainees
+    cancellable: bool = False  #: the trainee may still cancel (not once the session is under way)
 
 
 def next_step(registration: Registration, confirmed: bool, certificates: list) -> str:
@@ -58,5 +60,5 @@ def space_entries(user: User, registrations: list[Registration], confirmed: bool
         entries.append(SpaceEntry(registration, next_step(registration, confirmed, certificates.get(registration.id, [])),
                                   figures, to_sign.get(registration.id, []),
                                   materials.get(registration.session_id, []) if registration.status == R.ACCEPTED
-                                  else []))
+                                  else [], may_cancel_own(registration)))
     return entries

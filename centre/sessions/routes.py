@@ -127,10 +127,13 @@ def slots(session_id):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            if perform(lambda: services.add_slot(training_session, current_user, day=form.day.data,
-                                                 part=SlotPart(form.part.data), starts=form.starts.data,
-                                                 ends=form.ends.data),
-                       success=_("The slot is added."), errors=form.day.errors):
+            def add_and_tell():
+                services.add_slot(training_session, current_user, day=form.day.data, part=SlotPart(form.part.data),
+                                  starts=form.starts.data, ends=form.ends.data)
+                return notify_changes(training_session, ["hours"], current_user)
+
+            if perform(add_and_tell, success=lambda told: _slots_saved(_("The slot is added."), told),
+                       errors=form.day.errors):
                 return redirect(url_for("sessions.slots", session_id=session_id))
         status = 400
     return render_template("sessions/slots.html", s=training_session, form=form,
@@ -144,8 +147,11 @@ def slot_change(slot_id):
     if not form.validate_on_submit():
         flash(_("Give the start and end hours."), "error")
     else:
-        perform(lambda: services.change_slot(slot, current_user, starts=form.starts.data, ends=form.ends.data),
-                success=_("The slot's hours are changed."))
+        def change_and_tell():
+            services.change_slot(slot, current_user, starts=form.starts.data, ends=form.ends.data)
+            return notify_changes(slot.training_session, ["hours"], current_user)
+
+        perform(change_and_tell, success=lambda told: _slots_saved(_("The slot's hours are changed."), told))
     return redirect(url_for("sessions.slots", session_id=slot.session_id))
 
 
@@ -155,8 +161,22 @@ def slot_remove(slot_id):
     session_id = slot.session_id
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    perform(lambda: services.remove_slot(slot, current_user), success=_("The slot is removed."))
+    training_session = slot.training_session
+
+    def remove_and_tell():
+        services.remove_slot(slot, current_user)
+        return notify_changes(training_session, ["hours"], current_user)
+
+    perform(remove_and_tell, success=lambda told: _slots_saved(_("The slot is removed."), told))
     return redirect(url_for("sessions.slots", session_id=session_id))
+
+
+def _slots_saved(message: str, told: int) -> str:
+    """The change's message, and how many trainees already convoked are mailed the new timetable."""
+    if not told:
+        return message
+    return " ".join((message, ngettext("%(num)d trainee already convoked is told of the new hours.",
+                                       "%(num)d trainees already convoked are told of the new hours.", told)))
 
 
 @bp.route("/<int:session_id>/trainers", methods=["POST"])

@@ -110,6 +110,29 @@ def test_new_dates_are_mailed_to_the_trainees_already_convoked_only(app, ctx, cr
     assert services.notify_changes(training_session, ["title_fr"], None) == 0
 
 
+def test_new_hours_of_a_slot_are_mailed_with_the_new_timetable(app, client, login_as, create_session,
+                                                                create_registration):
+    with app.app_context():
+        training_session = create_session(SessionStatus.OPEN)
+        convoked = create_registration(training_session)
+        db.session.add(JoiningNotice(registration=convoked, kind=NoticeKind.CONVOCATION,
+                                     start_on=training_session.start_on))
+        slot_id, session_id, email = training_session.slots[0].id, training_session.id, convoked.trainee.email
+        db.session.commit()
+    login_as(Role.COORDINATOR)
+    client.set_cookie("centre_lang", "en")
+    page = f"/sessions/{session_id}/slots"
+    answer = post(client, f"/sessions/slots/{slot_id}", {f"slot{slot_id}-starts": "10:15", f"slot{slot_id}-ends": "12:45"},
+                  form_url=page, follow_redirects=True)
+    assert "1 trainee already convoked is told of the new hours" in answer.get_data(as_text=True)
+    with app.app_context():
+        (change,) = _mails("joining_changed")
+        assert change.recipient == email
+        # In the trainee's language (French here): the new timetable, and nothing said of the venue.
+        assert "horaires" in change.body and "10:15" in change.body and "12:45" in change.body
+        assert "Rabat" not in change.body and change.attachments[0]["filename"].endswith(".ics")
+
+
 def test_the_practical_information_page_shows_the_defaults_and_refuses_a_bad_link_in_words(
         app, client, login_as, create_session):
     with app.app_context():

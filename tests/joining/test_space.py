@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from centre.clock import today
 from centre.extensions import db
-from centre.models import RegistrationStatus, Role, SessionStatus
+from centre.models import Registration, RegistrationStatus, Role, SessionStatus
 from tests.conftest import PASSWORD, post
 
 
@@ -18,9 +18,9 @@ def test_the_space_shows_each_registration_with_its_next_step_and_what_to_do_now
         slot.starts_at = datetime.now(timezone.utc) - timedelta(minutes=5)
         slot.ends_at = slot.starts_at + timedelta(hours=3)
         accepted = create_registration(running, trainee)
-        create_registration(create_session(SessionStatus.OPEN, title_fr="Plus tard"), trainee,
-                            status=RegistrationStatus.WAITLISTED, waitlist_position=2)
-        ids, email = (accepted.id, slot.id), user.email
+        waiting = create_registration(create_session(SessionStatus.OPEN, title_fr="Plus tard"), trainee,
+                                      status=RegistrationStatus.WAITLISTED, waitlist_position=2)
+        ids, email, waiting_id = (accepted.id, slot.id), user.email, waiting.id
         db.session.commit()
     post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login")
     client.set_cookie("centre_lang", "en")
@@ -31,4 +31,10 @@ def test_the_space_shows_each_registration_with_its_next_step_and_what_to_do_now
     assert f"/joining/{ids[0]}/convocation.pdf" in html and f"/joining/{ids[0]}/session.ics" in html
     assert f"/attendance/sign/{ids[1]}" in html
     assert "Half-days attended: 0 of 0 counted" in html
+    # Cancelling is offered before a session only; once it is under way, it is refused in words.
+    assert f"/registrations/{waiting_id}/cancel" in html and f"/registrations/{ids[0]}/cancel" not in html
+    refused = post(client, f"/registrations/{ids[0]}/cancel", {}, form_url="/registrations/mine", follow_redirects=True)
+    assert "registration can no longer be cancelled" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Registration, ids[0]).status == RegistrationStatus.ACCEPTED
     assert client.get(f"/joining/{ids[0]}/session.ics").headers["Content-Type"].startswith("text/calendar")
