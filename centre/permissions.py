@@ -151,6 +151,7 @@ ACCESS: dict[str, frozenset] = {
     "partners.home": FOCAL_POINT,
     "partners.nominate": FOCAL_POINT,
     "partners.certificates_archive": FOCAL_POINT,
+    "partners.certificate_download": FOCAL_POINT,
     "partners.invite": STAFF,
     "partners.invite_again": STAFF,
     "partners.accept_invitation": PUBLIC,  # the signed link in the e-mail is the credential
@@ -166,6 +167,8 @@ ACCESS: dict[str, frozenset] = {
     "assistance.transition": STAFF,
     "assistance.plan": STAFF,
     "assistance.close": STAFF,
+    "assistance.withdraw": FOCAL_POINT,
+    "assistance.remove_document": STAFF | FOCAL_POINT,
     # experts, and their accounts opened by invitation
     "experts.index": STAFF,
     "experts.create": STAFF,

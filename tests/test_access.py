@@ -148,6 +148,8 @@ EXPECTED = {
     "partners.nominate": FOCAL_POINT_ONLY,
     #: The sweep's focal point's institution has no certificate: refused in words, back to its page.
     "partners.certificates_archive": FOCAL_POINT_ONLY,
+    # The world's focal point is another institution's: the certificate answers 404.
+    "partners.certificate_download": {**FOCAL_POINT_ONLY, "focal_point": HIDDEN},
     "partners.invite": STAFF,
     "partners.invite_again": STAFF,
     "partners.accept_invitation": ANYONE,
@@ -162,6 +164,8 @@ EXPECTED = {
     "assistance.transition": STAFF,
     "assistance.plan": STAFF,
     "assistance.close": STAFF,
+    "assistance.withdraw": {**FOCAL_POINT_ONLY, "focal_point": HIDDEN},
+    "assistance.remove_document": PARTNER_OF_FOCAL_POINT,
     "experts.index": STAFF,
     "experts.create": STAFF,
     "experts.detail": STAFF,

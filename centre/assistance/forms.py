@@ -54,6 +54,11 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Reason for declining"), validators=[DataRequired(), Length(max=2000)])
 
 
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why the request is withdrawn (optional)"), id="withdraw-reason",
+                           validators=[Optional(), Length(max=2000)])
+
+
 class ReportForm(FlaskForm):
     report = TextAreaField(_l("Report"), validators=[DataRequired(), Length(max=20000)])
     documents = MultipleFileField(_l("Report's files (optional)"), description=DOCUMENTS_HINT)

@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -6,7 +6,7 @@ from flask_login import current_user
 from centre import audit
 from centre.assistance import bp
 from centre.assistance import services
-from centre.assistance.forms import DeclineForm, MessageForm, ReportForm, RequestForm, plan_form
+from centre.assistance.forms import DeclineForm, MessageForm, ReportForm, RequestForm, WithdrawForm, plan_form
 from centre.errors import DomainError
 from centre.files import check_upload, send_stored_file, upload_limit
 from centre.forms import ConfirmForm
@@ -64,6 +64,10 @@ def render_detail(assistance, status=200, **forms):
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
         report_form=forms.get("report_form") or ReportForm(formdata=None),
+        withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        may_withdraw=assistance.status in services.UNDECIDED and services.is_focal_point_of(
+            current_user, assistance.institution_id),
+        removable={d.id for d in assistance.documents if services.may_remove_document(d, current_user)},
         confirm_form=ConfirmForm(),
     ), status
 
@@ -144,3 +148,25 @@ def close(request_id):
 def document(request_id, document_id):
     return send_stored_file(get_assistance_document(request_id, document_id).file)
 
+
+
+@bp.route("/<int:request_id>/withdraw", methods=["POST"])
+def withdraw(request_id):
+    assistance = get_assistance_request(request_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_detail(assistance, status=400, withdraw_form=form)
+    if not perform(lambda: services.withdraw_request(assistance, current_user, form.reason.data or ""),
+                   success=_("Your request is withdrawn; the centre is told.")):
+        return render_detail(get_assistance_request(request_id), status=409, withdraw_form=form)
+    return redirect(url_for("assistance.detail", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/documents/<int:document_id>/remove", methods=["POST"])
+def remove_document(request_id, document_id):
+    document = get_assistance_document(request_id, document_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    perform(lambda: services.remove_document(document, current_user),
+            success=_("The document %(name)s is removed.", name=document.file.name))
+    return redirect(url_for("assistance.detail", request_id=request_id, _anchor="documents"))

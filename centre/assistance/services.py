@@ -6,6 +6,10 @@ experts to the partner. Its life:
 
     submitted → under study → accepted | declined (with a written reason)
     accepted → planned → delivered → closed (with the report)
+    submitted | under study → withdrawn (by the partner's focal point, before any decision)
+
+Declined, closed and withdrawn are final. Until the decision, whoever uploaded one of the
+request's documents may remove it (the stored bytes stay, the removal is in the history).
 
 Planning creates the linked session of the request's kind (immersion or expert mission) with
 its experts and their working days, and approves it: the decision on the request stands for the
@@ -54,14 +58,19 @@ A = AssistanceStatus
 
 #: Where a coordinator may take a request from each status (planning and closing have their own steps).
 TRANSITIONS: dict[AssistanceStatus, tuple[AssistanceStatus, ...]] = {
-    A.SUBMITTED: (A.UNDER_STUDY, A.ACCEPTED, A.DECLINED),
-    A.UNDER_STUDY: (A.ACCEPTED, A.DECLINED),
+    A.SUBMITTED: (A.UNDER_STUDY, A.ACCEPTED, A.DECLINED, A.WITHDRAWN),
+    A.UNDER_STUDY: (A.ACCEPTED, A.DECLINED, A.WITHDRAWN),
     A.ACCEPTED: (A.PLANNED,),
     A.PLANNED: (A.DELIVERED,),
     A.DELIVERED: (A.CLOSED,),
     A.DECLINED: (),
     A.CLOSED: (),
+    A.WITHDRAWN: (),
 }
+#: Before the centre's decision: the partner may still withdraw the request, an author remove a document.
+UNDECIDED = (A.SUBMITTED, A.UNDER_STUDY)
+#: No message, document or change any more.
+FINAL = (A.DECLINED, A.CLOSED, A.WITHDRAWN)
 #: The statuses a coordinator reaches with a plain button (the others need a form).
 SIMPLE_TARGETS = (A.UNDER_STUDY, A.ACCEPTED, A.DELIVERED)
 
@@ -71,6 +80,7 @@ ACTION_LABELS = {
     "message": _l("Message"),
     "plan": _l("Planned"),
     "report": _l("Report recorded"),
+    "document_remove": _l("Document removed"),
 }
 
 #: The furthest ahead a preferred period or a plan may lie, and the longest they may last.
@@ -191,6 +201,8 @@ def change_status(request: AssistanceRequest, target: AssistanceStatus, actor: U
         raise DomainError(_l("A request is planned from its planning form."))
     if target == A.CLOSED:
         raise DomainError(_l("A request is closed with its report."))
+    if target == A.WITHDRAWN:
+        raise DomainError(_l("Only the partner's focal point withdraws a request."))
     _check_move(request, target)
     if target == A.DECLINED and not reason:
         raise DomainError(_l("Say why the request is declined."))
@@ -219,7 +231,7 @@ def add_message(request: AssistanceRequest, actor: User, body: str,
         raise DomainError(_l("Write the message."))
     if len(body) > MESSAGE_MAX:
         raise DomainError(_l("A message holds at most %(count)s characters."), count=MESSAGE_MAX)
-    if request.status in (A.DECLINED, A.CLOSED):
+    if request.status in FINAL:
         raise DomainError(_l("This request is over: it takes no more messages."))
     message = AssistanceMessage(author=actor, body=body, at=utcnow())
     request.messages.append(message)
@@ -231,6 +243,48 @@ def add_message(request: AssistanceRequest, actor: User, body: str,
     audit.record(request, "message", actor=actor, message_id=message.id, documents=len(documents))
     _notify(request, actor, "assistance_message", body=body, author=actor.full_name or actor.email)
     return message
+
+
+def is_focal_point_of(user: User, institution_id: int) -> bool:
+    return db.session.scalar(sa.select(FocalPoint.id).where(FocalPoint.user_id == user.id,
+                                                            FocalPoint.institution_id == institution_id)) is not None
+
+
+def withdraw_request(request: AssistanceRequest, actor: User, reason: str = "") -> AssistanceRequest:
+    """The partner's focal point withdraws the request before the centre decides (final); the
+    coordinators are told, with the reason if one is given."""
+    reason = (reason or "").strip()
+    if not is_focal_point_of(actor, request.institution_id):
+        raise DomainError(_l("Only the partner's focal point withdraws a request."))
+    if request.status not in UNDECIDED:
+        raise DomainError(_l("The centre has decided on this request: it can no longer be withdrawn. "
+                             "Write a message instead."))
+    if len(reason) > MESSAGE_MAX:
+        raise DomainError(_l("A message holds at most %(count)s characters."), count=MESSAGE_MAX)
+    _move(request, A.WITHDRAWN, actor, **({"reason": reason} if reason else {}))
+    request.decision_reason = reason
+    db.session.flush()
+    _notify(request, actor, "assistance_status", reason=reason)
+    return request
+
+
+def may_remove_document(document: AssistanceDocument, user: User) -> bool:
+    """Its author, while the request awaits the decision; a report's files stay."""
+    return (document.purpose == "request" and document.request.status in UNDECIDED
+            and document.file.created_by_id is not None and document.file.created_by_id == user.id)
+
+
+def remove_document(document: AssistanceDocument, actor: User) -> None:
+    """The author removes a document of theirs before the decision; the stored bytes stay
+    (unlisted), the removal is in the request's history."""
+    if document.request.status not in UNDECIDED:
+        raise DomainError(_l("The centre has decided on this request: its documents stay."))
+    if not may_remove_document(document, actor):
+        raise DomainError(_l("Only the person who sent a document removes it."))
+    request = document.request
+    audit.record(request, "document_remove", actor=actor, name=document.file.name, sha256=document.file.sha256)
+    request.documents.remove(document)
+    db.session.flush()
 
 
 # Planning: the linked session of the right kind, with its experts and their working days

@@ -35,6 +35,7 @@ class AssistanceStatus(enum.StrEnum):
     PLANNED = "planned"
     DELIVERED = "delivered"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  #: by the partner, before the centre's decision (final)
 
     @property
     def label(self):
@@ -46,6 +47,7 @@ class AssistanceStatus(enum.StrEnum):
             AssistanceStatus.PLANNED: _l("Planned"),
             AssistanceStatus.DELIVERED: _l("Delivered"),
             AssistanceStatus.CLOSED: _l("Closed"),
+            AssistanceStatus.WITHDRAWN: _l("Withdrawn"),
         }[self]
 
 
@@ -68,7 +70,7 @@ class AssistanceRequest(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: accepted or declined
-    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: written reason of a decline
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: written reason of a decline (or of a withdrawal, if given)
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_session.id"), unique=True)
     host_departments: Mapped[str] = mapped_column(sa.Text, default="")  #: immersion: departments that host
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -57,6 +57,18 @@ def certificates_archive():
         "Content-Disposition": 'attachment; filename="certificates.zip"'})
 
 
+@bp.route("/certificates/<int:certificate_id>.pdf")
+def certificate_download(certificate_id):
+    """One certificate of the institution's trainees, as stored when issued."""
+    certificate = services.institution_certificate(get_own_focal_point().institution, certificate_id)
+    if certificate is None:
+        abort(404)
+    pdf, name, sha256 = certificate.pdf, certificate.filename, certificate.sha256
+    perform(lambda: services.record_certificate_download(certificate, current_user))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "X-Content-SHA256": sha256})
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     """Public: the signed link from the invitation e-mail, where the focal point chooses a password."""

@@ -260,15 +260,31 @@ def institution_registrations(institution: Institution, now: datetime | None = N
     return [(r, figures.get(r.id), [c for c in certificates.get(r.id, []) if c.state == "valid"]) for r in rows]
 
 
+def _valid_certificates(institution: Institution):
+    """The institution's trainees' certificates that are valid, with their stored PDF."""
+    return (sa.select(Certificate).join(Registration).join(Trainee)
+            .where(Trainee.institution_id == institution.id, Certificate.sha256 != Certificate.PENDING,
+                   Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None),
+                   Certificate.erased_at.is_(None)))
+
+
 def valid_certificates_of(institution: Institution, with_pdf: bool = False) -> list[Certificate]:
-    query = (sa.select(Certificate).join(Registration).join(Trainee)
-             .where(Trainee.institution_id == institution.id, Certificate.sha256 != Certificate.PENDING,
-                    Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None),
-                    Certificate.erased_at.is_(None))
-             .order_by(Certificate.year, Certificate.sequence))
+    query = _valid_certificates(institution).order_by(Certificate.year, Certificate.sequence)
     if with_pdf:
         query = query.options(sa.orm.undefer(Certificate.pdf))
     return db.session.scalars(query).all()
+
+
+def institution_certificate(institution: Institution, certificate_id: int) -> Certificate | None:
+    """One valid certificate of the institution's trainees, or None (another institution's, revoked,
+    replaced, pending or erased: the page answers 404 as if it did not exist)."""
+    return db.session.scalar(_valid_certificates(institution).where(Certificate.id == certificate_id)
+                             .options(sa.orm.undefer(Certificate.pdf)))
+
+
+def record_certificate_download(certificate: Certificate, actor: User | None) -> None:
+    """A focal point downloaded one of their institution's certificates (audited, like the ZIP)."""
+    audit.record(certificate, "partner_download", actor=actor)
 
 
 def certificates_archive(institution: Institution, actor: User | None) -> bytes:

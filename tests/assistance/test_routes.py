@@ -78,3 +78,40 @@ def test_a_request_goes_from_the_partner_to_the_report_through_the_pages(app, cr
         assistance = db.session.get(AssistanceRequest, request_id)
         assert assistance.status == AssistanceStatus.CLOSED
         assert [float(t.days) for t in db.session.scalars(sa.select(Trainer))] == [4.0]
+
+
+def test_the_focal_point_removes_a_document_then_withdraws_the_request_from_its_page(app, create_user,
+                                                                                    create_institution):
+    with app.app_context():
+        ours = create_institution().id
+        db.session.commit()
+    focal = _sign_in(app, create_user, Role.FOCAL_POINT, ours)
+    coordinator = _sign_in(app, create_user, Role.COORDINATOR)
+    with app.app_context():
+        start = today() + timedelta(days=40)
+    fields = {"kind": "immersion", "subject": "Accueil des requérants", "objectives": "Observer l'accueil.",
+              "preferred_from": start.isoformat(), "preferred_to": (start + timedelta(days=5)).isoformat(),
+              "languages": "fr", "documents": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "besoins.pdf")}
+    page = post(focal, "/assistance/new", fields, form_url="/assistance/new",
+                content_type="multipart/form-data").headers["Location"]
+    with app.app_context():
+        request_id = db.session.scalar(sa.select(AssistanceRequest.id))
+        document_id = db.session.get(AssistanceRequest, request_id).documents[0].id
+    html = focal.get(page).get_data(as_text=True)
+    assert f"/assistance/{request_id}/documents/{document_id}/remove" in html and "Withdraw the request" in html
+    coordinator_html = coordinator.get(page).get_data(as_text=True)
+    assert "/remove" not in coordinator_html and "Withdraw the request" not in coordinator_html
+    assert post(coordinator, f"/assistance/{request_id}/withdraw", form_url=page).status_code == 403
+    assert post(focal, f"/assistance/{request_id}/documents/{document_id}/remove", form_url=page).status_code == 302
+    html = focal.get(page).get_data(as_text=True)
+    assert "besoins.pdf is removed" in html and f"/documents/{document_id}" not in html
+    answer = post(focal, f"/assistance/{request_id}/withdraw", {"reason": "Reporté en 2027."}, form_url=page,
+                  follow_redirects=True)
+    html = answer.get_data(as_text=True)
+    assert "Your request is withdrawn" in html
+    assert "Reporté en 2027." in html
+    assert "Send the message" not in html and "Withdraw the request" not in html
+    again = post(focal, f"/assistance/{request_id}/withdraw", form_url=page)
+    assert again.status_code == 409 and "can no longer be withdrawn" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(AssistanceRequest, request_id).status == AssistanceStatus.WITHDRAWN

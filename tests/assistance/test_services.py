@@ -168,3 +168,56 @@ def test_matching_puts_the_fitting_experts_first_and_flags_who_is_busy(parties, 
     session = services.plan_request(request, coordinator, code="MIS-2", start_on=start, end_on=start + timedelta(days=2),
                                     venue="Dakar", experts=[(busy, 2), (fits, 2)])
     assert any("Busy" in warning for warning in conflicts(session))
+
+
+def test_the_partner_withdraws_a_request_before_the_decision_and_the_centre_is_told(parties, create_institution,
+                                                                                    create_user):
+    institution, focal, coordinator = parties
+    request = _submit(institution, focal)
+    with pytest.raises(DomainError, match="Only the partner's focal point"):
+        services.change_status(request, S.WITHDRAWN, coordinator)
+    stranger = create_user(Role.FOCAL_POINT)
+    db.session.add(FocalPoint(user=stranger, institution=create_institution(name_fr="Autre", country="TN")))
+    with pytest.raises(DomainError, match="Only the partner's focal point"):
+        services.withdraw_request(request, stranger)
+    services.change_status(request, S.UNDER_STUDY, coordinator)
+    services.withdraw_request(request, focal, "Le projet est reporté.")
+    assert request.status == S.WITHDRAWN and request.decision_reason == "Le projet est reporté."
+    assert (coordinator.email, "fr") in _mails("assistance_status")
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "assistance_request",
+                                                           AuditEntry.entity_id == request.id,
+                                                           AuditEntry.action == "status")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert (entry.to_state, entry.actor_id, entry.details["reason"]) == ("withdrawn", focal.id, "Le projet est reporté.")
+    # Final: no move, no message, no second withdrawal.
+    for attempt in (lambda: services.change_status(request, S.ACCEPTED, coordinator),
+                    lambda: services.add_message(request, focal, "Finalement ?"),
+                    lambda: services.withdraw_request(request, focal)):
+        with pytest.raises(DomainError):
+            attempt()
+
+
+def test_a_decided_request_can_no_longer_be_withdrawn(parties):
+    institution, focal, coordinator = parties
+    request = _submit(institution, focal)
+    services.change_status(request, S.ACCEPTED, coordinator)
+    with pytest.raises(DomainError, match="can no longer be withdrawn"):
+        services.withdraw_request(request, focal)
+    assert request.status == S.ACCEPTED
+
+
+def test_the_author_removes_a_document_until_the_decision(parties):
+    institution, focal, coordinator = parties
+    pdf = Upload("besoins.pdf", "pdf", b"%PDF-1.4\n%%EOF\n")
+    request = _submit(institution, focal, documents=[pdf, Upload("annexe.pdf", "pdf", b"%PDF-1.4 annexe\n%%EOF\n")])
+    first, second = request.documents
+    with pytest.raises(DomainError, match="Only the person who sent"):
+        services.remove_document(first, coordinator)
+    services.remove_document(first, focal)
+    assert [d.file.name for d in request.documents] == ["annexe.pdf"]
+    assert db.session.scalar(sa.select(AuditEntry.details).where(AuditEntry.action == "document_remove"))["name"] \
+        == "besoins.pdf"
+    services.change_status(request, S.ACCEPTED, coordinator)
+    with pytest.raises(DomainError, match="its documents stay"):
+        services.remove_document(second, focal)
+    assert len(request.documents) == 1

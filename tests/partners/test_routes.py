@@ -106,3 +106,32 @@ def test_the_signed_agreement_is_uploaded_checked_and_downloaded(app, client, lo
     download = client.get(f"{page}/agreements/{agreement_id}/document")
     assert download.status_code == 200 and download.data == pdf and download.mimetype == "application/pdf"
     assert "filename*=UTF-8''" in download.headers["Content-Disposition"]
+
+
+def test_a_focal_point_downloads_each_certificate_of_their_institution_and_no_other(
+        app, client, create_institution, create_user, create_session, create_trainee, create_registration, mark_all):
+    from centre.certificates.services import issue_certificate
+    from centre.models import AuditEntry, DocumentLanguage
+    from centre.sessions.services import change_status
+
+    with app.app_context():
+        ours = create_institution()
+        user = create_user("focal_point")
+        db.session.add(FocalPoint(user=user, institution=ours))
+        held = create_session(SessionStatus.IN_PROGRESS)
+        mine, other = create_registration(held, trainee=create_trainee(institution=ours)), create_registration(held)
+        mark_all(mine, present=10)
+        mark_all(other, present=10)
+        change_status(held, SessionStatus.COMPLETED)
+        own, theirs = (issue_certificate(r, DocumentLanguage.FR, None) for r in (mine, other))
+        db.session.commit()
+        own_id, theirs_id, email, sha256 = own.id, theirs.id, user.email, own.sha256
+    post(client, "/login", {"email": email, "password": "correct horse battery"}, form_url="/login")
+    assert f"/partner/certificates/{own_id}.pdf" in client.get("/partner/").get_data(as_text=True)
+    download = client.get(f"/partner/certificates/{own_id}.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.data.startswith(b"%PDF") and download.headers["X-Content-SHA256"] == sha256
+    assert client.get(f"/partner/certificates/{theirs_id}.pdf").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEntry.actor_id).where(AuditEntry.action == "partner_download",
+                                                                      AuditEntry.entity_id == own_id)) is not None
