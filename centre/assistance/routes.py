@@ -149,7 +149,6 @@ def document(request_id, document_id):
     return send_stored_file(get_assistance_document(request_id, document_id).file)
 
 
-
 @bp.route("/<int:request_id>/withdraw", methods=["POST"])
 def withdraw(request_id):
     assistance = get_assistance_request(request_id)
