@@ -2,6 +2,19 @@
 from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
+from centre.models.evaluation import (
+    Answer,
+    Invitation,
+    Purpose,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireStatus,
+    QuestionnaireTemplate,
+    QuestionTarget,
+    RecipientKind,
+    Response,
+)
 from centre.models.experts import Expert
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
 from centre.models.jobs import FINISHED_STATUSES, Job, JobStatus, ScheduleRun
@@ -20,6 +33,8 @@ from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, T
 from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
+    "Answer", "Invitation", "Purpose", "Question", "QuestionKind", "Questionnaire", "QuestionnaireStatus",
+    "QuestionnaireTemplate", "QuestionTarget", "RecipientKind", "Response",
     "Agreement", "Association", "AttendanceMark", "AuditEntry", "Certificate",
     "CertificateSequence", "DocumentLanguage", "Expert", "FailedLogin", "FINISHED_STATUSES", "Gender",
     "Institution", "InstitutionKind", "InvitationLetter", "Job", "JobStatus", "LIVE_STATUSES", "MailRequest",

@@ -8,6 +8,7 @@ from icalendar import Calendar, Event
 
 from centre import audit
 from centre.errors import DomainError
+from centre.evaluation.services import on_session_completed
 from centre.extensions import db
 from centre.i18n import centre_zone, format_day, localized
 from centre.models import SessionStatus as S
@@ -305,6 +306,8 @@ def change_status(training_session: TrainingSession, target: S, actor: User | No
     if target == S.APPROVED and override_reason.strip():
         details["override_reason"] = override_reason
     audit.record(training_session, "status", from_state=source, to_state=target, actor=actor, **details)
+    if target == S.COMPLETED:
+        on_session_completed(training_session, actor)
     db.session.flush()
     return training_session
 
