@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.extensions import db
-from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Role, SessionStatus
+from centre.models import Certificate, DocumentLanguage, Job, MarkStatus, OutboxMail, Purpose, Role, SessionStatus
 from tests.conftest import PASSWORD, post, signature_png
 
 ROLES = ("anonymous", "trainee", "expert", "coordinator", "admin")
@@ -129,6 +129,22 @@ EXPECTED = {
     "jobs.cancel": ADMIN_ONLY,
     "jobs.mails": STAFF,
     "jobs.resend": STAFF,
+    "evaluation.answer": ANYONE,  # the sweep's link is a real invitation's
+    "evaluation.thanks": ANYONE,
+    "evaluation.session": STAFF,
+    "evaluation.create": STAFF,
+    "evaluation.send": STAFF,
+    "evaluation.close": STAFF,
+    "evaluation.results": STAFF,
+    "evaluation.results_xlsx": STAFF,
+    "evaluation.results_pdf": STAFF,
+    #: The sweep's expert does not teach the session: 404.
+    "evaluation.positioning": {**STAFF, "expert": HIDDEN},
+    "evaluation.templates": STAFF,
+    "evaluation.load_defaults": STAFF,
+    "evaluation.template": STAFF,
+    "evaluation.question_remove": STAFF,
+    "evaluation.new_version": STAFF,
 }
 
 
@@ -140,6 +156,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from datetime import date
 
     from centre.certificates.services import issue_certificate
+    from centre.evaluation import services as evaluation
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
     from centre.institutions.services import add_agreement
@@ -154,7 +171,10 @@ def world(app, create_session, create_registration, create_user, create_trainee,
 
         expert = create_expert(email="invited.expert@example.org")
         set_trainer(done, expert, 2, None)
-        change_status(done, SessionStatus.COMPLETED)
+        evaluation.load_default_templates()
+        evaluation.create_questionnaire(done, evaluation.latest_template(Purpose.POSITIONING), None)
+        change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
+        questionnaire = next(q for q in evaluation.session_questionnaires(done) if q.purpose == Purpose.END_OF_SESSION)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
         institution = owner.institution
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2))
@@ -178,6 +198,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "institution_id": institution.id, "agreement_id": agreement.id, "expert_id": expert.id,
                 "token": invitation_token(invited), "fmt": "csv",
                 "signatory_id": signatory.id, "job_id": job.id, "mail_id": outbox_mail_id(), "list_id": 0,
+                "link": evaluation.token(questionnaire.invitations[0]), "questionnaire_id": questionnaire.id,
+                "template_id": questionnaire.template_id, "question_id": questionnaire.template.questions[0].id,
             },
             "codes": {"public.session": open_session.code, "public.register": open_session.code,
                       "public.session_ics": open_session.code,

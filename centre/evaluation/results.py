@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from centre import audit
-from centre.evaluation.services import ItemResult, Results, choice_label, recipient_name
+from centre.evaluation.services import DIMENSIONS, ItemResult, Results, SatisfactionRow, choice_label, recipient_name
 from centre.exports.services import Column, Table
 from centre.extensions import db
 from centre.i18n import localized
 from centre.models import Answer, Invitation, QuestionKind, Questionnaire, Response, User
-from centre.reports.charts import Bar, bar_percent, horizontal_bars
+from centre.reports.charts import Bar, ChartBlock, bar_percent, horizontal_bars
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,29 @@ def answers_table(questionnaire: Questionnaire, results: Results, language: str)
     return Table(name, language, columns, rows)
 
 
+def satisfaction_charts(found: dict[str, list[SatisfactionRow]], direction: str) -> list[ChartBlock]:
+    """The satisfaction by dimension as the dashboard's chart blocks (bars in %, their table
+    with the number of responses)."""
+    titles = {"theme": _("Satisfaction by session theme"), "trainer": _("Satisfaction by trainer"),
+              "institution": _("Satisfaction by partner institution"), "country": _("Satisfaction by country"),
+              "year": _("Satisfaction by year")}
+    headers = {"theme": _("Theme"), "trainer": _("Trainer"), "institution": _("Partner institution"),
+               "country": _("Country"), "year": _("Year")}
+    blocks = []
+    for number, dimension in enumerate(DIMENSIONS, start=1):
+        bars = [Bar(row.label, row.percent, f"{row.percent} %") for row in found[dimension]]
+        svg = horizontal_bars(bars[:15], titles[dimension], direction, maximum=100, chart_id=f"satisfaction-{number}")
+        blocks.append(ChartBlock(f"satisfaction-{dimension}", titles[dimension], svg,
+                                 (headers[dimension], _("Satisfaction"), _("Responses")),
+                                 [(row.label, f"{row.percent} %", str(row.responses)) for row in found[dimension]],
+                                 bars, 100))
+    return blocks
+
+
 def record_export(questionnaire: Questionnaire, actor: User, **details) -> None:
     """The named answers leave the application: who took them, and when, is kept."""
     if not questionnaire.is_anonymous:
         audit.record(questionnaire, "export_answers", actor=actor, **details)
 
 
-__all__ = ["Chart", "answers_table", "bar_percent", "charts", "question_text", "record_export"]
+__all__ = ["Chart", "answers_table", "bar_percent", "charts", "question_text", "record_export", "satisfaction_charts"]

@@ -21,10 +21,10 @@ from centre.permissions import get_question, get_questionnaire, get_questionnair
 from centre.web import perform
 
 
-def _language_of(invitation) -> str:
-    """The recipient's language, unless they chose another with the language switch."""
+def _chosen_language() -> str | None:
+    """The language chosen with the switch; else the answering pages speak the recipient's."""
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
-    return chosen if chosen in current_app.config["LANGUAGES"] else invitation.language
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
 
 
 # Answering, by personal link: no account
@@ -35,8 +35,9 @@ def answer(link):
     try:
         invitation = services.invitation_of(link)
     except services.LinkRefused as refused:
-        return error_page(refused.status, str(refused))
-    language = _language_of(invitation)
+        with force_locale(_chosen_language() or refused.language or current_language()):
+            return error_page(refused.status, str(refused))
+    language = _chosen_language() or invitation.language
     questionnaire = invitation.questionnaire
     form = AnswerForm()
     error, values, status = None, services.saved_answers(invitation), 200
@@ -57,7 +58,7 @@ def answer(link):
                                       success=None)
                     if outcome:
                         if submit:
-                            return redirect(url_for("evaluation.thanks"))
+                            return redirect(url_for("evaluation.thanks", language=language))
                         flash(_("Your answers are saved. Come back with the same link to finish."), "success")
                         return redirect(url_for("evaluation.answer", link=link))
                     error, status = str(outcome.error), 400
@@ -81,7 +82,10 @@ def _form_values(questionnaire, language) -> dict:
 
 @bp.route("/thanks")
 def thanks():
-    return render_template("evaluation/thanks.html")
+    language = request.args.get("language")
+    with force_locale(_chosen_language() or (language if language in current_app.config["LANGUAGES"]
+                                             else current_language())):
+        return render_template("evaluation/thanks.html")
 
 
 # A session's questionnaires (staff)

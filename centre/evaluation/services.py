@@ -33,11 +33,12 @@ from centre import audit, mail
 from centre.clock import local_date, today
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import localized
+from centre.i18n import country_name, localized
 from centre.models import (
     Answer,
     AttendanceMark,
     Expert,
+    Institution,
     Invitation,
     MarkStatus,
     Purpose,
@@ -403,11 +404,13 @@ def _signature(invitation_id: int, nonce: str) -> str:
 
 
 class LinkRefused(DomainError):
-    """A personal link that leads nowhere: `status` is the HTTP answer (404 forged, 409 used, 410 closed)."""
+    """A personal link that leads nowhere: `status` is the HTTP answer (404 forged, 409 used, 410
+    closed); `language`, the recipient's when the link is genuine."""
 
-    def __init__(self, message, status: int):
+    def __init__(self, message, status: int, language: str | None = None):
         super().__init__(message)
         self.status = status
+        self.language = language
 
 
 def invitation_of(link: str) -> Invitation:
@@ -419,9 +422,10 @@ def invitation_of(link: str) -> Invitation:
     if invitation is None or not hmac.compare_digest(signature, _signature(invitation.id, invitation.nonce)):
         raise LinkRefused(_l("This link is not valid. Use the link of the latest e-mail you received."), 404)
     if invitation.is_used:
-        raise LinkRefused(_l("This questionnaire has already been answered with this link. Thank you."), 409)
+        raise LinkRefused(_l("This questionnaire has already been answered with this link. Thank you."), 409,
+                          invitation.language)
     if invitation.questionnaire.status != QuestionnaireStatus.OPEN:
-        raise LinkRefused(_l("This questionnaire is closed: answers are no longer taken."), 410)
+        raise LinkRefused(_l("This questionnaire is closed: answers are no longer taken."), 410, invitation.language)
     return invitation
 
 
@@ -737,6 +741,19 @@ def headline_satisfaction(training_session: TrainingSession) -> tuple[int, int] 
     return (round(value), questionnaire.responses_count) if value is not None else None
 
 
+def previous_satisfaction(training_session: TrainingSession) -> tuple[TrainingSession, int, int] | None:
+    """For the catalogue: (the latest completed session of the same title, its satisfaction in %,
+    its answers), when its end-of-session questionnaire has at least EVALUATION_MIN_ANSWERS."""
+    previous = db.session.scalar(
+        sa.select(TrainingSession).join(Questionnaire, Questionnaire.session_id == TrainingSession.id)
+        .where(TrainingSession.title_fr == training_session.title_fr, TrainingSession.id != training_session.id,
+               TrainingSession.status == SessionStatus.COMPLETED, Questionnaire.purpose == Purpose.END_OF_SESSION,
+               Questionnaire.responses_count >= current_app.config["EVALUATION_MIN_ANSWERS"])
+        .order_by(TrainingSession.start_on.desc()).limit(1))
+    headline = headline_satisfaction(previous) if previous is not None else None
+    return (previous, *headline) if headline else None
+
+
 def positioning_results(training_session: TrainingSession, language: str) -> Results | None:
     questionnaire = db.session.scalar(sa.select(Questionnaire).where(
         Questionnaire.session_id == training_session.id, Questionnaire.purpose == Purpose.POSITIONING))
@@ -747,3 +764,71 @@ def trainer_may_see(training_session: TrainingSession, user: User) -> bool:
     """An expert sees a session's positioning results when they teach it."""
     return db.session.scalar(sa.select(Trainer.expert_id).join(Expert, Expert.id == Trainer.expert_id).where(
         Trainer.session_id == training_session.id, Expert.user_id == user.id).limit(1)) is not None
+
+
+def sessions_with_positioning(expert: Expert) -> list[TrainingSession]:
+    """The sessions the expert teaches that have a positioning questionnaire."""
+    return list(db.session.scalars(
+        sa.select(TrainingSession).join(Trainer, Trainer.session_id == TrainingSession.id)
+        .join(Questionnaire, Questionnaire.session_id == TrainingSession.id)
+        .where(Trainer.expert_id == expert.id, Questionnaire.purpose == Purpose.POSITIONING)
+        .order_by(TrainingSession.start_on.desc())))
+
+
+# Satisfaction across sessions (the dashboard and the activity report)
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    label: str
+    percent: int  #: mean of the rating answers, each as a share of its scale
+    responses: int
+
+
+DIMENSIONS = ("theme", "trainer", "institution", "country", "year")
+
+
+def satisfaction(start: date, end: date, language: str) -> dict[str, list[SatisfactionRow]]:
+    """The end-of-session questionnaires' ratings of the sessions starting within the period, by
+    session theme (its title), trainer (the questions asked of each trainer), partner institution
+    and country (as far as the responses record them: see ANONYMITY_GROUP) and year; one grouped
+    query per dimension."""
+    percent = sa.func.avg(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
+    responses = sa.func.count(sa.distinct(Answer.response_id))
+    base = (sa.select(percent, responses).select_from(Answer)
+            .join(Question, Question.id == Answer.question_id)
+            .join(Response, Response.id == Answer.response_id)
+            .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+            .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
+            .where(Questionnaire.purpose == Purpose.END_OF_SESSION, Response.is_submitted.is_(True),
+                   Answer.rating.is_not(None), TrainingSession.start_on.between(start, end)))
+    title = getattr(TrainingSession, f"title_{language}" if language in LANGUAGES else "title_fr")
+    year = sa.extract("year", TrainingSession.start_on)
+
+    def rows(key, query):
+        return [(row[2], round(row[0]), row[1]) for row in db.session.execute(query.add_columns(key).group_by(key))]
+
+    found = {
+        "theme": rows(sa.func.coalesce(sa.func.nullif(title, ""), TrainingSession.title_fr), base),
+        "trainer": rows(Answer.target_key, base.where(Answer.target_key.like("trainer:%"))),
+        "institution": rows(Response.institution_id, base.where(Response.institution_id.is_not(None))),
+        "country": rows(Response.country, base.where(Response.country.is_not(None))),
+        "year": rows(year, base),
+    }
+    experts = {e.id: e for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(
+        [int(key.partition(":")[2]) for key, _p, _n in found["trainer"]])))}
+    institutions = {i.id: i for i in db.session.scalars(sa.select(Institution).where(Institution.id.in_(
+        [key for key, _p, _n in found["institution"]])))}
+    label = {
+        "theme": str,
+        "trainer": lambda key: experts[int(key.partition(":")[2])].name,
+        "institution": lambda key: localized(institutions[key], "name", language),
+        "country": lambda key: country_name(key, language),
+        "year": lambda key: str(int(key)),
+    }
+    result = {}
+    for dimension in DIMENSIONS:
+        items = [SatisfactionRow(label[dimension](key), value, count) for key, value, count in found[dimension]]
+        result[dimension] = sorted(items, key=lambda row: row.label) if dimension == "year" else \
+            sorted(items, key=lambda row: (-row.responses, row.label))
+    return result
