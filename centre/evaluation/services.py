@@ -795,13 +795,18 @@ def satisfaction(start: date, end: date, language: str) -> dict[str, list[Satisf
     query per dimension."""
     percent = sa.func.avg(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
     responses = sa.func.count(sa.distinct(Answer.response_id))
+    # The period's responses first (a few thousand a year), then their answers by the answers'
+    # primary key: joining from the answers would read every answer of every year.
+    in_period = (sa.select(Response.id).join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+                 .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
+                 .where(Questionnaire.purpose == Purpose.END_OF_SESSION, Response.is_submitted.is_(True),
+                        TrainingSession.start_on.between(start, end)))
     base = (sa.select(percent, responses).select_from(Answer)
             .join(Question, Question.id == Answer.question_id)
             .join(Response, Response.id == Answer.response_id)
             .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
             .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
-            .where(Questionnaire.purpose == Purpose.END_OF_SESSION, Response.is_submitted.is_(True),
-                   Answer.rating.is_not(None), TrainingSession.start_on.between(start, end)))
+            .where(Answer.response_id.in_(in_period), Answer.rating.is_not(None)))
     title = getattr(TrainingSession, f"title_{language}" if language in LANGUAGES else "title_fr")
     year = sa.extract("year", TrainingSession.start_on)
 

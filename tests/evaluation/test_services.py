@@ -178,3 +178,14 @@ def test_catalogue_satisfaction_only_above_the_minimum(completed_session, app):
     assert services.headline_satisfaction(completed_session) is None
     services.answer(end.invitations[2], services.parse_answers(end, _form(end), "en", complete=True), submit=True)
     assert services.headline_satisfaction(completed_session) == (100, 3)
+
+
+def test_anonymising_a_trainee_erases_the_address_their_invitations_kept(completed_session):
+    from centre.registrations.personal_data import anonymise
+
+    end = _by_purpose(completed_session)[Purpose.END_OF_SESSION]
+    invitation = end.invitations[0]
+    address = invitation.email
+    anonymise(invitation.trainee)
+    assert invitation.email == f"anonymised-{invitation.trainee_id}@invalid"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(Invitation.email == address)) == 0
