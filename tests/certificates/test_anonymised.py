@@ -28,9 +28,7 @@ def test_anonymise_erases_the_address_from_every_audit_entry_and_failed_sign_in(
     assert authenticate(address.upper(), "wrong password", ip="192.0.2.9", now=utcnow()) is None
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(FailedLogin.id)).where(FailedLogin.email == address)) == 1
-    # The certificate, and the questionnaires the session's completion sent them (evaluation).
-    assert set(db.session.scalars(sa.select(OutboxMail.template).where(OutboxMail.recipient == address))) == {
-        "certificate", "questionnaire_invitation"}
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMail.id)).where(OutboxMail.recipient == address)) == 1
 
     anonymise(trainee)
     db.session.commit()
