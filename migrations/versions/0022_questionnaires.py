@@ -2,8 +2,8 @@
 questionnaires, personal invitations, responses and answers; a partner institution's contact address
 for the follow-up questionnaires.
 
-Revision ID: 0016_questionnaires
-Revises: 0015
+Revision ID: 0022_questionnaires
+Revises: 0021_session_material
 Create Date: 2026-12-06 23:08:03.263835
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_questionnaires'
-down_revision = '0015'
+revision = '0022_questionnaires'
+down_revision = '0021_session_material'
 branch_labels = None
 depends_on = None
 
