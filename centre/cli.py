@@ -11,7 +11,9 @@ from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
 from centre.certificates.bulk import start_bulk_issue
 from centre.certificates.delivery import export_session
+from centre.clock import today as centre_today
 from centre.errors import DomainError
+from centre.evaluation.services import load_default_templates, run_daily_on
 from centre.extensions import db
 from centre.jobs.services import execute_job, reap, recent_jobs
 from centre.models import DocumentLanguage, Job, JobStatus, Role, TrainingSession, User
@@ -127,6 +129,31 @@ def remind_command():
     for review in reminded:
         click.echo(f"Reminded {review.expert.user.email} about session {review.training_session.code}.")
     click.echo(f"{len(reminded)} reminder(s) sent.")
+
+
+@click.group("evaluation")
+def evaluation_group():
+    """The evaluation questionnaires."""
+
+
+@evaluation_group.command("load-templates")
+@with_appcontext
+def load_templates_command():
+    """Load the questionnaire templates shipped with the app (those whose code has no version yet)."""
+    created = load_default_templates()
+    db.session.commit()
+    for template in created:
+        click.echo(f"Loaded {template.code} v{template.version} ({len(template.questions)} questions).")
+    click.echo(f"{len(created)} template(s) loaded.")
+
+
+@evaluation_group.command("run")
+@with_appcontext
+def evaluation_run_command():
+    """Send the questionnaires that are due, the reminders, and close those past their date (the workers do it daily)."""
+    handled = run_daily_on(centre_today())
+    db.session.commit()
+    click.echo(f"{handled} questionnaire(s) and reminder(s) handled.")
 
 
 @click.command("backup")
@@ -345,3 +372,4 @@ def register_commands(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(signing_group)
+    app.cli.add_command(evaluation_group)

@@ -88,6 +88,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.jobs.services import record_job
     from centre.models import Certificate, DocumentLanguage, JobStatus, MailStatus
+    from centre.evaluation import services as evaluation
     from centre.sessions.services import change_status
 
     with app.app_context():
@@ -106,7 +107,12 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                     for _ in range(2)]
         for registration in eligible:
             mark_all(registration, present=10, rest=MarkStatus.PRESENT)
-        change_status(done, SessionStatus.COMPLETED)
+        change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
+        end_of_session = next(q for q in evaluation.session_questionnaires(done) if q.purpose == "end_of_session")
+        answer_link = evaluation.token(end_of_session.invitations[0])
+        answer_fields = {item.field: {"rating": "4", "text": "Bien"}.get(item.question.kind.value, "0")
+                         for item in evaluation.items(end_of_session, "fr")}
+        template = evaluation.new_version(evaluation.latest_template(end_of_session.purpose), coordinator)
         issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
         admin = create_user(Role.ADMIN)
         focal = create_user(Role.FOCAL_POINT)
@@ -127,6 +133,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
             "foreign_cells": [f"mark-{eligible[0].id}-{s.id}" for s in done.slots[:2]],
             "eligible": eligible[0].id, "issued": eligible[1].id, "other_registrations": [r.id for r in attending],
+            "answer_link": answer_link, "answer_fields": answer_fields, "template": template.id,
+            "end_of_session": end_of_session.id,
         }
 
 
@@ -181,7 +189,7 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         response = client.post(url, data={"csrf_token": token, **data}, **kwargs)
         assert response.status_code < 500, (name, url, data, response.get_data(as_text=True)[:300])
         if response.status_code >= 400:
-            assert response.status_code in (400, 403, 404, 405, 409, 413, 429), (name, response.status_code)
+            assert response.status_code in (400, 403, 404, 405, 409, 410, 413, 429), (name, response.status_code)
         problems = changes(before, snapshot(engine), may_change or {})
         assert not problems, (name, url, data, response.status_code, problems)
         response.close()
@@ -364,10 +372,30 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
     def account_role(data, user_id):
         check("account role", admin, f"/admin/users/{path(user_id)}/role", data, {"user": ({"role"}, None)})
 
+
+    link = world["answer_link"]
+
+    @FUZZ
+    @given(mutated({**world["answer_fields"], "action": "submit"}),
+           segment(link, link[:-1] + "0", "1.00000000000000000000000000000000", link.replace(".", "")))
+    def questionnaire_answer(data, token):
+        # Answered once for good (then refused as used): a response and its answers are new rows;
+        # its invitation is marked used and the questionnaire counts it.
+        check("questionnaire answer", app.test_client(), f"/evaluation/q/{path(token)}", data,
+              {"questionnaire_invitation": ({"is_used"}, None), "questionnaire": ({"responses_count"}, None)})
+
+    @FUZZ
+    @given(mutated({"kind": "single", "target": "general", "text_fr": "Question", "text_ar": "سؤال",
+                    "text_en": "Question", "is_required": "y", "scale_max": "5",
+                    "choices": "Oui | نعم | Yes\nNon | لا | No"}),
+           segment(str(world["template"]), "0", "999999"))
+    def question_add(data, template_id):
+        check("question", coordinator, f"/evaluation/templates/{path(template_id)}", data)
+
     try:
-        for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition, cancel, attendance,
-                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction, account_create,
-                     audit_filters, account_filters, account_role):
+        for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition,
+                     cancel, attendance, issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction,
+                     account_create, audit_filters, account_filters, questionnaire_answer, question_add, account_role):
             prop()
     finally:
         engine.dispose()

@@ -279,6 +279,7 @@ def test_a_job_enqueued_in_a_rolled_back_savepoint_is_forgotten_the_others_sent(
         savepoint.rollback()
         with db.session.begin_nested():
             inner = services.enqueue("test.steps", None, steps=3)
+        assert huey.pending_count() == 0  # a savepoint released is not a commit: nothing sent yet
         db.session.commit()
         assert sorted(db.session.scalars(sa.select(Job.id))) == sorted([kept.id, inner.id])
         assert huey.pending_count() == 2

@@ -9,6 +9,7 @@ from centre.auth.services import MailThrottled, count_mail_request
 from centre.certificates.printing import printed_dates
 from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
                                                normalize_code)
+from centre.evaluation.services import previous_satisfaction
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
@@ -34,7 +35,8 @@ def catalogue():
 def session(code):
     training_session = get_open_session(code) or abort(404)
     return render_template("public/session.html", s=training_session,
-                           places=registrations.places_left(training_session))
+                           places=registrations.places_left(training_session),
+                           satisfaction=previous_satisfaction(training_session))
 
 
 @bp.route("/catalogue/<code>/register", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ app uses, so the rules hold and the audit log tells the story; associations, ins
 Session dates are relative to today, so the open session is always ahead and the completed ones
 behind. The caller commits.
 """
+import random
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from centre.assistance.services import submit_request
 from centre.attendance.services import eligibility, save_marks
 from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
+from centre.evaluation import services as evaluation
 from centre.extensions import db
 from centre.models import (
     AssistanceKind,
@@ -23,6 +25,7 @@ from centre.models import (
     FocalPoint,
     Gender,
     MarkStatus,
+    Purpose,
     Recommendation,
     RegistrationStatus,
     Role,
@@ -38,6 +41,7 @@ from centre.registrations.services import (
     register,
 )
 from centre.reviews.services import assign_reviewer, record_review
+from centre.seed.answers import answer_some
 from centre.seed.catalogue import TOPICS
 from centre.seed.common import (
     ASSOCIATIONS,
@@ -140,7 +144,10 @@ def seed_demo(today: date | None = None) -> dict:
         )
         trainees[email].email_confirmed_at = clock.utcnow()  # demo addresses receive no mail
 
-    counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "certificates": 0}
+    counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "certificates": 0, "answers": 0}
+    evaluation.load_default_templates(coordinator)
+    for institution in institutions.values():  # the follow-up questionnaires' recipient there
+        institution.contact_email = f"contact.{institution.country.lower()}@partners.example.org"
     sessions = []
     numbers_by_year: dict[int, int] = {}
     for spec in SESSIONS:
@@ -207,11 +214,19 @@ def _advance(training_session, spec, experts, trainees, coordinator, counts) -> 
     counts["registrations"] += _register_all(training_session, spec, trainees, coordinator)
     if target == SessionStatus.OPEN:
         return
+    # Before arrival: the trainees say where they start from; the trainers read it.
+    positioning = evaluation.create_questionnaire(
+        training_session, evaluation.latest_template(Purpose.POSITIONING), coordinator)
+    counts["answers"] += answer_some(positioning, random.Random(f"{training_session.code}-positioning"), 0.7)
     change_status(training_session, SessionStatus.CLOSED, coordinator)
     change_status(training_session, SessionStatus.IN_PROGRESS, coordinator)
     counts["attendance_marks"] += _mark_attendance(training_session, spec, trainees, coordinator)
     change_status(training_session, SessionStatus.COMPLETED, coordinator)
     counts["certificates"] += _issue_certificates(training_session, spec, trainees, coordinator)
+    rng = random.Random(training_session.code)
+    for questionnaire in evaluation.session_questionnaires(training_session):
+        if questionnaire.is_open:
+            counts["answers"] += answer_some(questionnaire, rng)
 
 
 def _register_all(training_session, spec, trainees, coordinator) -> int:

@@ -8,6 +8,7 @@ from icalendar import Calendar, Event
 
 from centre import audit
 from centre.errors import DomainError
+from centre.evaluation.services import on_session_completed
 from centre.extensions import db
 from centre.i18n import centre_zone, format_day, localized
 from centre.models import SessionStatus as S
@@ -290,8 +291,10 @@ def allowed_transitions(training_session: TrainingSession) -> list[tuple[S, list
 
 
 def change_status(training_session: TrainingSession, target: S, actor: User | None = None, *,
-                  reason: str = "", override_reason: str = "") -> TrainingSession:
-    """Move the session along its workflow, or raise DomainError saying what is missing."""
+                  reason: str = "", override_reason: str = "", evaluate: bool = True) -> TrainingSession:
+    """Move the session along its workflow, or raise DomainError saying what is missing.
+    Completing it sends its evaluation questionnaires, unless `evaluate` is False (seed data
+    made to measure something else)."""
     if target == S.CANCELLED and not reason.strip():
         raise DomainError(_l("Say why the session is cancelled."))
     problems = transition_problems(training_session, target, override_reason=override_reason)
@@ -305,6 +308,8 @@ def change_status(training_session: TrainingSession, target: S, actor: User | No
     if target == S.APPROVED and override_reason.strip():
         details["override_reason"] = override_reason
     audit.record(training_session, "status", from_state=source, to_state=target, actor=actor, **details)
+    if target == S.COMPLETED and evaluate:
+        on_session_completed(training_session, actor)
     db.session.flush()
     return training_session
 
