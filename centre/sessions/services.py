@@ -71,6 +71,22 @@ SESSION_FIELDS = (
 #: Statuses in which a session no longer changes.
 FROZEN = (S.COMPLETED, S.CANCELLED)
 
+#: The dates a session may have: far enough from the ends of Python's calendar that a
+#: calendar page, a clone's shift and the conflict search (60 days either side) stay inside it.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+#: The longest session, in days from its first to its last (a year gives about 500 slots).
+MAX_SESSION_DAYS = 366
+
+
+def check_dates(start_on: date | None, end_on: date | None) -> None:
+    """Refuse dates outside the window, and a session longer than MAX_SESSION_DAYS."""
+    for day in (start_on, end_on):
+        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise DomainError(_l("Dates must lie between %(earliest)s and %(latest)s.",
+                                 earliest=format_day(EARLIEST_DAY, "medium"), latest=format_day(LATEST_DAY, "medium")))
+    if start_on and end_on and (end_on - start_on).days + 1 > MAX_SESSION_DAYS:
+        raise DomainError(_l("A session lasts at most %(days)d days.", days=MAX_SESSION_DAYS))
+
 
 def _check_fields(fields: dict, training_session: TrainingSession | None = None) -> None:
     code = fields.get("code")
@@ -82,6 +98,8 @@ def _check_fields(fields: dict, training_session: TrainingSession | None = None)
     if start_on and end_on and end_on < start_on:
         raise DomainError(_l("The session cannot end before it starts."))
     deadline = fields.get("registration_deadline")
+    check_dates(start_on, end_on)
+    check_dates(deadline, None)
     if deadline and start_on and deadline > start_on:
         raise DomainError(_l("The deadline must not be after the first day."))
     quota, capacity = fields.get("institution_quota"), fields.get("capacity")
@@ -128,7 +146,10 @@ def update_session(training_session: TrainingSession, actor: User | None = None,
 def duplicate_session(source: TrainingSession, actor: User | None, *, code: str, start_on: date) -> TrainingSession:
     """A new draft with the source's content and trainers, moved to a new first day."""
     fields = {name: getattr(source, name) for name in SESSION_FIELDS}
+    check_dates(start_on, None)
+    check_dates(source.start_on, source.end_on)
     shift = start_on - source.start_on
+    check_dates(None, start_on + (source.end_on - source.start_on))
     fields.update(code=code, start_on=start_on, end_on=source.end_on + shift,
                   registration_deadline=source.registration_deadline + shift
                   if source.registration_deadline else None)
@@ -341,6 +362,18 @@ def sessions_query(*, year: int | None = None, status: S | None = None, kind=Non
 
 def list_sessions(**filters) -> list[TrainingSession]:
     return db.session.scalars(sessions_query(**filters)).all()
+
+
+def calendar_month(requested: str, fallback: date) -> date:
+    """The first day of the month asked for as "YYYY-MM", or of `fallback`'s month when the
+    text is no month or one outside the sessions' date window."""
+    try:
+        year, month = map(int, requested.split("-"))
+        if EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    return fallback.replace(day=1)
 
 
 def month_calendar(year: int, month: int) -> list[list[tuple[date, list[TrainingSession]]]]:

@@ -1,0 +1,63 @@
+"""Dates at the edges (issue 19): the calendar, creating and cloning a session."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from centre.errors import DomainError
+from centre.extensions import db
+from centre.models import SessionStatus, TrainingSession
+from centre.sessions.services import create_session, duplicate_session
+from tests.conftest import post
+
+FIELDS = {"code": "EDGE-1", "kind": "collective", "title_fr": "Médiation", "theme_fr": "Thème", "venue_fr": "Rabat",
+          "start_on": "2026-09-07", "end_on": "2026-09-11", "capacity": "20", "languages": "fr",
+          "attendance_threshold": "80"}
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "10000-01", "2026-00", "-1-5"])
+def test_the_calendar_of_a_month_at_the_edge_of_time_is_a_page_not_a_500(client, login_as, month):
+    login_as("coordinator")
+    response = client.get(f"/sessions/calendar?month={month}")
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("start, end", [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-05"),
+                                        ("1999-12-27", "1999-12-31"), ("2026-01-05", "2036-01-04")])
+def test_a_session_outside_the_date_window_or_too_long_is_refused_with_a_message(app, client, login_as, start, end):
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    response = post(client, "/sessions/new", {**FIELDS, "start_on": start, "end_on": end}, form_url="/sessions/new")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "between" in text or "at most" in text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(TrainingSession.id))) == 0
+
+
+def test_the_rules_refuse_the_same_dates_without_the_form(ctx):
+    with pytest.raises(DomainError, match="between"):
+        create_session(code="EDGE-2", title_fr="T", theme_fr="T", venue_fr="R", capacity=5, languages="fr",
+                       start_on=date(1, 1, 1), end_on=date(1, 1, 3))
+    with pytest.raises(DomainError, match="at most"):
+        create_session(code="EDGE-3", title_fr="T", theme_fr="T", venue_fr="R", capacity=5, languages="fr",
+                       start_on=date(2026, 1, 5), end_on=date(2030, 1, 5))
+
+
+def test_a_clone_at_the_edge_of_the_date_range_is_refused_with_a_message(app, client, login_as, create_session):
+    with app.app_context():
+        source = create_session(SessionStatus.COMPLETED)
+        db.session.commit()
+        source_id = source.id
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    url = f"/sessions/{source_id}/duplicate"
+    for start in ("9999-12-30", "0001-01-01"):
+        response = post(client, url, {"code": "EDGE-4", "start_on": start}, form_url=url)
+        assert response.status_code == 400 and "between" in response.get_data(as_text=True)
+
+
+def test_a_clone_whose_end_would_leave_the_window_is_refused_by_the_rules(ctx, create_session):
+    source = create_session(SessionStatus.COMPLETED)
+    with pytest.raises(DomainError, match="between"):
+        duplicate_session(source, None, code="EDGE-5", start_on=date(2100, 12, 31))
