@@ -1,4 +1,5 @@
 """flask commands: create-user, seed-demo, seed-volume, backup, restore, jobs, signing."""
+import functools
 import time
 from pathlib import Path
 
@@ -22,6 +23,20 @@ from centre.reviews.services import remind_overdue
 from centre.seed.demo import demo_logins, seed_demo
 from centre.seed.volume import is_empty, seed_volume
 from centre.signing import DEV_KEY_NAME, DEV_PASSPHRASE, make_dev_key
+from centre.urls import links_need_public_address
+
+PUBLIC_ADDRESS_MISSING = ("Set CENTRE_PUBLIC_BASE_URL to the site's public address (e.g. https://centre.example.ma): "
+                          "the links in the mails this command sends would point at this machine.")
+
+
+def sends_mail(command):
+    """For a command that sends mail (or may): refuse to run while its links would point at this machine."""
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        if links_need_public_address():
+            raise click.ClickException(PUBLIC_ADDRESS_MISSING)
+        return command(*args, **kwargs)
+    return checked
 
 
 @click.command("create-user")
@@ -120,6 +135,7 @@ def reviews_group():
 
 @reviews_group.command("remind")
 @with_appcontext
+@sends_mail
 def remind_command():
     """E-mail the experts whose review is overdue (at most once a day; the workers also do it daily)."""
     reminded = remind_overdue()
@@ -234,6 +250,8 @@ def certificates_issue_command(session_code, language, email, wait):
     """Issue the certificates of every eligible trainee of a session (the same job as the page's)."""
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
         raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
+    if email and links_need_public_address():
+        raise click.ClickException(PUBLIC_ADDRESS_MISSING)
     training_session = _session_by_code(session_code)
     try:
         job = start_bulk_issue(training_session, DocumentLanguage(language) if language else None, email, None,

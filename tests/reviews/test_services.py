@@ -181,5 +181,28 @@ def test_remind_command(app, runner, create_session, create_expert, create_user,
         assign_reviewer(training_session, expert, None, due_on=None).due_on = date.today() - timedelta(days=1)
         db.session.commit()
         email = expert.user.email
+    app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"  # mail leaves through a server: links need it
     result = runner.invoke(args=["reviews", "remind"])
     assert result.exit_code == 0 and email in result.output and "1 reminder(s) sent." in result.output
+
+
+def test_mail_commands_refuse_to_run_without_the_public_address(app, runner, create_session, create_expert,
+                                                                 create_user, smtp_server):
+    """`flask reviews remind` mailed links to http://127.0.0.1:5000 when CENTRE_PUBLIC_BASE_URL was unset (issue 19)."""
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        expert = create_expert(user=create_user(Role.EXPERT))
+        assign_reviewer(training_session, expert, None, due_on=None).due_on = date.today() - timedelta(days=1)
+        db.session.commit()
+        email, code = expert.user.email, training_session.code
+    smtp_server.messages.clear()
+    app.config["PUBLIC_BASE_URL"] = ""
+    for args in (["reviews", "remind"], ["certificates", "issue", code, "--email", "--wait"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1 and "CENTRE_PUBLIC_BASE_URL" in refused.output, (args, refused.output)
+    assert smtp_server.messages == []
+    app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"
+    assert runner.invoke(args=["reviews", "remind"]).exit_code == 0
+    [message] = smtp_server.to(email)
+    body = message.get_body(("plain",)).get_content()
+    assert "https://centre.example.ma/reviews/" in body and "127.0.0.1" not in body
