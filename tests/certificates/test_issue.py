@@ -354,6 +354,7 @@ def test_cli_bulk_issue_says_what_was_emailed(app, runner, completed, smtp_serve
         code = completed(eligible=3).code
         db.session.commit()
     _refuse_the_second_mail(smtp_server)
+    app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"  # a command that mails needs it
     result = runner.invoke(args=["certificates", "issue", code, "--language", "fr", "--email", "--wait"])
     assert result.exit_code == 0, result.output
     assert "3 issued, 0 already held, 0 not eligible, 3 e-mailed, 0 not sent." in result.output
