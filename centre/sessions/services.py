@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from icalendar import Calendar, Event
 
 from centre import audit
@@ -25,6 +26,7 @@ from centre.models import (
     User,
     institution_association,
 )
+from centre.models.types import utcnow
 from centre.reviews.services import review_gate_problems
 
 #: Default hours of the two half-day slots, in the centre's time zone.
@@ -301,7 +303,40 @@ def transition_problems(training_session: TrainingSession, target: S, *, overrid
             problems.append(str(_l("Give the programme in Arabic before opening registration.")))
         if not training_session.slots:
             problems.append(str(_l("The session has no slots.")))
+    elif target == S.COMPLETED:
+        problems += completion_problems(training_session)
     return problems
+
+
+def completion_problems(training_session: TrainingSession, now: datetime | None = None) -> list[str]:
+    """Completing counts every slot: one still to come and not marked for every accepted trainee
+    would silently become their absence. Refused while such slots remain, saying so and how to
+    correct it (remove the slots that will not be held, or wait for them)."""
+    now = now or utcnow()
+    accepted = _accepted(training_session)
+    pending = [slot for slot in training_session.slots if slot.ends_at > now]
+    if not pending or not accepted:
+        return []
+    marked = dict(db.session.execute(
+        sa.select(AttendanceMark.slot_id, sa.func.count(AttendanceMark.id))
+        .join(Registration, AttendanceMark.registration_id == Registration.id)
+        .where(AttendanceMark.slot_id.in_([slot.id for slot in pending]),
+               Registration.status == RegistrationStatus.ACCEPTED)
+        .group_by(AttendanceMark.slot_id)).all())
+    unmarked = [slot for slot in pending if marked.get(slot.id, 0) < accepted]
+    if not unmarked:
+        return []
+    last = max(slot.ends_at for slot in unmarked)
+    return [ngettext(
+        "%(num)d slot has not been held yet (the last ends on %(day)s). Completing the session now would count "
+        "it as an absence for each of its %(trainees)d accepted trainees not marked, and those below the "
+        "attendance threshold would get no certificate. Remove the slots that will not be held (Slots page), "
+        "or complete the session after its last slot.",
+        "%(num)d slots have not been held yet (the last ends on %(day)s). Completing the session now would "
+        "count them as absences for each of its %(trainees)d accepted trainees not marked, and those below the "
+        "attendance threshold would get no certificate. Remove the slots that will not be held (Slots page), "
+        "or complete the session after its last slot.",
+        len(unmarked), day=format_day(last, "long"), trainees=accepted)]
 
 
 def allowed_transitions(training_session: TrainingSession) -> list[tuple[S, list[str]]]:

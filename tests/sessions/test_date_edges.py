@@ -61,3 +61,34 @@ def test_a_clone_whose_end_would_leave_the_window_is_refused_by_the_rules(ctx, c
     source = create_session(SessionStatus.COMPLETED)
     with pytest.raises(DomainError, match="between"):
         duplicate_session(source, None, code="EDGE-5", start_on=date(2100, 12, 31))
+
+
+def test_a_session_is_not_completed_before_its_last_slot(ctx, create_session, create_registration, mark_all):
+    """Completing early turned the slots to come into absences, silently (issue 19)."""
+    from datetime import timedelta
+
+    from centre.attendance.services import save_marks
+    from centre.clock import utcnow
+    from centre.models import MarkStatus
+    from centre.sessions.services import change_status, completion_problems, remove_slot
+
+    running = create_session(SessionStatus.IN_PROGRESS)
+    registration = create_registration(running)
+    save_marks(running, {(registration.id, slot.id): MarkStatus.PRESENT for slot in running.slots[:7]}, None)
+    for n, slot in enumerate(running.slots[-3:], 1):  # the last three slots are still to come
+        slot.starts_at, slot.ends_at = utcnow() + timedelta(days=n), utcnow() + timedelta(days=n, hours=3)
+    db.session.flush()
+    with pytest.raises(DomainError, match="3 slots have not been held yet") as refused:
+        change_status(running, SessionStatus.COMPLETED)
+    assert "absences for each of its 1 accepted trainees" in str(refused.value)
+    # Marked ahead (as the grid allows) they are no silent absence: only the unmarked one counts.
+    save_marks(running, {(registration.id, slot.id): MarkStatus.PRESENT for slot in running.slots[7:9]}, None)
+    with pytest.raises(DomainError, match="1 slot has not been held yet"):
+        change_status(running, SessionStatus.COMPLETED)
+    assert running.status == SessionStatus.IN_PROGRESS
+    # The coordinator corrects it: the slots that will not be held go, then the session completes.
+    for slot in list(running.slots[-3:]):
+        remove_slot(slot, None)
+    assert completion_problems(running) == []
+    change_status(running, SessionStatus.COMPLETED)
+    assert running.status == SessionStatus.COMPLETED
