@@ -27,19 +27,28 @@ from centre.web import perform, throttled_answer
 def catalogue():
     sessions = open_sessions()
     places = registrations.places_left_in(sessions)
-    return render_template("public/catalogue.html", sessions=sessions, places=places)
+    closed = {s.id: registrations.registration_closed(s) for s in sessions}
+    return render_template("public/catalogue.html", sessions=sessions, places=places, closed=closed)
 
 
 @bp.route("/catalogue/<code>")
 def session(code):
     training_session = get_open_session(code) or abort(404)
+    return _session_page(training_session)
+
+
+def _session_page(training_session, status=200):
     return render_template("public/session.html", s=training_session,
-                           places=registrations.places_left(training_session))
+                           places=registrations.places_left(training_session),
+                           closed=registrations.registration_closed(training_session)), status
 
 
 @bp.route("/catalogue/<code>/register", methods=["GET", "POST"])
 def register(code):
     training_session = get_open_session(code) or abort(404)
+    if registrations.registration_closed(training_session):
+        # The form is not offered after the deadline: the session's page says since when.
+        return _session_page(training_session, 409 if request.method == "POST" else 200)
     if current_user.is_authenticated and current_user.role != Role.TRAINEE:
         flash(_("Registration is for trainees; you are signed in with a staff or expert account."), "warning")
         return redirect(url_for("public.session", code=code))

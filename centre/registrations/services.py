@@ -24,7 +24,7 @@ from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import localized
+from centre.i18n import format_day, localized
 from centre.models import (
     LIVE_STATUSES,
     Registration,
@@ -202,14 +202,27 @@ def places_left_in(sessions: list[TrainingSession]) -> dict[int, int]:
     return {s.id: max(s.capacity - accepted.get(s.id, 0), 0) for s in sessions}
 
 
+def registration_closed(training_session: TrainingSession) -> str | None:
+    """Why an open session takes no more registrations today, or None: its deadline has passed, or,
+    without a deadline, its last day has (the coordinator may leave it open after that)."""
+    day = today()
+    if training_session.registration_deadline and day > training_session.registration_deadline:
+        return str(_l("Registration closed on %(day)s, the registration deadline.",
+                      day=format_day(training_session.registration_deadline)))
+    if day > training_session.end_on:
+        return str(_l("This session is over: it takes no more registrations."))
+    return None
+
+
 def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=None,
              departure_on=None, needs_visa_letter=False) -> Registration:
     """A pending registration, if the session takes registrations and the person holds none live."""
     training_session = lock_session(training_session.id)
     if training_session.status != SessionStatus.OPEN:
         raise DomainError(_l("This session does not take registrations."))
-    if training_session.registration_deadline and today() > training_session.registration_deadline:
-        raise DomainError(_l("The registration deadline has passed."))
+    closed = registration_closed(training_session)
+    if closed:
+        raise DomainError(closed)
     # The same person (account or address) is refused; the same passport number under another
     # address is not proof (anyone may type a number first, unverified): the registration is
     # taken, flagged on the queue, and the coordinator decides which one is genuine.
