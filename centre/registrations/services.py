@@ -6,6 +6,7 @@ then the registration stays pending and is shown to coordinators flagged "addres
 confirmed": they may reject it, but not accept it nor put it on the waiting list.
 """
 import hashlib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,8 +113,16 @@ def normalize_email(email: str) -> str:
 
 
 def normalize_passport(number: str | None) -> str | None:
-    number = "".join((number or "").split()).upper()
-    return number or None
+    """A passport number as compared and stored: its letters (upper case) and digits (any script's
+    digits as 0-9), without the spaces, dashes, dots or slashes people type in it, so that
+    "eg 765-4321" and "EG7654321" are one number."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", number or ""):
+        if char.isdecimal():
+            kept.append(str(unicodedata.decimal(char)))
+        elif char.isalpha():
+            kept.append(char.upper())
+    return "".join(kept) or None
 
 
 def create_trainee_account(password: str, locale: str | None = None, **fields) -> Trainee:
