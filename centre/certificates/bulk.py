@@ -19,7 +19,7 @@ from centre.attendance.services import eligibility_list
 from centre.certificates.delivery import email_each
 from centre.certificates.printing import SIDES, jobs_of
 from centre.certificates.rendering import start_rendering, warm_up
-from centre.certificates.services import reserve_certificates, store_rendered, valid_languages
+from centre.certificates.services import issue_refusals, reserve_certificates, store_rendered
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.jobs.services import enqueue, job_kind, latest_job, record_job
@@ -41,17 +41,18 @@ class BulkPlan:
 def plan_bulk(training_session: TrainingSession, language: DocumentLanguage | None) -> BulkPlan:
     """Who gets a certificate (in `language`, or else each trainee's preference) and who does not, why."""
     rows = eligibility_list(training_session)
-    held = valid_languages(row.registration.id for row in rows)
-    pending = {(c.registration_id, c.language) for c in pending_of(training_session)}  # completed first, not "held"
+    chosen = {row.registration.id: language or row.registration.trainee.certificate_language for row in rows}
+    refusals = issue_refusals(chosen.items())
     plan = BulkPlan([], [], 0)
     for row in rows:
+        refusal = refusals.get((row.registration.id, chosen[row.registration.id]))
         if not row.eligible:
             plan.refused.append((row.registration, row.reason))
-            continue
-        chosen = language or row.registration.trainee.certificate_language
-        if (row.registration.id, chosen) not in held:
-            plan.todo.append((row.registration, chosen))
-        elif (row.registration.id, chosen) not in pending:
+        elif refusal is None:
+            plan.todo.append((row.registration, chosen[row.registration.id]))
+        elif not refusal.held:
+            plan.refused.append((row.registration, refusal.reason))
+        elif not refusal.pending:  # a pending one is completed first, not "held"
             plan.already += 1
     return plan
 
