@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.auth.services import MailThrottled, count_mail_request
-from centre.certificates.printing import printed_dates
+from centre.certificates.printing import printed_sides
 from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
                                                normalize_code)
 from centre.extensions import db
@@ -162,6 +162,6 @@ def verify(code):
     certificate = find_by_code(code)
     if certificate is None:
         return render_template("public/verify.html", certificate=None, not_found=True, pdf_form=PdfCheckForm()), 404
-    return render_template("public/verify.html", certificate=certificate,
-                           p=certificate.printed, printed_dates=printed_dates,
+    return render_template("public/verify.html", certificate=certificate, p=certificate.printed,
+                           sides=printed_sides(certificate.printed, certificate.language),
                            issued_on=date.fromisoformat(certificate.printed["issued_on"]))
