@@ -94,6 +94,10 @@ class Trainee(db.Model):
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    def name_in(self, language: str) -> str:
+        """The name a mail in `language` greets them with: the Arabic one in Arabic, when given."""
+        return self.full_name_ar if language == "ar" and self.full_name_ar else self.name
+
     @property
     def is_email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None

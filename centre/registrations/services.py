@@ -485,10 +485,6 @@ def trainee_language(trainee: Trainee) -> str:
     return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _mail_name(trainee: Trainee, language: str) -> str:
-    return trainee.full_name_ar if language == "ar" and trainee.full_name_ar else trainee.name
-
-
 def notify(registration: Registration, template: str, **context) -> OutboxMail | None:
     """Put a mail to the trainee about their registration in the outbox, in their language;
     None for an anonymised trainee (no address left)."""
@@ -499,7 +495,7 @@ def notify(registration: Registration, template: str, **context) -> OutboxMail |
 
     with force_locale(language):
         title = localized(registration.training_session, "title", language)
-    return mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
+    return mail.send(trainee.email, template, language, name=trainee.name_in(language), title=title,
                      registration=registration, s=registration.training_session,
                      mine=absolute_url("registrations.mine"), **context)
 
