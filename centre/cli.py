@@ -14,6 +14,7 @@ from centre.certificates.bulk import start_bulk_issue
 from centre.certificates.delivery import export_session
 from centre.errors import DomainError
 from centre.extensions import db
+from centre.i18n import in_english
 from centre.jobs.services import execute_job, reap, recent_jobs
 from centre.models import DocumentLanguage, Job, JobStatus, Role, TrainingSession, User
 from centre.models.types import utcnow
@@ -46,6 +47,7 @@ def sends_mail(command):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when not given.")
 @with_appcontext
+@in_english
 def create_user_command(email, role, full_name, password):
     """Create an account with the given role."""
     try:
@@ -59,6 +61,7 @@ def create_user_command(email, role, full_name, password):
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Load only into a database that has no account yet.")
 @with_appcontext
+@in_english
 def seed_demo_command(if_empty):
     """Load demo data: partner institutions, experts, sessions at every stage, trainees."""
     if current_app.config["ENV_NAME"] == "production":
@@ -98,6 +101,7 @@ def seed_demo_command(if_empty):
               help="Pretend today is this date (default: today in the centre's time zone).")
 @click.option("--allow-non-empty", is_flag=True, help="Add to a database that already has sessions or trainees.")
 @with_appcontext
+@in_english
 def seed_volume_command(years, sessions_per_year, trainees_per_session, no_certificates, seed, today,
                         allow_non_empty):
     """Fill the database with years of realistic activity, to measure the pages at scale."""
@@ -135,6 +139,7 @@ def reviews_group():
 
 @reviews_group.command("remind")
 @with_appcontext
+@in_english
 @sends_mail
 def remind_command():
     """E-mail the experts whose review is overdue (at most once a day; the workers also do it daily)."""
@@ -148,6 +153,7 @@ def remind_command():
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
+@in_english
 def backup_command(directory):
     """Write a backup of the whole database into DIRECTORY (SQLite file or pg_dump archive)."""
     try:
@@ -161,6 +167,7 @@ def backup_command(directory):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the database without asking.")
 @with_appcontext
+@in_english
 def restore_command(file, yes):
     """Replace the whole database with the backup FILE made by `backup`."""
     if not yes:
@@ -184,6 +191,7 @@ def registrations_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-errors", is_flag=True, help="Import the good rows even if other rows have errors.")
 @with_appcontext
+@in_english
 def import_command(session_code, path, skip_errors):
     """Register the trainees listed in a CSV or XLSX file (a partner institution's list)."""
     training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == session_code))
@@ -219,6 +227,7 @@ def trainees_group():
 @click.option("--years", type=click.IntRange(min=1), required=True,
               help="Anonymise trainees whose last session ended more than this many years ago.")
 @with_appcontext
+@in_english
 def anonymise_command(years):
     """Erase names, e-mail, phone and passport of former trainees; the reports' counts stay."""
     count = anonymise_older_than(years)
@@ -246,6 +255,7 @@ def _session_by_code(code):
 @click.option("--wait", is_flag=True, help="Run the job here, in the foreground, and print its outcome "
                                            "(default: queue it for the workers).")
 @with_appcontext
+@in_english
 def certificates_issue_command(session_code, language, email, wait):
     """Issue the certificates of every eligible trainee of a session (the same job as the page's)."""
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
@@ -290,6 +300,7 @@ def certificates_issue_command(session_code, language, email, wait):
 @click.argument("session_code")
 @click.argument("folder", type=click.Path(file_okay=False))
 @with_appcontext
+@in_english
 def certificates_export_command(session_code, folder):
     """Write the stored PDFs of a session's valid certificates into FOLDER."""
     paths = export_session(_session_by_code(session_code), folder)
@@ -303,6 +314,7 @@ def jobs_group():
 
 @jobs_group.command("reap")
 @with_appcontext
+@in_english
 def jobs_reap_command():
     """Queue again the running jobs whose worker stopped (stale heartbeat); fail those out of attempts."""
     report = reap()
@@ -316,6 +328,7 @@ def jobs_reap_command():
 @click.option("--kind", default=None, help="Only the jobs of this kind.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @with_appcontext
+@in_english
 def jobs_list_command(status, kind, limit):
     """The most recent jobs, newest first."""
     jobs = db.session.scalars(recent_jobs(kind=kind, status=JobStatus(status) if status else None).limit(limit))
@@ -338,6 +351,7 @@ def signing_group():
               "development one).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_appcontext
+@in_english
 def signing_dev_key_command(out, passphrase, force):
     """Create a throw-away CA and signing certificate, for development and the demo (never production)."""
     if current_app.config["ENV_NAME"] == "production":
