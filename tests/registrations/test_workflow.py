@@ -319,3 +319,14 @@ def test_xlsx_cells_are_read_by_their_type(ctx, create_session, coordinator):
     assert "passport_number holds a date (2030-01-01)" in report.errors[0][1]
     assert report.imported == [(3, "awa@example.sn")]
     assert db.session.scalar(sa.select(Trainee.passport_number)) == "12345678"
+
+
+def test_commands_speak_one_language(app, runner, create_session, tmp_path):
+    """The CLI printed its own English around the rules' messages in the default language, French (issue 19)."""
+    with app.app_context():
+        code = create_session(SessionStatus.OPEN).code
+        db.session.commit()
+    path = tmp_path / "list.csv"
+    path.write_text(CSV_HEADER + "Bad,Row,,x,SN,bad@example.sn,,,\n")
+    result = runner.invoke(args=["registrations", "import", code, str(path)])
+    assert "line 2: gender “x” is not female or male" in result.output and "nothing imported" in result.output
