@@ -1,6 +1,7 @@
 """The experts' preparation review: assignment, conflicts of interest, submission, the summary
 a coordinator reads, reminders, and the gate the reviews put before approval."""
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from centre.models.types import utcnow
 #: Sessions whose theme may still be given to experts to review.
 ASSIGNABLE = (SessionStatus.DRAFT, SessionStatus.IN_REVIEW)
 CRITERIA = ("score_relevance", "score_methodology", "score_audience")
+#: Scores of one criterion this far apart (on 1-5) are a disagreement the coordinator should see.
+DISAGREEMENT = 2
 
 
 def expert_of(user: User) -> Expert | None:
@@ -124,6 +127,13 @@ class ReviewSummary:
     averages: dict  #: criterion -> mean score of the submitted reviews (None if none)
     recommendations: dict  #: Recommendation -> how many
     conflicts: list  #: reviews declined for a conflict of interest
+    medians: dict = field(default_factory=dict)  #: criterion -> median score (None if none)
+    spreads: dict = field(default_factory=dict)  #: criterion -> highest minus lowest score (None if none)
+
+    @property
+    def disagreements(self) -> list[str]:
+        """The criteria on which two experts' scores differ by DISAGREEMENT points or more."""
+        return [c for c in CRITERIA if self.spreads.get(c) is not None and self.spreads[c] >= DISAGREEMENT]
 
     @property
     def submitted(self) -> list:
@@ -133,13 +143,13 @@ class ReviewSummary:
 def summary(training_session: TrainingSession) -> ReviewSummary:
     reviews = reviews_of(training_session)
     submitted = [r for r in reviews if r.is_submitted and not r.has_conflict]
-    averages = {
-        criterion: (sum(getattr(r, criterion) for r in submitted) / len(submitted) if submitted else None)
-        for criterion in CRITERIA
-    }
+    scores = {criterion: [getattr(r, criterion) for r in submitted] for criterion in CRITERIA}
+    averages = {c: (sum(values) / len(values) if values else None) for c, values in scores.items()}
+    medians = {c: (statistics.median(values) if values else None) for c, values in scores.items()}
+    spreads = {c: (max(values) - min(values) if values else None) for c, values in scores.items()}
     recommendations = {rec: sum(1 for r in submitted if r.recommendation == rec) for rec in Recommendation}
     return ReviewSummary(reviews=reviews, averages=averages, recommendations=recommendations,
-                         conflicts=[r for r in reviews if r.has_conflict])
+                         conflicts=[r for r in reviews if r.has_conflict], medians=medians, spreads=spreads)
 
 
 def reviews_for_expert(expert: Expert) -> list[Review]:

@@ -206,3 +206,25 @@ def test_mail_commands_refuse_to_run_without_the_public_address(app, runner, cre
     [message] = smtp_server.to(email)
     body = message.get_body(("plain",)).get_content()
     assert "https://centre.example.ma/reviews/" in body and "127.0.0.1" not in body
+
+
+def test_summary_gives_median_and_spread_and_shows_a_disagreement(app, client, login_as, create_session,
+                                                                   create_expert):
+    """Issue 19: the design asks for median and spread beside the mean; experts 2 points apart are seen."""
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        for relevance, methodology in ((5, 4), (2, 3), (4, 4)):
+            record_review(training_session, create_expert(), recommendation=Recommendation.APPROVE,
+                          score_relevance=relevance, score_methodology=methodology, score_audience=4)
+        result = summary(training_session)
+        assert result.medians == {"score_relevance": 4, "score_methodology": 4, "score_audience": 4}
+        assert result.spreads == {"score_relevance": 3, "score_methodology": 1, "score_audience": 0}
+        assert result.disagreements == ["score_relevance"]
+        db.session.commit()
+        session_id = training_session.id
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert "Median" in page and "Spread (highest minus lowest)" in page
+    assert "The experts disagree, by 2 points or more, on: Relevance." in page
+    assert page.count('class="disagreement"') == 1
