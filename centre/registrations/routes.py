@@ -97,6 +97,7 @@ def cancel(registration_id):
 
     def cancel_and_tell():
         promoted = services.cancel(registration, current_user)
+        services.notify_cancelled(registration, current_user)
         if promoted is not None:
             services.notify_decision(promoted)
         return promoted

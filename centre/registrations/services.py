@@ -512,6 +512,12 @@ def notify_decision(registration: Registration) -> OutboxMail | None:
     return notify(registration, "registration_decided")
 
 
+def notify_cancelled(registration: Registration, actor: User | None) -> OutboxMail | None:
+    """The confirmation of a cancellation, saying whether the trainee asked for it or the centre did."""
+    by_trainee = actor is not None and registration.trainee.user_id == actor.id
+    return notify(registration, "registration_cancelled", by_trainee=by_trainee)
+
+
 # Invitation letters for a visa
 
 
