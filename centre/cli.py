@@ -143,11 +143,14 @@ def reviews_group():
 @sends_mail
 def remind_command():
     """E-mail the experts whose review is overdue (at most once a day; the workers also do it daily)."""
-    reminded = remind_overdue()
+    reminders = remind_overdue()
     db.session.commit()
-    for review in reminded:
+    for review in reminders.reminded:
         click.echo(f"Reminded {review.expert.user.email} about session {review.training_session.code}.")
-    click.echo(f"{len(reminded)} reminder(s) sent.")
+    for review in reminders.unreachable:
+        click.echo(f"Could not remind {review.expert.name} about session {review.training_session.code}: "
+                   "no account and no e-mail address (add one on the expert's page).", err=True)
+    click.echo(f"{len(reminders.reminded)} reminder(s) sent, {len(reminders.unreachable)} expert(s) not reachable.")
 
 
 @click.command("backup")
