@@ -164,6 +164,7 @@ class InvitationLetter(db.Model):
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id"), unique=True)
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")  #: fr, ar or en
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 

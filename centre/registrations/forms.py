@@ -163,3 +163,9 @@ class ImportForm(FlaskForm):
         FileAllowed(["csv", "xlsx"], _l("The list must be a CSV or XLSX file.")),
     ])
     skip_errors = BooleanField(_l("Import the good rows and skip the rows with errors"))
+
+
+class LetterForm(FlaskForm):
+    """The language a visa invitation letter is generated (again) in."""
+    language = SelectField(_l("Language of the letter"), choices=options(
+        [("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))]))

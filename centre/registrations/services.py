@@ -21,6 +21,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from centre import audit, mail
 from centre.auth import passwords
+from centre.certificates.printing import signature_images
+from centre.certificates.signatories import active_signatories
 from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
@@ -521,6 +523,8 @@ def notify_cancelled(registration: Registration, actor: User | None) -> OutboxMa
 # Invitation letters for a visa
 
 
+#: The languages a visa invitation letter is written in (consulates read several).
+LETTER_LANGUAGES = ("fr", "ar", "en")
 #: The letter's signature stamp (50 × 16 mm), in PDF points: the empty room at the bottom right of
 #: its page, under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's
 #: 14 mm margins; 1 mm inside it here). A test checks that the letter leaves it blank.
@@ -541,38 +545,45 @@ def get_invitation_letter(registration: Registration) -> InvitationLetter | None
     return db.session.scalar(sa.select(InvitationLetter).where(InvitationLetter.registration_id == registration.id))
 
 
-def render_letter(registration: Registration) -> bytes:
-    """The letter's PDF, unsigned: in French whatever the viewer's language."""
-    with force_locale("fr"):
+def render_letter(registration: Registration, language: str = "fr") -> bytes:
+    """The letter's PDF in `language` (fr, ar or en) whatever the viewer's, unsigned, signed on paper
+    by the first active signatory of the certificates (name, title, signature image), if any."""
+    config = current_app.config
+    signatory = next(iter(active_signatories()), None)
+    signature = signature_images([signatory.id]).get(signatory.id) if signatory else None
+    with force_locale(language):
         return render_pdf("pdf/invitation_letter.html", r=registration, t=registration.trainee,
-                          s=registration.training_session,
-                          institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
-                          centre_name=current_app.config["CENTRE_NAMES"]["fr"],
-                          place=current_app.config["CERTIFICATE_PLACES"]["fr"],
-                          today=today())
+                          s=registration.training_session, language=language,
+                          institution_name=config["INSTITUTION_NAMES"][language],
+                          centre_name=config["CENTRE_NAMES"][language],
+                          place=config["CERTIFICATE_PLACES"][language],
+                          signatory=signatory, signature=signature, today=today())
 
 
 def invitation_letter(registration: Registration, actor: User | None = None, *,
-                      regenerate: bool = False) -> InvitationLetter:
-    """The stored letter, generated (and signed) the first time it is asked for; a regeneration
-    replaces it."""
+                      regenerate: bool = False, language: str | None = None) -> InvitationLetter:
+    """The stored letter, generated (and signed) the first time it is asked for, in the trainee's
+    language; a regeneration replaces it, in `language` if given (else the letter's own)."""
     if registration.status != R.ACCEPTED or not registration.needs_visa_letter:
         raise DomainError(_l("An invitation letter is for accepted trainees who asked for one."))
     trainee = registration.trainee
     if not trainee.passport_number:
         raise DomainError(_l("An invitation letter needs the trainee's passport number."))
+    if language is not None and language not in LETTER_LANGUAGES:
+        raise DomainError(_l("An invitation letter is written in French, Arabic or English."))
     letter = get_invitation_letter(registration)
     if letter is not None and not regenerate:
         return letter
+    language = language or (letter.language if letter is not None else trainee_language(trainee))
 
     signing_identity()  # refuse at once, with the reason, if the signing key does not work
-    pdf = sign_pdf(render_letter(registration), LETTER_SEAL_BOX)
+    pdf = sign_pdf(render_letter(registration, language), LETTER_SEAL_BOX, languages=(language,))
     action = "generate_letter" if letter is None else "regenerate_letter"
     if letter is None:
         letter = InvitationLetter(registration=registration)
         db.session.add(letter)
-    letter.pdf, letter.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    letter.pdf, letter.sha256, letter.language = pdf, hashlib.sha256(pdf).hexdigest(), language
     letter.generated_at, letter.generated_by = utcnow(), actor
     db.session.flush()
-    audit.record(registration, action, actor=actor, sha256=letter.sha256)
+    audit.record(registration, action, actor=actor, sha256=letter.sha256, language=language)
     return letter
