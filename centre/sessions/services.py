@@ -432,6 +432,15 @@ def month_calendar(year: int, month: int) -> list[list[tuple[date, list[Training
     return weeks
 
 
+def _days_after(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the ends of the calendar (a session saved before the date
+    window existed may sit at 0001-01-01 or 9999-12-31: its page must still open)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def conflicts(training_session: TrainingSession) -> list[str]:
     """Warnings: the venue booked twice on a slot; an expert reviewing or teaching two
     sessions on the same day."""
@@ -439,8 +448,8 @@ def conflicts(training_session: TrainingSession) -> list[str]:
     others = db.session.scalars(
         sa.select(TrainingSession)
         .where(TrainingSession.id != training_session.id, TrainingSession.status != S.CANCELLED,
-               TrainingSession.start_on <= training_session.end_on + timedelta(days=60),
-               TrainingSession.end_on >= training_session.start_on - timedelta(days=60))
+               TrainingSession.start_on <= _days_after(training_session.end_on, 60),
+               TrainingSession.end_on >= _days_after(training_session.start_on, -60))
         .options(sa.orm.selectinload(TrainingSession.slots), sa.orm.selectinload(TrainingSession.trainers))
     ).all()
     venue = training_session.venue_fr.strip().casefold()

@@ -92,3 +92,15 @@ def test_a_session_is_not_completed_before_its_last_slot(ctx, create_session, cr
     assert completion_problems(running) == []
     change_status(running, SessionStatus.COMPLETED)
     assert running.status == SessionStatus.COMPLETED
+
+
+def test_a_session_saved_at_the_edge_before_the_window_still_opens(app, client, login_as):
+    """One dated 0001-01-01 was saved before the window existed; its page answered 500 for ever."""
+    with app.app_context():
+        old = TrainingSession(code="OLD-1", title_fr="T", theme_fr="T", venue_fr="Rabat", capacity=5, languages="fr",
+                              start_on=date(1, 1, 1), end_on=date(1, 1, 3), status=SessionStatus.DRAFT)
+        db.session.add(old)
+        db.session.commit()
+        session_id = old.id
+    login_as("coordinator")
+    assert client.get(f"/sessions/{session_id}").status_code == 200
