@@ -294,6 +294,12 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
               {"registration": ({"status", "cancelled_at", "waitlist_position", "decided_at", "decided_by_id"},
                                 lambda row: row["session_id"] in open_sessions)})
 
+    @FUZZ
+    @given(segment("fr", "ar", "en", "de"), segment(str(world["eligible"]), str(world["pending"]), "0"))
+    def letter_language(language, registration_id):
+        check("letter regeneration", coordinator, f"/registrations/{path(registration_id)}/letter/regenerate",
+              {f"letter{registration_id}-language": language})
+
     grid_registrations = set(world["other_registrations"])
     cells = world["cells"]
 
@@ -354,8 +360,9 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         assert response.status_code in (200, 400, 404), (page, query, response.status_code)
 
     try:
-        for prop in (login, session_create, session_clone, calendar, review_record, register, decide, transition, cancel, attendance,
-                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters):
+        for prop in (login, session_create, session_clone, calendar, review_record, register, decide, transition,
+                     cancel, letter_language, attendance, issue, language, bulk_issue, job_cancel, mail_resend,
+                     job_filters):
             prop()
     finally:
         engine.dispose()
