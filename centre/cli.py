@@ -268,7 +268,7 @@ def certificates_issue_command(session_code, language, email, wait):
     training_session = _session_by_code(session_code)
     try:
         job = start_bulk_issue(training_session, DocumentLanguage(language) if language else None, email, None,
-                               queue=not wait)
+                               queue=not wait, locale="en")
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

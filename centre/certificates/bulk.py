@@ -145,14 +145,17 @@ def _bulk_params(training_session, language, email) -> dict:
 
 
 def start_bulk_issue(training_session: TrainingSession, language: DocumentLanguage | None, email: bool,
-                     actor: User | None, *, queue: bool = True) -> Job:
+                     actor: User | None, *, queue: bool = True, locale: str | None = None) -> Job:
     """Start issuing the session's certificates in the background (the caller commits).
 
     queue=False records the job without sending it to the workers: the caller runs it at once
     with `execute_job` (a command run in the foreground); should it die, the reaper hands the
-    job to the workers. One bulk issue at a time per session.
+    job to the workers. One bulk issue at a time per session. locale: the language of the reasons the
+    job records (default: the starter's, else the default language; a command asks for English).
     """
     params = _bulk_params(training_session, language, email)
+    if locale:
+        params["locale"] = locale
     start = enqueue if queue else record_job
     job = start(BULK_KIND, actor, entity=training_session, **params)
     audit.record(training_session, "issue_all", actor=actor, job=job.id, language=params["language"] or "",
@@ -164,7 +167,8 @@ def start_bulk_issue(training_session: TrainingSession, language: DocumentLangua
 def run_bulk_issue(job: Job, progress) -> dict:
     """The task: resumes where an earlier run of the job stopped (job.progress_done certificates
     were stored and committed with it), and counts the whole job's work in its progress."""
-    locale = (job.actor.locale if job.actor else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    locale = (job.params.get("locale") or (job.actor.locale if job.actor else None)
+              or current_app.config["BABEL_DEFAULT_LOCALE"])
     with force_locale(locale):  # the reasons and the error it records are read by the one who started it
         try:
             return _issue_for_job(job, progress)

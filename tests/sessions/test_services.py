@@ -245,7 +245,7 @@ def test_expert_busy_with_two_sessions_on_one_day_is_a_warning(ctx, create_sessi
 def test_calendar_feed_of_one_session_has_an_event_per_slot(ctx, create_session):
     from icalendar import Calendar
 
-    training_session = create_session(SessionStatus.OPEN)
+    training_session = create_session(SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     feed = Calendar.from_ical(services.calendar_feed([training_session], slots=True, language="ar",
                                                      url_for_session=lambda s: "https://centre.example/x"))
     events = feed.walk("VEVENT")
