@@ -40,15 +40,11 @@ def test_the_rule_refuses_a_covered_language_and_any_language_after_a_revocation
         issue_certificate(bilingual, L.FR, None)
 
 
-def test_the_bulk_plan_counts_the_covered_as_held_and_refuses_the_revoked(two_trainees):
+def test_the_bulk_job_and_the_cli_issue_nothing_again_and_say_why(app, runner, two_trainees):
     training_session, bilingual, revoked = two_trainees
     plan = plan_bulk(training_session, L.FR)
     assert plan.todo == [] and plan.already == 1
     assert [(r.id, "was revoked" in why) for r, why in plan.refused] == [(revoked.id, True)]
-
-
-def test_the_cli_issues_nothing_again_and_says_why(app, runner, two_trainees):
-    training_session, _, revoked = two_trainees
     result = runner.invoke(args=["certificates", "issue", training_session.code, "--language", "fr", "--wait"])
     assert result.exit_code == 0, result.output
     assert "0 issued, 1 already held, 1 not eligible." in result.output

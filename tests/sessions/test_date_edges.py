@@ -15,22 +15,21 @@ FIELDS = {"code": "EDGE-1", "kind": "collective", "title_fr": "Médiation", "the
           "attendance_threshold": "80"}
 
 
-@pytest.mark.parametrize("month", ["9999-12", "0001-01", "10000-01", "2026-00", "-1-5"])
-def test_the_calendar_of_a_month_at_the_edge_of_time_is_a_page_not_a_500(client, login_as, month):
+def test_the_calendar_of_a_month_at_the_edge_of_time_is_a_page_not_a_500(client, login_as):
     login_as("coordinator")
-    response = client.get(f"/sessions/calendar?month={month}")
-    assert response.status_code in (200, 400)
+    for month in ("9999-12", "0001-01", "10000-01", "2026-00", "-1-5"):
+        assert client.get(f"/sessions/calendar?month={month}").status_code == 200, month
 
 
-@pytest.mark.parametrize("start, end", [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-05"),
-                                        ("1999-12-27", "1999-12-31"), ("2026-01-05", "2036-01-04")])
-def test_a_session_outside_the_date_window_or_too_long_is_refused_with_a_message(app, client, login_as, start, end):
+def test_a_session_outside_the_date_window_or_too_long_is_refused_with_a_message(app, client, login_as):
     login_as("coordinator")
     client.set_cookie("centre_lang", "en")
-    response = post(client, "/sessions/new", {**FIELDS, "start_on": start, "end_on": end}, form_url="/sessions/new")
-    assert response.status_code == 400
-    text = response.get_data(as_text=True)
-    assert "between" in text or "at most" in text
+    for start, end in (("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-05"), ("1999-12-27", "1999-12-31"),
+                       ("2026-01-05", "2036-01-04")):
+        response = post(client, "/sessions/new", {**FIELDS, "start_on": start, "end_on": end},
+                        form_url="/sessions/new")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and ("between" in text or "at most" in text), (start, end)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TrainingSession.id))) == 0
 
