@@ -3,8 +3,8 @@ dashes, dots or slashes typed in them, so that "eg 765-4321" and "EG7654321" are
 (issue 19). The stored numbers are rewritten the way centre.registrations.services.normalize_passport
 now writes them; the old form (spaces removed, upper case) cannot be restored, nor is it needed.
 
-Revision ID: 0016_passport_normalised
-Revises: 0015
+Revision ID: 0023_passport_normalised
+Revises: 0022_questionnaires
 Create Date: 2026-12-07 00:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0016_passport_normalised'
-down_revision = '0015'
+revision = '0023_passport_normalised'
+down_revision = '0022_questionnaires'
 branch_labels = None
 depends_on = None
 

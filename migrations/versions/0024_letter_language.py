@@ -1,8 +1,8 @@
 """invitation_letter.language: the language the visa letter is written in (French, Arabic or
 English, chosen per trainee); the letters stored before were all French.
 
-Revision ID: 0017_letter_language
-Revises: 0016_passport_normalised
+Revision ID: 0024_letter_language
+Revises: 0023_passport_normalised
 Create Date: 2026-12-07 00:05:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0017_letter_language'
-down_revision = '0016_passport_normalised'
+revision = '0024_letter_language'
+down_revision = '0023_passport_normalised'
 branch_labels = None
 depends_on = None
 
