@@ -47,6 +47,7 @@ ACCESS: dict[str, frozenset] = {
     "main.set_language": PUBLIC,
     "main.dashboard": SIGNED_IN,
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,

@@ -47,6 +47,7 @@ EXPECTED = {
     "main.set_language": ANYONE,
     "main.dashboard": SIGNED_IN,
     "main.healthz": ANYONE,
+    "main.favicon": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
     "auth.logout_everywhere": SIGNED_IN,

@@ -6,6 +6,7 @@ ones: empty, 10,000 characters, right-to-left marks, zero-width joiners, NUL, em
 dates, negative or huge numbers, SQL and HTML fragments, header-splitting line breaks.
 CENTRE_FUZZ_EXAMPLES sets the number of examples per form (default 40).
 """
+import itertools
 import os
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
@@ -42,6 +43,24 @@ hostile = st.one_of(
     st.text(alphabet=st.sampled_from(TRICKY), max_size=30),
     st.text(max_size=40),
 )
+
+
+#: Dates anywhere in Python's calendar, its very ends included, and malformed ones: a session at
+#: 9999-12-30 or 0001-01-01 once answered 500 (issue 19).
+EDGE_DATES = ["0001-01-01", "0001-01-02", "1999-12-31", "2100-01-01", "9999-12-30", "9999-12-31", "10000-01-01"]
+any_date = st.one_of(st.dates().map(date.isoformat), st.sampled_from(EDGE_DATES), hostile)
+
+
+def _span(start: date, days: int) -> dict:
+    return {"start_on": start.isoformat(), "end_on": min(start + timedelta(days=min(days, (date.max - start).days)),
+                                                         date.max).isoformat()}
+
+
+#: A session's first and last day: anything, or a plausible length from any first day.
+session_dates = st.one_of(st.just({}), st.fixed_dictionaries({"start_on": any_date, "end_on": any_date}),
+                          st.builds(_span, st.one_of(st.dates(), st.sampled_from([date.fromisoformat(d) for d in
+                                                                                  EDGE_DATES[:-1]])),
+                                    st.one_of(st.integers(0, 30), st.integers(0, 5000))))
 
 
 def _apply(baseline: dict, corrupted: dict) -> dict:
@@ -192,9 +211,15 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
             assert response.status_code in (400, 403, 404, 405, 409, 410, 413, 429), (name, response.status_code)
         problems = changes(before, snapshot(engine), may_change or {})
         assert not problems, (name, url, data, response.status_code, problems)
+        if response.status_code == 302 and response.headers["Location"].startswith("/sessions/"):
+            # What was saved must show: a session dated 0001-01-01 was saved, then its page answered 500.
+            shown = client.get(response.headers["Location"])
+            assert shown.status_code < 500, (name, url, data, response.headers["Location"])
+            shown.close()
         response.close()
 
     ips = [f"198.51.100.{n}" for n in range(1, 20)]
+    codes = itertools.count(1)
 
     @FUZZ
     @given(mutated({"email": world["coordinator"], "password": PASSWORD, "remember": "y"}),
@@ -210,9 +235,29 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
                     "venue_fr": "Rabat", "venue_ar": "الرباط", "venue_en": "Rabat", "start_on": "2026-09-07",
                     "end_on": "2026-09-11", "capacity": "20", "institution_quota": "2",
                     "registration_deadline": "2026-08-31", "languages": "fr", "attendance_threshold": "80",
-                    "excused_left_out": "y"}))
-    def session_create(data):
-        check("session creation", coordinator, "/sessions/new", data)
+                    "excused_left_out": "y"}),
+           session_dates, st.one_of(st.none(), any_date))
+    def session_create(data, dates, deadline):
+        # A code of its own each time (replays too), so that the dates decide (a taken code is refused first).
+        code = f"F-{next(codes)}" if data.get("code") == "2026-99" else data.get("code")
+        data = {**data, **dates, "code": code, **({"registration_deadline": deadline} if deadline else {})}
+        check("session creation", coordinator, "/sessions/new", {k: v for k, v in data.items() if v is not None})
+
+    @FUZZ
+    @given(mutated({"code": "2027-01", "start_on": "2027-01-04"}), any_date,
+           segment(str(world["completed"]), str(world["draft"]), "0"))
+    def session_clone(data, start_on, session_id):
+        data = {**data, "start_on": start_on if "start_on" in data else None,
+                "code": f"C-{next(codes)}" if data.get("code") == "2027-01" else data.get("code")}
+        check("session clone", coordinator, f"/sessions/{path(session_id)}/duplicate",
+              {k: v for k, v in data.items() if v is not None})
+
+    @FUZZ
+    @given(st.one_of(st.dates().map(lambda d: d.strftime("%Y-%m")), st.integers().map(lambda n: f"{n}-12"), hostile))
+    def calendar(month):
+        tried["calendar month"] = tried.get("calendar month", 0) + 1
+        response = coordinator.get("/sessions/calendar?" + urlencode({"month": month}))
+        assert response.status_code in (200, 400), (month, response.status_code)
 
     @FUZZ
     @given(mutated({"expert_id": str(world["experts"][0]), "score_relevance": "4", "score_methodology": "3",
@@ -259,6 +304,12 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         check("cancellation", coordinator, f"/registrations/{path(registration_id)}/cancel", data,
               {"registration": ({"status", "cancelled_at", "waitlist_position", "decided_at", "decided_by_id"},
                                 lambda row: row["session_id"] in open_sessions)})
+
+    @FUZZ
+    @given(segment("fr", "ar", "en", "de"), segment(str(world["eligible"]), str(world["pending"]), "0"))
+    def letter_language(language, registration_id):
+        check("letter regeneration", coordinator, f"/registrations/{path(registration_id)}/letter/regenerate",
+              {f"letter{registration_id}-language": language})
 
     grid_registrations = set(world["other_registrations"])
     cells = world["cells"]
@@ -393,9 +444,10 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         check("question", coordinator, f"/evaluation/templates/{path(template_id)}", data)
 
     try:
-        for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition,
-                     cancel, attendance, issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction,
-                     account_create, audit_filters, account_filters, questionnaire_answer, question_add, account_role):
+        for prop in (nominate, assistance_request, login, session_create, session_clone, calendar, review_record,
+                     register, decide, transition, cancel, letter_language, attendance, issue, language, bulk_issue,
+                     job_cancel, mail_resend, job_filters, correction, account_create, audit_filters, account_filters,
+                     questionnaire_answer, question_add, account_role):
             prop()
     finally:
         engine.dispose()

@@ -62,7 +62,7 @@ class Schedule:
 
 
 def _remind_overdue_reviews(now: datetime) -> int:
-    return len(remind_overdue(now))
+    return len(remind_overdue(now).reminded)
 
 
 def prune_records(now: datetime) -> int:

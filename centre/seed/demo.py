@@ -11,7 +11,7 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
-from centre import clock
+from centre import audit, clock
 from centre.assistance.services import submit_request
 from centre.attendance.services import eligibility, save_marks
 from centre.auth.services import create_user
@@ -27,6 +27,7 @@ from centre.models import (
     MarkStatus,
     Purpose,
     Recommendation,
+    Registration,
     RegistrationStatus,
     Role,
     SessionStatus,
@@ -237,13 +238,21 @@ def _register_all(training_session, spec, trainees, coordinator) -> int:
     for email, outcome in outcomes.items():
         trainee = trainees[email]
         travels = trainee.nationality != "MA"
-        registration = register(
-            training_session, trainee,
-            arrival_on=training_session.start_on - timedelta(days=1) if travels else None,
-            departure_on=training_session.end_on + timedelta(days=1) if travels else None,
-            needs_visa_letter=(trainee.nationality in VISA_LETTER_COUNTRIES
-                               and trainee.passport_number is not None),
-        )
+        travel = dict(arrival_on=training_session.start_on - timedelta(days=1) if travels else None,
+                      departure_on=training_session.end_on + timedelta(days=1) if travels else None,
+                      needs_visa_letter=(trainee.nationality in VISA_LETTER_COUNTRIES
+                                         and trainee.passport_number is not None))
+        if training_session.end_on < clock.today():
+            # A session of the past: registration closed with its last day, so its registrations
+            # are written as they were taken then.
+            registration = Registration(training_session=training_session, trainee=trainee,
+                                        status=RegistrationStatus.PENDING, **travel)
+            db.session.add(registration)
+            db.session.flush()
+            audit.record(registration, "register", to_state=RegistrationStatus.PENDING, actor=trainee.user,
+                         session=training_session.code)
+        else:
+            registration = register(training_session, trainee, **travel)
         status, _, reason = outcome.partition(":")
         if status == "cancelled":
             cancel(registration, trainee.user)
