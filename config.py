@@ -179,6 +179,9 @@ class Config:
         self.REVIEW_REMINDERS_AT = env("CENTRE_REVIEW_REMINDERS_AT", "08:00")
         self.PRUNING_AT = env("CENTRE_PRUNING_AT", "03:30")
         self.JOINING_REMINDERS_AT = env("CENTRE_JOINING_REMINDERS_AT", "09:00")
+        self.EVALUATION_AT = env("CENTRE_EVALUATION_AT", "09:00")  # questionnaires sent, reminded, closed
+        # The public catalogue shows a session's satisfaction only from this many answers.
+        self.EVALUATION_MIN_ANSWERS = int(env("CENTRE_EVALUATION_MIN_ANSWERS", "5"))
         # The Open Badges credentials' signing keys (centre/credentials/keys.py): PEM files, an
         # Ed25519 key for the Data Integrity proofs and an RSA key for the VC-JWTs.
         self.CREDENTIAL_ED25519_KEY = env("CENTRE_CREDENTIAL_ED25519_KEY", "")

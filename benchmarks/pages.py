@@ -142,8 +142,9 @@ def find_ids() -> dict[str, dict]:
     """Ids to fill URLs with, under a label: {label: {argument: value}}."""
     import sqlalchemy as sa
 
+    from centre.evaluation import services as evaluation
     from centre.extensions import db
-    from centre.models import (Agreement, Certificate, Registration, RegistrationStatus, Review,
+    from centre.models import (Agreement, Certificate, Questionnaire, Registration, RegistrationStatus, Review,
                                SessionStatus, Slot, Trainee, TrainingSession)
 
     completed = db.session.scalars(
@@ -182,6 +183,12 @@ def find_ids() -> dict[str, dict]:
         if certificate:
             ids["certificate_id"] = certificate.id
             ids["verification_code"] = certificate.verification_code
+        questionnaire = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.session_id == session_id))
+        if questionnaire is not None:
+            ids["questionnaire_id"] = questionnaire.id
+            ids["template_id"] = questionnaire.template_id
+            ids["question_id"] = questionnaire.template.questions[0].id
+            ids["link"] = evaluation.token(questionnaire.invitations[0])
         labels[label] = {k: v for k, v in ids.items() if v is not None}
     return labels
 

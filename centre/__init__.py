@@ -84,6 +84,7 @@ def register_blueprints(app):
     from centre.auth.routes import bp as auth_bp
     from centre.certificates.routes import bp as certificates_bp
     from centre.credentials.routes import bp as credentials_bp
+    from centre.evaluation.routes import bp as evaluation_bp
     from centre.experts.routes import bp as experts_bp
     from centre.exports.routes import bp as exports_bp
     from centre.institutions.routes import bp as institutions_bp
@@ -100,7 +101,8 @@ def register_blueprints(app):
 
     for bp in (main_bp, auth_bp, public_bp, sessions_bp, reviews_bp, registrations_bp,
                attendance_bp, certificates_bp, credentials_bp, institutions_bp, experts_bp, exports_bp, reports_bp, jobs_bp,
-               partners_bp, assistance_bp, admin_bp, joining_bp, materials_bp):
+               partners_bp, assistance_bp, admin_bp, joining_bp, materials_bp,
+               evaluation_bp):
         app.register_blueprint(bp)
 
 

@@ -1,4 +1,5 @@
 """flask commands: create-user, seed-demo, seed-volume, backup, restore, jobs, signing."""
+import functools
 import time
 from pathlib import Path
 
@@ -11,8 +12,11 @@ from centre.auth.services import create_user
 from centre.backup import backup_database, restore_database
 from centre.certificates.bulk import start_bulk_issue
 from centre.certificates.delivery import export_session
+from centre.clock import today as centre_today
 from centre.errors import DomainError
+from centre.evaluation.services import load_default_templates, run_daily_on
 from centre.extensions import db
+from centre.i18n import in_english
 from centre.jobs.services import execute_job, reap, recent_jobs
 from centre.models import DocumentLanguage, Job, JobStatus, Role, TrainingSession, User
 from centre.models.types import utcnow
@@ -22,6 +26,20 @@ from centre.reviews.services import remind_overdue
 from centre.seed.demo import demo_logins, seed_demo
 from centre.seed.volume import is_empty, seed_volume
 from centre.signing import DEV_KEY_NAME, DEV_PASSPHRASE, make_dev_key
+from centre.urls import links_need_public_address
+
+PUBLIC_ADDRESS_MISSING = ("Set CENTRE_PUBLIC_BASE_URL to the site's public address (e.g. https://centre.example.ma): "
+                          "the links in the mails this command sends would point at this machine.")
+
+
+def sends_mail(command):
+    """For a command that sends mail (or may): refuse to run while its links would point at this machine."""
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        if links_need_public_address():
+            raise click.ClickException(PUBLIC_ADDRESS_MISSING)
+        return command(*args, **kwargs)
+    return checked
 
 
 @click.command("create-user")
@@ -31,6 +49,7 @@ from centre.signing import DEV_KEY_NAME, DEV_PASSPHRASE, make_dev_key
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when not given.")
 @with_appcontext
+@in_english
 def create_user_command(email, role, full_name, password):
     """Create an account with the given role."""
     try:
@@ -44,6 +63,7 @@ def create_user_command(email, role, full_name, password):
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Load only into a database that has no account yet.")
 @with_appcontext
+@in_english
 def seed_demo_command(if_empty):
     """Load demo data: partner institutions, experts, sessions at every stage, trainees."""
     if current_app.config["ENV_NAME"] == "production":
@@ -83,6 +103,7 @@ def seed_demo_command(if_empty):
               help="Pretend today is this date (default: today in the centre's time zone).")
 @click.option("--allow-non-empty", is_flag=True, help="Add to a database that already has sessions or trainees.")
 @with_appcontext
+@in_english
 def seed_volume_command(years, sessions_per_year, trainees_per_session, no_certificates, seed, today,
                         allow_non_empty):
     """Fill the database with years of realistic activity, to measure the pages at scale."""
@@ -120,18 +141,49 @@ def reviews_group():
 
 @reviews_group.command("remind")
 @with_appcontext
+@in_english
+@sends_mail
 def remind_command():
     """E-mail the experts whose review is overdue (at most once a day; the workers also do it daily)."""
-    reminded = remind_overdue()
+    reminders = remind_overdue()
     db.session.commit()
-    for review in reminded:
+    for review in reminders.reminded:
         click.echo(f"Reminded {review.expert.user.email} about session {review.training_session.code}.")
-    click.echo(f"{len(reminded)} reminder(s) sent.")
+    for review in reminders.unreachable:
+        click.echo(f"Could not remind {review.expert.name} about session {review.training_session.code}: "
+                   "no account and no e-mail address (add one on the expert's page).", err=True)
+    click.echo(f"{len(reminders.reminded)} reminder(s) sent, {len(reminders.unreachable)} expert(s) not reachable.")
+
+
+@click.group("evaluation")
+def evaluation_group():
+    """The evaluation questionnaires."""
+
+
+@evaluation_group.command("load-templates")
+@with_appcontext
+def load_templates_command():
+    """Load the questionnaire templates shipped with the app (those whose code has no version yet)."""
+    created = load_default_templates()
+    db.session.commit()
+    for template in created:
+        click.echo(f"Loaded {template.code} v{template.version} ({len(template.questions)} questions).")
+    click.echo(f"{len(created)} template(s) loaded.")
+
+
+@evaluation_group.command("run")
+@with_appcontext
+def evaluation_run_command():
+    """Send the questionnaires that are due, the reminders, and close those past their date (the workers do it daily)."""
+    handled = run_daily_on(centre_today())
+    db.session.commit()
+    click.echo(f"{handled} questionnaire(s) and reminder(s) handled.")
 
 
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
+@in_english
 def backup_command(directory):
     """Write a backup of the whole database into DIRECTORY (SQLite file or pg_dump archive)."""
     try:
@@ -145,6 +197,7 @@ def backup_command(directory):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the database without asking.")
 @with_appcontext
+@in_english
 def restore_command(file, yes):
     """Replace the whole database with the backup FILE made by `backup`."""
     if not yes:
@@ -168,6 +221,7 @@ def registrations_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-errors", is_flag=True, help="Import the good rows even if other rows have errors.")
 @with_appcontext
+@in_english
 def import_command(session_code, path, skip_errors):
     """Register the trainees listed in a CSV or XLSX file (a partner institution's list)."""
     training_session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.code == session_code))
@@ -203,6 +257,7 @@ def trainees_group():
 @click.option("--years", type=click.IntRange(min=1), required=True,
               help="Anonymise trainees whose last session ended more than this many years ago.")
 @with_appcontext
+@in_english
 def anonymise_command(years):
     """Erase names, e-mail, phone and passport of former trainees; the reports' counts stay."""
     count = anonymise_older_than(years)
@@ -230,14 +285,17 @@ def _session_by_code(code):
 @click.option("--wait", is_flag=True, help="Run the job here, in the foreground, and print its outcome "
                                            "(default: queue it for the workers).")
 @with_appcontext
+@in_english
 def certificates_issue_command(session_code, language, email, wait):
     """Issue the certificates of every eligible trainee of a session (the same job as the page's)."""
     if current_app.config["ENV_NAME"] == "production" and not current_app.config["PUBLIC_BASE_URL"]:
         raise click.ClickException("Set CENTRE_PUBLIC_BASE_URL: the QR codes would point at this machine.")
+    if email and links_need_public_address():
+        raise click.ClickException(PUBLIC_ADDRESS_MISSING)
     training_session = _session_by_code(session_code)
     try:
         job = start_bulk_issue(training_session, DocumentLanguage(language) if language else None, email, None,
-                               queue=not wait)
+                               queue=not wait, locale="en")
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -272,6 +330,7 @@ def certificates_issue_command(session_code, language, email, wait):
 @click.argument("session_code")
 @click.argument("folder", type=click.Path(file_okay=False))
 @with_appcontext
+@in_english
 def certificates_export_command(session_code, folder):
     """Write the stored PDFs of a session's valid certificates into FOLDER."""
     paths = export_session(_session_by_code(session_code), folder)
@@ -285,6 +344,7 @@ def jobs_group():
 
 @jobs_group.command("reap")
 @with_appcontext
+@in_english
 def jobs_reap_command():
     """Queue again the running jobs whose worker stopped (stale heartbeat); fail those out of attempts."""
     report = reap()
@@ -298,6 +358,7 @@ def jobs_reap_command():
 @click.option("--kind", default=None, help="Only the jobs of this kind.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @with_appcontext
+@in_english
 def jobs_list_command(status, kind, limit):
     """The most recent jobs, newest first."""
     jobs = db.session.scalars(recent_jobs(kind=kind, status=JobStatus(status) if status else None).limit(limit))
@@ -320,6 +381,7 @@ def signing_group():
               "development one).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_appcontext
+@in_english
 def signing_dev_key_command(out, passphrase, force):
     """Create a throw-away CA and signing certificate, for development and the demo (never production)."""
     if current_app.config["ENV_NAME"] == "production":
@@ -345,3 +407,4 @@ def register_commands(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(signing_group)
+    app.cli.add_command(evaluation_group)

@@ -25,6 +25,8 @@ ERROR_TEXTS = {
     403: (_l("Not allowed"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Already done"), _l("This was done already.")),
+    410: (_l("No longer available"), _l("This page is no longer available.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
     503: (_l("Unavailable"), _l("This service is unavailable at the moment. Please try again later.")),

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
 #: Babel locale used to format dates for each interface or document language.
@@ -28,6 +28,17 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def in_english(command):
+    """For a `flask` command (below @with_appcontext): what it prints, its own texts and the
+    translated messages of the rules it calls, is in one language, English, whatever the default
+    interface language. Mail it sends keeps each recipient's language (mail.send forces it)."""
+    @functools.wraps(command)
+    def english(*args, **kwargs):
+        with force_locale("en"):
+            return command(*args, **kwargs)
+    return english
 
 
 def select_timezone() -> str:

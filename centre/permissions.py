@@ -18,6 +18,9 @@ from centre.models import (
     InstitutionContact,
     Job,
     OutboxMail,
+    Question,
+    Questionnaire,
+    QuestionnaireTemplate,
     Registration,
     Review,
     Role,
@@ -44,6 +47,7 @@ ACCESS: dict[str, frozenset] = {
     "main.set_language": PUBLIC,
     "main.dashboard": SIGNED_IN,
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
@@ -201,6 +205,22 @@ ACCESS: dict[str, frozenset] = {
     "admin.enable": ADMIN,
     "admin.invite": ADMIN,
     "admin.audit_log": STAFF,
+    # evaluation questionnaires: answered by personal link, managed and read by the staff
+    "evaluation.answer": PUBLIC,  # the signed personal link is the credential
+    "evaluation.thanks": PUBLIC,
+    "evaluation.session": STAFF,
+    "evaluation.create": STAFF,
+    "evaluation.send": STAFF,
+    "evaluation.close": STAFF,
+    "evaluation.results": STAFF,
+    "evaluation.results_xlsx": STAFF,
+    "evaluation.results_pdf": STAFF,
+    "evaluation.positioning": STAFF | EXPERT,  # experts: only those who teach the session
+    "evaluation.templates": STAFF,
+    "evaluation.load_defaults": STAFF,
+    "evaluation.template": STAFF,
+    "evaluation.question_remove": STAFF,
+    "evaluation.new_version": STAFF,
 }
 
 
@@ -291,6 +311,22 @@ def get_agreement(institution_id: int, agreement_id: int) -> Agreement:
     if agreement.institution_id != institution_id:
         abort(404)
     return agreement
+
+
+def get_questionnaire(questionnaire_id: int) -> Questionnaire:
+    return db.get_or_404(Questionnaire, questionnaire_id)
+
+
+def get_questionnaire_template(template_id: int) -> QuestionnaireTemplate:
+    return db.get_or_404(QuestionnaireTemplate, template_id)
+
+
+def get_question(template_id: int, question_id: int) -> Question:
+    """A question of that template; another template's answers 404."""
+    question = db.get_or_404(Question, question_id)
+    if question.template_id != template_id:
+        abort(404)
+    return question
 
 
 def get_job(job_id: int) -> Job:

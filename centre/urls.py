@@ -13,3 +13,12 @@ def absolute_url(endpoint: str, **values) -> str:
         request.host_url if has_request_context() else "http://127.0.0.1:5000/"
     )
     return base.rstrip("/") + path
+
+
+def links_need_public_address() -> bool:
+    """Whether mail written now, outside a request, would carry links to this machine to real readers:
+    no PUBLIC_BASE_URL while mail leaves through an SMTP server or the app runs in production. The
+    commands that send mail refuse to run then (absolute_url's fallback suits only the development
+    server's own mail folder)."""
+    config = current_app.config
+    return not config["PUBLIC_BASE_URL"] and (config["ENV_NAME"] == "production" or bool(config.get("MAIL_SERVER")))

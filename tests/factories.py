@@ -86,6 +86,10 @@ def create_session(create_expert):
     def make(status=SessionStatus.DRAFT, **overrides):
         n = next(_counter)
         start = date(2026, 3, 2)  # a Monday
+        if status in (SessionStatus.OPEN, SessionStatus.CLOSED):
+            # A session taking registrations has not ended: a Monday five weeks or so from today.
+            soon = date.today() + timedelta(days=35)  # (the centre's day may be the next: no matter here)
+            start = soon - timedelta(days=soon.weekday())
         fields = {"code": f"T-{n}", "title_fr": "Gestion des plaintes", "title_ar": "تدبير الشكايات",
                   "title_en": "Complaint handling", "theme_fr": "Le traitement des plaintes.",
                   "theme_ar": "معالجة الشكايات.",

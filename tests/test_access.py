@@ -14,6 +14,7 @@ from centre.models import (
     Job,
     MarkStatus,
     OutboxMail,
+    Purpose,
     Role,
     SessionStatus,
     Visibility,
@@ -46,6 +47,7 @@ EXPECTED = {
     "main.set_language": ANYONE,
     "main.dashboard": SIGNED_IN,
     "main.healthz": ANYONE,
+    "main.favicon": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
     "auth.logout_everywhere": SIGNED_IN,
@@ -196,6 +198,22 @@ EXPECTED = {
     "admin.enable": ADMIN_ONLY,
     "admin.invite": ADMIN_ONLY,
     "admin.audit_log": STAFF,
+    "evaluation.answer": ANYONE,  # the sweep's link is a real invitation's
+    "evaluation.thanks": ANYONE,
+    "evaluation.session": STAFF,
+    "evaluation.create": STAFF,
+    "evaluation.send": STAFF,
+    "evaluation.close": STAFF,
+    "evaluation.results": STAFF,
+    "evaluation.results_xlsx": STAFF,
+    "evaluation.results_pdf": STAFF,
+    #: The sweep's expert does not teach the session: 404.
+    "evaluation.positioning": {**STAFF, "expert": HIDDEN},
+    "evaluation.templates": STAFF,
+    "evaluation.load_defaults": STAFF,
+    "evaluation.template": STAFF,
+    "evaluation.question_remove": STAFF,
+    "evaluation.new_version": STAFF,
 }
 
 
@@ -207,6 +225,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from datetime import date
 
     from centre.certificates.services import issue_certificate
+    from centre.evaluation import services as evaluation
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
     from datetime import timedelta
@@ -228,7 +247,10 @@ def world(app, create_session, create_registration, create_user, create_trainee,
 
         expert = create_expert(email="invited.expert@example.org")
         set_trainer(done, expert, 2, None)
-        change_status(done, SessionStatus.COMPLETED)
+        evaluation.load_default_templates()
+        evaluation.create_questionnaire(done, evaluation.latest_template(Purpose.POSITIONING), None)
+        change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
+        questionnaire = next(q for q in evaluation.session_questionnaires(done) if q.purpose == Purpose.END_OF_SESSION)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
         institution = owner.institution
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2),
@@ -267,6 +289,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id,
                 "user_id": account.id, "material_id": material.id, "file_name": "programme.pdf",
                 "mail_id": outbox_mail_id(), "list_id": 0,
+                "link": evaluation.token(questionnaire.invitations[0]), "questionnaire_id": questionnaire.id,
+                "template_id": questionnaire.template_id, "question_id": questionnaire.template.questions[0].id,
             },
             #: Values of one endpoint only (each invitation link has its own kind of token).
             "overrides": {"partners.accept_invitation": {"token": focal_invitation_token(focal_point.user)},

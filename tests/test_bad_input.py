@@ -6,6 +6,7 @@ ones: empty, 10,000 characters, right-to-left marks, zero-width joiners, NUL, em
 dates, negative or huge numbers, SQL and HTML fragments, header-splitting line breaks.
 CENTRE_FUZZ_EXAMPLES sets the number of examples per form (default 40).
 """
+import itertools
 import os
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
@@ -42,6 +43,24 @@ hostile = st.one_of(
     st.text(alphabet=st.sampled_from(TRICKY), max_size=30),
     st.text(max_size=40),
 )
+
+
+#: Dates anywhere in Python's calendar, its very ends included, and malformed ones: a session at
+#: 9999-12-30 or 0001-01-01 once answered 500 (issue 19).
+EDGE_DATES = ["0001-01-01", "0001-01-02", "1999-12-31", "2100-01-01", "9999-12-30", "9999-12-31", "10000-01-01"]
+any_date = st.one_of(st.dates().map(date.isoformat), st.sampled_from(EDGE_DATES), hostile)
+
+
+def _span(start: date, days: int) -> dict:
+    return {"start_on": start.isoformat(), "end_on": min(start + timedelta(days=min(days, (date.max - start).days)),
+                                                         date.max).isoformat()}
+
+
+#: A session's first and last day: anything, or a plausible length from any first day.
+session_dates = st.one_of(st.just({}), st.fixed_dictionaries({"start_on": any_date, "end_on": any_date}),
+                          st.builds(_span, st.one_of(st.dates(), st.sampled_from([date.fromisoformat(d) for d in
+                                                                                  EDGE_DATES[:-1]])),
+                                    st.one_of(st.integers(0, 30), st.integers(0, 5000))))
 
 
 def _apply(baseline: dict, corrupted: dict) -> dict:
@@ -88,6 +107,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.jobs.services import record_job
     from centre.models import Certificate, DocumentLanguage, JobStatus, MailStatus
+    from centre.evaluation import services as evaluation
     from centre.sessions.services import change_status
 
     with app.app_context():
@@ -106,7 +126,12 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                     for _ in range(2)]
         for registration in eligible:
             mark_all(registration, present=10, rest=MarkStatus.PRESENT)
-        change_status(done, SessionStatus.COMPLETED)
+        change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
+        end_of_session = next(q for q in evaluation.session_questionnaires(done) if q.purpose == "end_of_session")
+        answer_link = evaluation.token(end_of_session.invitations[0])
+        answer_fields = {item.field: {"rating": "4", "text": "Bien"}.get(item.question.kind.value, "0")
+                         for item in evaluation.items(end_of_session, "fr")}
+        template = evaluation.new_version(evaluation.latest_template(end_of_session.purpose), coordinator)
         issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
         admin = create_user(Role.ADMIN)
         focal = create_user(Role.FOCAL_POINT)
@@ -127,6 +152,8 @@ def world(app, create_session, create_registration, create_user, create_trainee,
             "grid_session": running.id, "cells": [f"mark-{r.id}-{s.id}" for r in attending for s in running.slots],
             "foreign_cells": [f"mark-{eligible[0].id}-{s.id}" for s in done.slots[:2]],
             "eligible": eligible[0].id, "issued": eligible[1].id, "other_registrations": [r.id for r in attending],
+            "answer_link": answer_link, "answer_fields": answer_fields, "template": template.id,
+            "end_of_session": end_of_session.id,
         }
 
 
@@ -181,12 +208,18 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         response = client.post(url, data={"csrf_token": token, **data}, **kwargs)
         assert response.status_code < 500, (name, url, data, response.get_data(as_text=True)[:300])
         if response.status_code >= 400:
-            assert response.status_code in (400, 403, 404, 405, 409, 413, 429), (name, response.status_code)
+            assert response.status_code in (400, 403, 404, 405, 409, 410, 413, 429), (name, response.status_code)
         problems = changes(before, snapshot(engine), may_change or {})
         assert not problems, (name, url, data, response.status_code, problems)
+        if response.status_code == 302 and response.headers["Location"].startswith("/sessions/"):
+            # What was saved must show: a session dated 0001-01-01 was saved, then its page answered 500.
+            shown = client.get(response.headers["Location"])
+            assert shown.status_code < 500, (name, url, data, response.headers["Location"])
+            shown.close()
         response.close()
 
     ips = [f"198.51.100.{n}" for n in range(1, 20)]
+    codes = itertools.count(1)
 
     @FUZZ
     @given(mutated({"email": world["coordinator"], "password": PASSWORD, "remember": "y"}),
@@ -202,9 +235,29 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
                     "venue_fr": "Rabat", "venue_ar": "الرباط", "venue_en": "Rabat", "start_on": "2026-09-07",
                     "end_on": "2026-09-11", "capacity": "20", "institution_quota": "2",
                     "registration_deadline": "2026-08-31", "languages": "fr", "attendance_threshold": "80",
-                    "excused_left_out": "y"}))
-    def session_create(data):
-        check("session creation", coordinator, "/sessions/new", data)
+                    "excused_left_out": "y"}),
+           session_dates, st.one_of(st.none(), any_date))
+    def session_create(data, dates, deadline):
+        # A code of its own each time (replays too), so that the dates decide (a taken code is refused first).
+        code = f"F-{next(codes)}" if data.get("code") == "2026-99" else data.get("code")
+        data = {**data, **dates, "code": code, **({"registration_deadline": deadline} if deadline else {})}
+        check("session creation", coordinator, "/sessions/new", {k: v for k, v in data.items() if v is not None})
+
+    @FUZZ
+    @given(mutated({"code": "2027-01", "start_on": "2027-01-04"}), any_date,
+           segment(str(world["completed"]), str(world["draft"]), "0"))
+    def session_clone(data, start_on, session_id):
+        data = {**data, "start_on": start_on if "start_on" in data else None,
+                "code": f"C-{next(codes)}" if data.get("code") == "2027-01" else data.get("code")}
+        check("session clone", coordinator, f"/sessions/{path(session_id)}/duplicate",
+              {k: v for k, v in data.items() if v is not None})
+
+    @FUZZ
+    @given(st.one_of(st.dates().map(lambda d: d.strftime("%Y-%m")), st.integers().map(lambda n: f"{n}-12"), hostile))
+    def calendar(month):
+        tried["calendar month"] = tried.get("calendar month", 0) + 1
+        response = coordinator.get("/sessions/calendar?" + urlencode({"month": month}))
+        assert response.status_code in (200, 400), (month, response.status_code)
 
     @FUZZ
     @given(mutated({"expert_id": str(world["experts"][0]), "score_relevance": "4", "score_methodology": "3",
@@ -251,6 +304,12 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
         check("cancellation", coordinator, f"/registrations/{path(registration_id)}/cancel", data,
               {"registration": ({"status", "cancelled_at", "waitlist_position", "decided_at", "decided_by_id"},
                                 lambda row: row["session_id"] in open_sessions)})
+
+    @FUZZ
+    @given(segment("fr", "ar", "en", "de"), segment(str(world["eligible"]), str(world["pending"]), "0"))
+    def letter_language(language, registration_id):
+        check("letter regeneration", coordinator, f"/registrations/{path(registration_id)}/letter/regenerate",
+              {f"letter{registration_id}-language": language})
 
     grid_registrations = set(world["other_registrations"])
     cells = world["cells"]
@@ -364,10 +423,31 @@ def test_no_form_answers_500_or_loses_what_was_stored(app, world, record_propert
     def account_role(data, user_id):
         check("account role", admin, f"/admin/users/{path(user_id)}/role", data, {"user": ({"role"}, None)})
 
+
+    link = world["answer_link"]
+
+    @FUZZ
+    @given(mutated({**world["answer_fields"], "action": "submit"}),
+           segment(link, link[:-1] + "0", "1.00000000000000000000000000000000", link.replace(".", "")))
+    def questionnaire_answer(data, token):
+        # Answered once for good (then refused as used): a response and its answers are new rows;
+        # its invitation is marked used and the questionnaire counts it.
+        check("questionnaire answer", app.test_client(), f"/evaluation/q/{path(token)}", data,
+              {"questionnaire_invitation": ({"is_used"}, None), "questionnaire": ({"responses_count"}, None)})
+
+    @FUZZ
+    @given(mutated({"kind": "single", "target": "general", "text_fr": "Question", "text_ar": "سؤال",
+                    "text_en": "Question", "is_required": "y", "scale_max": "5",
+                    "choices": "Oui | نعم | Yes\nNon | لا | No"}),
+           segment(str(world["template"]), "0", "999999"))
+    def question_add(data, template_id):
+        check("question", coordinator, f"/evaluation/templates/{path(template_id)}", data)
+
     try:
-        for prop in (nominate, assistance_request, login, session_create, review_record, register, decide, transition, cancel, attendance,
-                     issue, language, bulk_issue, job_cancel, mail_resend, job_filters, correction, account_create,
-                     audit_filters, account_filters, account_role):
+        for prop in (nominate, assistance_request, login, session_create, session_clone, calendar, review_record,
+                     register, decide, transition, cancel, letter_language, attendance, issue, language, bulk_issue,
+                     job_cancel, mail_resend, job_filters, correction, account_create, audit_filters, account_filters,
+                     questionnaire_answer, question_add, account_role):
             prop()
     finally:
         engine.dispose()

@@ -127,3 +127,21 @@ def test_person_typed_text_is_shown_with_dir_auto(app, client, create_session):
         db.session.commit()
     html = client.get("/catalogue/2026-09").get_data(as_text=True)
     assert '<dd><span dir="auto">الرباط</span></dd>' in html
+
+
+#: A mark used as punctuation (followed by a space or the end) with no non-breaking space before it.
+FRENCH_MARK_WITHOUT_NBSP = re.compile(r"(?<![\u00a0\u202f])[:;?!](?=\s|$)")
+
+
+def test_the_french_catalogue_puts_a_non_breaking_space_before_high_punctuation():
+    """French typography (issue 19): « Statut : » with a non-breaking space before : ; ? ! and
+    inside « », so that the mark never starts a line. scripts/french_typography.py fixes the catalogue."""
+    wrong = []
+    for message in catalogue("fr"):
+        if not message.id:
+            continue
+        for text in message.string if isinstance(message.string, tuple) else (message.string,):
+            if text and (FRENCH_MARK_WITHOUT_NBSP.search(text) or "« " in text or " »" in text):
+                wrong.append(text)
+    assert not wrong, (f"{len(wrong)} French messages lack a non-breaking space (run "
+                       f".venv/bin/python scripts/french_typography.py): {wrong[:5]}")

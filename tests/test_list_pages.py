@@ -1,8 +1,13 @@
 """List pages make the same number of SQL queries whatever the number of rows."""
+from datetime import date
+
 import pytest
 
 from centre.extensions import db
 from centre.models import DocumentLanguage, MarkStatus, RegistrationStatus, SessionStatus
+
+
+MARCH = (date(2026, 3, 2), date(2026, 3, 6))
 
 
 @pytest.fixture
@@ -13,8 +18,8 @@ def populate(app, create_session, create_registration, mark_all):
 
     def populate(n):
         with app.app_context():
-            for _ in range(n):
-                create_session(SessionStatus.OPEN)
+            for _ in range(n):  # the completed session's dates: its page finds them as neighbours
+                create_session(SessionStatus.OPEN, start_on=MARCH[0], end_on=MARCH[1])
             done = create_session(SessionStatus.IN_PROGRESS)
             for _ in range(n):
                 registration = create_registration(done)

@@ -44,6 +44,7 @@ def test_seed_volume_writes_years_that_keep_the_rules_and_the_last_years_certifi
     check_counts(app)
     check_rules(app)
     check_certificates(app)
+    check_questionnaires(app)
 
 
 def check_counts(app):
@@ -90,6 +91,28 @@ def check_rules(app):
                 assert len(marks) == len(accepted) * len(slot_ids)
             else:
                 assert training_session.status not in (SessionStatus.DRAFT, SessionStatus.OPEN) or not marks
+
+
+def check_questionnaires(app):
+    """Each completed session's end-of-session questionnaire went to those who attended, as the
+    service counts them, and its anonymous responses name no invitation."""
+    from centre.evaluation import services as evaluation
+    from centre.models import Purpose, QuestionKind, Response
+
+    with app.app_context():
+        for training_session in db.session.scalars(sa.select(TrainingSession).where(
+                TrainingSession.status == SessionStatus.COMPLETED)):
+            questionnaire, = evaluation.session_questionnaires(training_session)
+            assert questionnaire.purpose == Purpose.END_OF_SESSION and questionnaire.is_anonymous
+            assert sorted(i.trainee_id for i in questionnaire.invitations) == \
+                [t.id for t in evaluation.attended_trainees(training_session)]
+            result = evaluation.results(questionnaire, "fr")
+            assert result.answered == sum(i.is_used for i in questionnaire.invitations) > 0
+            assert count(Response, Response.questionnaire_id == questionnaire.id,
+                          Response.invitation_id.is_not(None)) == 0
+            for item in result.items:
+                if item.item.question.kind == QuestionKind.RATING and item.item.question.is_required:
+                    assert sum(item.counts) == result.answered
 
 
 def check_certificates(app):

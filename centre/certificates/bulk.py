@@ -19,7 +19,7 @@ from centre.attendance.services import eligibility_list
 from centre.certificates.delivery import email_each
 from centre.certificates.printing import SIDES, jobs_of
 from centre.certificates.rendering import start_rendering, warm_up
-from centre.certificates.services import reserve_certificates, store_rendered, valid_languages
+from centre.certificates.services import issue_refusals, reserve_certificates, store_rendered
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.jobs.services import enqueue, job_kind, latest_job, record_job
@@ -41,17 +41,18 @@ class BulkPlan:
 def plan_bulk(training_session: TrainingSession, language: DocumentLanguage | None) -> BulkPlan:
     """Who gets a certificate (in `language`, or else each trainee's preference) and who does not, why."""
     rows = eligibility_list(training_session)
-    held = valid_languages(row.registration.id for row in rows)
-    pending = {(c.registration_id, c.language) for c in pending_of(training_session)}  # completed first, not "held"
+    chosen = {row.registration.id: language or row.registration.trainee.certificate_language for row in rows}
+    refusals = issue_refusals(chosen.items())
     plan = BulkPlan([], [], 0)
     for row in rows:
+        refusal = refusals.get((row.registration.id, chosen[row.registration.id]))
         if not row.eligible:
             plan.refused.append((row.registration, row.reason))
-            continue
-        chosen = language or row.registration.trainee.certificate_language
-        if (row.registration.id, chosen) not in held:
-            plan.todo.append((row.registration, chosen))
-        elif (row.registration.id, chosen) not in pending:
+        elif refusal is None:
+            plan.todo.append((row.registration, chosen[row.registration.id]))
+        elif not refusal.held:
+            plan.refused.append((row.registration, refusal.reason))
+        elif not refusal.pending:  # a pending one is completed first, not "held"
             plan.already += 1
     return plan
 
@@ -144,14 +145,17 @@ def _bulk_params(training_session, language, email) -> dict:
 
 
 def start_bulk_issue(training_session: TrainingSession, language: DocumentLanguage | None, email: bool,
-                     actor: User | None, *, queue: bool = True) -> Job:
+                     actor: User | None, *, queue: bool = True, locale: str | None = None) -> Job:
     """Start issuing the session's certificates in the background (the caller commits).
 
     queue=False records the job without sending it to the workers: the caller runs it at once
     with `execute_job` (a command run in the foreground); should it die, the reaper hands the
-    job to the workers. One bulk issue at a time per session.
+    job to the workers. One bulk issue at a time per session. locale: the language of the reasons the
+    job records (default: the starter's, else the default language; a command asks for English).
     """
     params = _bulk_params(training_session, language, email)
+    if locale:
+        params["locale"] = locale
     start = enqueue if queue else record_job
     job = start(BULK_KIND, actor, entity=training_session, **params)
     audit.record(training_session, "issue_all", actor=actor, job=job.id, language=params["language"] or "",
@@ -163,7 +167,8 @@ def start_bulk_issue(training_session: TrainingSession, language: DocumentLangua
 def run_bulk_issue(job: Job, progress) -> dict:
     """The task: resumes where an earlier run of the job stopped (job.progress_done certificates
     were stored and committed with it), and counts the whole job's work in its progress."""
-    locale = (job.actor.locale if job.actor else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    locale = (job.params.get("locale") or (job.actor.locale if job.actor else None)
+              or current_app.config["BABEL_DEFAULT_LOCALE"])
     with force_locale(locale):  # the reasons and the error it records are read by the one who started it
         try:
             return _issue_for_job(job, progress)

@@ -63,7 +63,7 @@ def email_certificate(certificate: Certificate, actor: User | None) -> OutboxMai
         raise DomainError(_l("Only a valid certificate is sent."))
     trainee = certificate.registration.trainee
     mail = send(trainee.email, "certificate", mail_language(certificate),
-                trainee=trainee, certificate=certificate,
+                trainee=trainee, name=trainee.name_in(mail_language(certificate)), certificate=certificate,
                 session_title=localized(certificate.registration.training_session, "title",
                                         mail_language(certificate)),
                 verify_url=verification_url(certificate.verification_code),

@@ -89,6 +89,24 @@ def printed_dates(printed: dict, language: str) -> str:
                              date.fromisoformat(printed["end_on"]), language)
 
 
+def printed_sides(printed: dict, language: DocumentLanguage) -> list[dict]:
+    """Line by line, what each side of a certificate prints (certificate_side.html), for the
+    verification page: the name in the side's script (the Latin one where no Arabic name was
+    given), the institution and country, the session, its venue and dates, the day of issue.
+    Nothing the certificate does not print. Names erased at the retention limit are None."""
+    sides = []
+    for side in SIDES[language]:
+        latin = " ".join(filter(None, (printed.get("given_name"), printed.get("family_name")))) or None
+        name = (printed.get("full_name_ar") or latin) if side == "ar" else latin
+        sides.append({
+            "side": side, "name": name, "institution": printed.get(f"institution_{side}"),
+            "country": country_name(printed["country"], side) if printed.get("country") else None,
+            "title": printed[f"title_{side}"], "venue": printed[f"venue_{side}"],
+            "dates": printed_dates(printed, side), "issued_on": printed_issued_on(printed, side),
+        })
+    return sides
+
+
 def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=3, border=0, omitsize=True))
 

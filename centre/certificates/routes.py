@@ -23,14 +23,17 @@ def index(session_id):
     registrations = accepted_registrations(training_session)
     all_figures = session_figures(training_session, [r.id for r in registrations])
     issued = services.certificates_by_registration(registrations)
+    refusals = services.issue_refusals((r.id, language) for r in registrations for language in DocumentLanguage)
     rows = []
     for registration in registrations:
         eligible, reason = eligibility(registration, all_figures[registration.id])
         certificates = issued.get(registration.id, [])
-        # A trainee holds at most one valid certificate per language: offer the languages left,
-        # the trainee's preference first.
+        # Offer the languages the rules allow (services.issue_refusals), the trainee's preference first.
         valid = {c.language for c in certificates if c.state == "valid"}
-        left = [language for language in DocumentLanguage if language not in valid]
+        left = [language for language in DocumentLanguage if (registration.id, language) not in refusals]
+        barred = refusals.get((registration.id, DocumentLanguage.FR))
+        if eligible and barred is not None and not barred.held:  # revoked: said instead of "every language"
+            eligible, reason = False, barred.reason
         preferred = registration.trainee.certificate_language
         form = IssueForm(prefix=f"r{registration.id}",
                          language=(preferred if preferred in left or not left else left[0]).value)

@@ -1,6 +1,7 @@
 """Issuing certificates: eligibility, gapless numbers per year, stored bytes; replacement and
 revocation."""
 import hashlib
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,12 +42,50 @@ def reserve_numbers(year: int, count: int) -> list[tuple[int, str]]:
     return [(n, f"{prefix}-{year}-{n:04d}") for n in range(first, first + count)]
 
 
-def valid_languages(registration_ids) -> set[tuple[int, DocumentLanguage]]:
-    """(registration, language) pairs that already have a valid (or pending) certificate."""
-    return set(db.session.execute(sa.select(Certificate.registration_id, Certificate.language).where(
-        Certificate.registration_id.in_(list(registration_ids)),
-        Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None),
-    )).all())
+@dataclass(frozen=True)
+class Refusal:
+    """Why a certificate in a language may not be issued to a registration."""
+    reason: str
+    held: bool  #: True: a live certificate (valid, or pending) already covers that language
+    pending: bool = False  #: the covering certificate's number is reserved, its PDF not yet stored
+
+
+def issue_refusals(pairs, *, replacing: Certificate | None = None) -> dict[tuple[int, DocumentLanguage], Refusal]:
+    """The one rule of what may be issued again, for (registration id, language) pairs; the
+    pairs that may be issued are absent from the answer. Called by the page, the bulk job (so the
+    CLI) and the issue itself, under the numbering lock.
+
+    - A trainee whose certificate was revoked gets no new one (a replacement is the way to correct).
+    - A language is covered by a live certificate (valid, or reserved and rendering) whose sides
+      overlap it: a bilingual certificate covers French and Arabic, so neither is issued beside it,
+      and no bilingual one beside a French or an Arabic one. French and Arabic apart may coexist.
+    `replacing`: the certificate a replacement retires, which covers nothing any more.
+    """
+    pairs = list(pairs)
+    by_registration: dict[int, list] = {}
+    for row in db.session.execute(
+        sa.select(Certificate.registration_id, Certificate.id, Certificate.number, Certificate.language,
+                  Certificate.revoked_at, Certificate.replaced_by_id, Certificate.sha256)
+        .where(Certificate.registration_id.in_({rid for rid, _ in pairs}))
+    ):
+        by_registration.setdefault(row.registration_id, []).append(row)
+    refusals = {}
+    for registration_id, language in pairs:
+        rows = by_registration.get(registration_id, [])
+        revoked = next((r for r in rows if r.revoked_at is not None), None)
+        covering = next((r for r in rows if r.revoked_at is None and r.replaced_by_id is None
+                         and (replacing is None or r.id != replacing.id)
+                         and set(SIDES[r.language]) & set(SIDES[language])), None)
+        if revoked is not None and replacing is None:
+            refusals[registration_id, language] = Refusal(str(_l(
+                "Certificate %(number)s of this trainee was revoked: no new certificate is issued to them.",
+                number=revoked.number)), held=False)
+        elif covering is not None:
+            refusals[registration_id, language] = Refusal(str(_l(
+                "The trainee already holds certificate %(number)s (%(language)s), which covers this language.",
+                number=covering.number, language=covering.language.label)), held=True,
+                pending=covering.sha256 == Certificate.PENDING)
+    return refusals
 
 
 def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], actor: User | None,
@@ -66,8 +105,8 @@ def reserve_certificates(batch: list[tuple[Registration, DocumentLanguage]], act
         if replaces.state != "valid":
             raise DomainError(_l("Only a valid certificate can be replaced."))
     else:
-        held = valid_languages(r.id for r, _ in batch)
-        batch = [(r, lang) for r, lang in batch if (r.id, lang) not in held]
+        refused = issue_refusals((r.id, lang) for r, lang in batch)
+        batch = [(r, lang) for r, lang in batch if (r.id, lang) not in refused]
     signatories = active_signatories()
     certificates = []
     for (registration, language), (sequence, number) in zip(batch, numbers):
@@ -119,6 +158,9 @@ def issue_certificate(registration: Registration, language: DocumentLanguage, ac
     eligible, why = eligibility(registration)
     if not eligible:
         raise DomainError(why)
+    refusal = issue_refusals([(registration.id, language)], replacing=replaces).get((registration.id, language))
+    if refusal is not None:
+        raise DomainError(refusal.reason)
     if SIDES[language] != ("fr",):
         require_arabic_font()
     signing_identity()  # a signing key that does not work refuses before a number is reserved

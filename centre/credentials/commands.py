@@ -11,12 +11,14 @@ from centre.credentials import bp
 from centre.credentials.keys import write_keys
 from centre.credentials.services import build_credential, verify_credential, verify_jwt
 from centre.extensions import db
+from centre.i18n import in_english
 from centre.models import Certificate
 from centre.models.types import utcnow
 
 
 @bp.cli.command("dev-keys")
 @click.option("--force", is_flag=True, help="Replace keys that already exist.")
+@in_english
 def dev_keys(force):
     """Write throw-away signing keys where the configuration names them (development, demo)."""
     if current_app.config.get("ENV_NAME") == "production":
@@ -34,6 +36,7 @@ def dev_keys(force):
 
 
 @bp.cli.command("backfill")
+@in_english
 def backfill():
     """Build the credential of each certificate issued before credentials existed."""
     done = 0
@@ -48,6 +51,7 @@ def backfill():
 
 @bp.cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@in_english
 def verify(path):
     """Check a credential file (JSON with an embedded proof, or a VC-JWT) against this issuer
     (its proof and status) and against 1EdTech's Open Badges 3.0 JSON Schema."""

@@ -151,9 +151,10 @@ def invitation_url(token: str) -> str:
     return absolute_url("experts.accept_invitation", token=token)
 
 
-def invite_expert(expert: Expert, actor: User | None = None, *, language: str = "fr") -> User:
-    """Create the expert's account without a password (or keep the one already waiting) and
-    e-mail a link to choose it, in `language`. Inviting again sends a new link."""
+def open_invitation(expert: Expert, actor: User | None = None, *, language: str = "fr") -> str:
+    """Create the expert's account without a password (or keep the one already waiting) and return a
+    new personal link to choose it; the links sent before stop working. No mail: the caller sends it,
+    in an invitation or with a review request."""
     if not expert.email:
         raise DomainError(_l("Give the expert's e-mail address before inviting them."))
     if language not in current_app.config["LANGUAGES"]:
@@ -176,10 +177,17 @@ def invite_expert(expert: Expert, actor: User | None = None, *, language: str = 
     user.email, user.full_name, user.locale = expert.email, expert.name, language
     db.session.flush()
     audit.record(expert, action, actor=actor, email=user.email, language=language)
+    return invitation_url(invitation_token(user))
+
+
+def invite_expert(expert: Expert, actor: User | None = None, *, language: str = "fr") -> User:
+    """Open the expert's account (open_invitation) and e-mail the link to choose its password, in
+    `language`. Inviting again sends a new link."""
+    link = open_invitation(expert, actor, language=language)
     name = expert.full_name_ar if language == "ar" and expert.full_name_ar else expert.name
-    mail.send(user.email, "expert_invitation", language, name=name, email=user.email,
-              link=invitation_url(invitation_token(user)), days=INVITATION_MAX_AGE.days)
-    return user
+    mail.send(expert.user.email, "expert_invitation", language, name=name, email=expert.user.email,
+              link=link, days=INVITATION_MAX_AGE.days)
+    return expert.user
 
 
 def read_invitation(token: str, *, now: datetime | None = None, max_age: timedelta = INVITATION_MAX_AGE,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from centre.evaluation.services import run_daily as run_evaluation
 from centre.extensions import db
 from centre.jobs.services import reap
 from centre.joining.services import send_reminders
@@ -61,7 +62,7 @@ class Schedule:
 
 
 def _remind_overdue_reviews(now: datetime) -> int:
-    return len(remind_overdue(now))
+    return len(remind_overdue(now).reminded)
 
 
 def prune_records(now: datetime) -> int:
@@ -89,6 +90,8 @@ SCHEDULES = (
              daily_at_setting="PRUNING_AT"),
     Schedule("joining.remind", _l("Reminders to trainees before their session"), send_reminders,
              daily_at_setting="JOINING_REMINDERS_AT"),
+    Schedule("evaluation.daily", _l("Questionnaires sent, reminded and closed"), run_evaluation,
+             daily_at_setting="EVALUATION_AT"),
     Schedule("jobs.reap", _l("Recovery of jobs whose worker stopped"), _reap, every_minutes=1),
 )
 SCHEDULES_BY_NAME = {schedule.name: schedule for schedule in SCHEDULES}

@@ -96,10 +96,12 @@ def send_after_commit(job_id: int, delay: float = 0) -> None:
 
 def send_pending(session) -> None:
     """after_commit: hand the committed jobs to their app's queue. A queue that is down loses
-    nothing: the row stays queued and the reaper sends it again later."""
-    if session.in_nested_transaction():
-        # SQLAlchemy calls after_commit when a savepoint is released too: the rows are not
-        # committed yet, a worker would find nothing to claim (and an inline one waits for the lock).
+    nothing: the row stays queued and the reaper sends it again later.
+
+    SQLAlchemy also calls after_commit when a savepoint is released (begin_nested): nothing is
+    committed yet then, and a job run at once (QUEUE_IMMEDIATE, or a fast worker) would wait for
+    the rows the open transaction holds (on SQLite, its write lock: a deadlock) or not find them."""
+    if session.get_nested_transaction() is not None:
         return
     for app, job_id, delay, _ in session.info.pop(PENDING_KEY, []):
         try:

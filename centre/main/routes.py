@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,11 +12,19 @@ from centre.public.services import open_sessions
 from centre.web import perform
 
 ONE_YEAR = 365 * 24 * 3600
+ONE_DAY = 24 * 3600
 
 
 @bp.route("/")
 def index():
     return render_template("main/index.html", sessions=open_sessions()[:6])
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's icon where browsers and feed readers ask for it, without a page naming it."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=ONE_DAY)
 
 
 @bp.route("/language/<code>", methods=["POST"])

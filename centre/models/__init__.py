@@ -9,6 +9,19 @@ from centre.models.assistance import (
 from centre.models.attendance import AttendanceMark, MarkStatus
 from centre.models.audit import AuditEntry
 from centre.models.certificates import Certificate, CertificateSequence, Signatory, VerificationHit
+from centre.models.evaluation import (
+    Answer,
+    Invitation,
+    Purpose,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireStatus,
+    QuestionnaireTemplate,
+    QuestionTarget,
+    RecipientKind,
+    Response,
+)
 from centre.models.experts import Expert
 from centre.models.files import StoredFile
 from centre.models.institutions import Agreement, Association, Institution, InstitutionKind, institution_association
@@ -32,6 +45,8 @@ from centre.models.sessions import SessionKind, SessionStatus, Slot, SlotPart, T
 from centre.models.users import FailedLogin, MailRequest, Role, User
 
 __all__ = [
+    "Answer", "Invitation", "Purpose", "Question", "QuestionKind", "Questionnaire", "QuestionnaireStatus",
+    "QuestionnaireTemplate", "QuestionTarget", "RecipientKind", "Response",
     "AssistanceDocument", "AssistanceKind", "AssistanceMessage", "AssistanceRequest", "AssistanceStatus",
     "Agreement", "Association", "AttendanceMark", "AttendanceSignature",
     "JoiningNotice", "NoticeKind", "PRACTICAL_FIELDS", "PracticalInfo", "SlotCountersignature", "AuditEntry", "Certificate",

@@ -94,6 +94,10 @@ class Trainee(db.Model):
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    def name_in(self, language: str) -> str:
+        """The name a mail in `language` greets them with: the Arabic one in Arabic, when given."""
+        return self.full_name_ar if language == "ar" and self.full_name_ar else self.name
+
     @property
     def is_email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
@@ -160,6 +164,7 @@ class InvitationLetter(db.Model):
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id"), unique=True)
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")  #: fr, ar or en
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 

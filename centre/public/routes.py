@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.auth.services import MailThrottled, count_mail_request
-from centre.certificates.printing import printed_dates
+from centre.certificates.printing import printed_sides
 from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
                                                normalize_code)
+from centre.evaluation.services import previous_satisfaction
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee
@@ -27,19 +28,29 @@ from centre.web import perform, throttled_answer
 def catalogue():
     sessions = open_sessions()
     places = registrations.places_left_in(sessions)
-    return render_template("public/catalogue.html", sessions=sessions, places=places)
+    closed = {s.id: registrations.registration_closed(s) for s in sessions}
+    return render_template("public/catalogue.html", sessions=sessions, places=places, closed=closed)
 
 
 @bp.route("/catalogue/<code>")
 def session(code):
     training_session = get_open_session(code) or abort(404)
+    return _session_page(training_session)
+
+
+def _session_page(training_session, status=200):
     return render_template("public/session.html", s=training_session,
-                           places=registrations.places_left(training_session))
+                           places=registrations.places_left(training_session),
+                           satisfaction=previous_satisfaction(training_session),
+                           closed=registrations.registration_closed(training_session)), status
 
 
 @bp.route("/catalogue/<code>/register", methods=["GET", "POST"])
 def register(code):
     training_session = get_open_session(code) or abort(404)
+    if registrations.registration_closed(training_session):
+        # The form is not offered after the deadline: the session's page says since when.
+        return _session_page(training_session, 409 if request.method == "POST" else 200)
     if current_user.is_authenticated and current_user.role != Role.TRAINEE:
         flash(_("Registration is for trainees; you are signed in with a staff or expert account."), "warning")
         return redirect(url_for("public.session", code=code))
@@ -153,6 +164,6 @@ def verify(code):
     certificate = find_by_code(code)
     if certificate is None:
         return render_template("public/verify.html", certificate=None, not_found=True, pdf_form=PdfCheckForm()), 404
-    return render_template("public/verify.html", certificate=certificate,
-                           p=certificate.printed, printed_dates=printed_dates,
+    return render_template("public/verify.html", certificate=certificate, p=certificate.printed,
+                           sides=printed_sides(certificate.printed, certificate.language),
                            issued_on=date.fromisoformat(certificate.printed["issued_on"]))

@@ -199,3 +199,9 @@ class CorrectionForm(FlaskForm):
             "institution_id": None if other else self.institution_id.data,
             "institution_other": (self.institution_other.data or "").strip() if other else "",
         }
+
+
+class LetterForm(FlaskForm):
+    """The language a visa invitation letter is generated (again) in."""
+    language = SelectField(_l("Language of the letter"), choices=options(
+        [("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))]))

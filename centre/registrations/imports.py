@@ -13,6 +13,8 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as time_of_day
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -50,6 +52,27 @@ LENGTHS = {"given_name": 100, "family_name": 100, "arabic_name": 200, "email": 2
            "position": 200, "passport_number": 30}
 
 
+class DateCell(str):
+    """A cell the spreadsheet holds as a date, as ISO text: no column of the list is a date, so
+    a date is a mistyped cell (a passport number a spreadsheet took for a date), never imported."""
+
+
+def cell_text(value) -> str:
+    """A cell's text by its type: a whole number without ".0", a date as its ISO day (a DateCell),
+    text as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return DateCell(value.date().isoformat() if value.time() == time_of_day() else value.isoformat(" "))
+    if isinstance(value, date):
+        return DateCell(value.isoformat())
+    return clean_text(str(value)).strip()
+
+
 @dataclass
 class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  #: (line, reason)
@@ -84,7 +107,7 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict]]:
         raise DomainError(_l("Columns missing from the first line: %(columns)s."), columns=", ".join(missing))
     table = []
     for number, cells in enumerate(rows[1:], start=2):
-        values = {name: clean_text(str(cells[i])).strip() if i < len(cells) and cells[i] is not None else ""
+        values = {name: cell_text(cells[i]) if i < len(cells) else ""
                   for i, name in enumerate(header) if name in COLUMNS}
         if any(values.values()):
             table.append((number, values))
@@ -172,6 +195,10 @@ def check_row(values: dict) -> tuple[dict | None, str | None]:
     for name in REQUIRED:
         if not values.get(name):
             return None, str(_l("the column %(column)s is empty", column=name))
+    for name, value in values.items():
+        if isinstance(value, DateCell):
+            return None, str(_l("the column %(column)s holds a date (%(value)s) where text is expected: format "
+                                "the column as text in the spreadsheet and type it again", column=name, value=value))
     for name, limit in LENGTHS.items():
         if len(values.get(name, "")) > limit:
             return None, str(_l("%(column)s is longer than %(limit)s characters", column=name, limit=limit))

@@ -19,6 +19,7 @@ from centre.models import (
     Trainee,
     TrainingSession,
 )
+from centre.models import Invitation as QuestionnaireInvitation
 from centre.models.types import utcnow
 
 #: Certificate fields that name the person; the number, dates and session stay.
@@ -113,6 +114,10 @@ def anonymise(trainee: Trainee, actor=None) -> None:
     if trainee.user is not None:
         user = trainee.user
         user.email, user.full_name, user.password_hash, user.is_active = placeholder, "", None, False
+    # Questionnaire invitations keep the address they were sent to; their answers stay (anonymous
+    # ones name nobody anyway).
+    db.session.execute(sa.update(QuestionnaireInvitation).where(QuestionnaireInvitation.trainee_id == trainee.id)
+                       .values(email=placeholder).execution_options(synchronize_session="fetch"))
     registration_ids = sa.select(Registration.id).where(Registration.trainee_id == trainee.id)
     db.session.execute(sa.delete(InvitationLetter).where(InvitationLetter.registration_id.in_(registration_ids)))
     # A drawn signature and the device's address are personal data; the marks they made stay.

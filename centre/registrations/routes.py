@@ -17,7 +17,14 @@ from centre.models import RegistrationStatus
 from centre.permissions import get_own_trainee, get_registration, get_training_session
 from centre.registrations import bp, imports, personal_data
 from centre.registrations import services
-from centre.registrations.forms import BulkDecisionForm, CorrectionForm, DecisionForm, ImportForm, QueueFilterForm
+from centre.registrations.forms import (
+    BulkDecisionForm,
+    CorrectionForm,
+    DecisionForm,
+    ImportForm,
+    LetterForm,
+    QueueFilterForm,
+)
 from centre.registrations.space import space_entries
 from centre.web import end_read_transaction, enum_or_404, perform
 
@@ -29,11 +36,16 @@ def index(session_id):
     filters = QueueFilterForm(everyone, request.args)
     registrations = services.registrations_of(training_session, **filters.filters()) \
         if filters.validate() else everyone
+    # The language of each visa letter: the stored letter's, else the one it would be written in.
+    letters = services.letters_by_registration([r for r in registrations if r.needs_visa_letter])
+    letter_forms = {r.id: LetterForm(prefix=f"letter{r.id}", language=letters[r.id].language if r.id in letters
+                                     else services.trainee_language(r.trainee))
+                    for r in registrations if r.needs_visa_letter and r.status == RegistrationStatus.ACCEPTED}
     return render_template(
         "registrations/index.html", s=training_session, registrations=registrations, filters=filters,
         places=services.places_left(training_session), decisions=services.DECISIONS,
         form=DecisionForm(), bulk=BulkDecisionForm(), import_form=ImportForm(),
-        twins=services.passport_twins(everyone),
+        twins=services.passport_twins(everyone), letter_forms=letter_forms,
     )
 
 
@@ -148,6 +160,7 @@ def cancel(registration_id):
 
     def cancel_and_tell():
         promoted = services.cancel(registration, current_user)
+        services.notify_cancelled(registration, current_user)
         if promoted is not None:
             services.notify_decision(promoted)
             queue_convocation(promoted, current_user)
@@ -228,9 +241,11 @@ def letter(registration_id):
 @bp.route("/<int:registration_id>/letter/regenerate", methods=["POST"])
 def regenerate_letter(registration_id):
     registration = get_registration(registration_id)
-    if not ConfirmForm().validate_on_submit():
+    form = LetterForm(prefix=f"letter{registration.id}")
+    if not form.validate_on_submit():
         abort(400)
-    perform(lambda: services.invitation_letter(registration, current_user, regenerate=True),
+    perform(lambda: services.invitation_letter(registration, current_user, regenerate=True,
+                                               language=form.language.data),
             success=_("The invitation letter of %(name)s is generated again.", name=registration.trainee.name))
     return redirect(url_for("registrations.index", session_id=registration.session_id))
 

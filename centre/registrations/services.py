@@ -6,6 +6,7 @@ then the registration stays pending and is shown to coordinators flagged "addres
 confirmed": they may reject it, but not accept it nor put it on the waiting list.
 """
 import hashlib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,11 +22,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from centre import audit, mail
 from centre.auth import passwords
 from centre.auth.services import INVITATION_MAX_AGE, invitation_link
+from centre.certificates.printing import signature_images
+from centre.certificates.signatories import active_signatories
 from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
 from centre.extensions import db
-from centre.i18n import localized
+from centre.i18n import format_day, localized
 from centre.models import (
     LIVE_STATUSES,
     Certificate,
@@ -115,8 +118,16 @@ def normalize_email(email: str) -> str:
 
 
 def normalize_passport(number: str | None) -> str | None:
-    number = "".join((number or "").split()).upper()
-    return number or None
+    """A passport number as compared and stored: its letters (upper case) and digits (any script's
+    digits as 0-9), without the spaces, dashes, dots or slashes people type in it, so that
+    "eg 765-4321" and "EG7654321" are one number."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", number or ""):
+        if char.isdecimal():
+            kept.append(str(unicodedata.decimal(char)))
+        elif char.isalpha():
+            kept.append(char.upper())
+    return "".join(kept) or None
 
 
 def create_trainee_account(password: str, locale: str | None = None, **fields) -> Trainee:
@@ -227,14 +238,27 @@ def places_left_in(sessions: list[TrainingSession]) -> dict[int, int]:
     return {s.id: max(s.capacity - accepted.get(s.id, 0), 0) for s in sessions}
 
 
+def registration_closed(training_session: TrainingSession) -> str | None:
+    """Why an open session takes no more registrations today, or None: its deadline has passed, or,
+    without a deadline, its last day has (the coordinator may leave it open after that)."""
+    day = today()
+    if training_session.registration_deadline and day > training_session.registration_deadline:
+        return str(_l("Registration closed on %(day)s, the registration deadline.",
+                      day=format_day(training_session.registration_deadline)))
+    if day > training_session.end_on:
+        return str(_l("This session is over: it takes no more registrations."))
+    return None
+
+
 def register(training_session: TrainingSession, trainee: Trainee, *, arrival_on=None,
              departure_on=None, needs_visa_letter=False) -> Registration:
     """A pending registration, if the session takes registrations and the person holds none live."""
     training_session = lock_session(training_session.id)
     if training_session.status != SessionStatus.OPEN:
         raise DomainError(_l("This session does not take registrations."))
-    if training_session.registration_deadline and today() > training_session.registration_deadline:
-        raise DomainError(_l("The registration deadline has passed."))
+    closed = registration_closed(training_session)
+    if closed:
+        raise DomainError(closed)
     # The same person (account or address) is refused; the same passport number under another
     # address is not proof (anyone may type a number first, unverified): the registration is
     # taken, flagged on the queue, and the coordinator decides which one is genuine.
@@ -569,10 +593,6 @@ def trainee_language(trainee: Trainee) -> str:
     return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _mail_name(trainee: Trainee, language: str) -> str:
-    return trainee.full_name_ar if language == "ar" and trainee.full_name_ar else trainee.name
-
-
 def notify(registration: Registration, template: str, **context) -> OutboxMail | None:
     """Put a mail to the trainee about their registration in the outbox, in their language;
     None for an anonymised trainee (no address left)."""
@@ -583,7 +603,7 @@ def notify(registration: Registration, template: str, **context) -> OutboxMail |
 
     with force_locale(language):
         title = localized(registration.training_session, "title", language)
-    return mail.send(trainee.email, template, language, name=_mail_name(trainee, language), title=title,
+    return mail.send(trainee.email, template, language, name=trainee.name_in(language), title=title,
                      registration=registration, s=registration.training_session,
                      mine=absolute_url("registrations.mine"), **context)
 
@@ -609,9 +629,17 @@ def notify_decision(registration: Registration) -> OutboxMail | None:
     return notify(registration, "registration_decided", **context)
 
 
+def notify_cancelled(registration: Registration, actor: User | None) -> OutboxMail | None:
+    """The confirmation of a cancellation, saying whether the trainee asked for it or the centre did."""
+    by_trainee = actor is not None and registration.trainee.user_id == actor.id
+    return notify(registration, "registration_cancelled", by_trainee=by_trainee)
+
+
 # Invitation letters for a visa
 
 
+#: The languages a visa invitation letter is written in (consulates read several).
+LETTER_LANGUAGES = ("fr", "ar", "en")
 #: The letter's signature stamp (50 × 16 mm), in PDF points: the empty room at the bottom right of
 #: its page, under the coordinator's line (print.css .letter-close: 56 × 18 mm inside an A4 page's
 #: 14 mm margins; 1 mm inside it here). A test checks that the letter leaves it blank.
@@ -632,38 +660,45 @@ def get_invitation_letter(registration: Registration) -> InvitationLetter | None
     return db.session.scalar(sa.select(InvitationLetter).where(InvitationLetter.registration_id == registration.id))
 
 
-def render_letter(registration: Registration) -> bytes:
-    """The letter's PDF, unsigned: in French whatever the viewer's language."""
-    with force_locale("fr"):
+def render_letter(registration: Registration, language: str = "fr") -> bytes:
+    """The letter's PDF in `language` (fr, ar or en) whatever the viewer's, unsigned, signed on paper
+    by the first active signatory of the certificates (name, title, signature image), if any."""
+    config = current_app.config
+    signatory = next(iter(active_signatories()), None)
+    signature = signature_images([signatory.id]).get(signatory.id) if signatory else None
+    with force_locale(language):
         return render_pdf("pdf/invitation_letter.html", r=registration, t=registration.trainee,
-                          s=registration.training_session,
-                          institution_name=current_app.config["INSTITUTION_NAMES"]["fr"],
-                          centre_name=current_app.config["CENTRE_NAMES"]["fr"],
-                          place=current_app.config["CERTIFICATE_PLACES"]["fr"],
-                          today=today())
+                          s=registration.training_session, language=language,
+                          institution_name=config["INSTITUTION_NAMES"][language],
+                          centre_name=config["CENTRE_NAMES"][language],
+                          place=config["CERTIFICATE_PLACES"][language],
+                          signatory=signatory, signature=signature, today=today())
 
 
 def invitation_letter(registration: Registration, actor: User | None = None, *,
-                      regenerate: bool = False) -> InvitationLetter:
-    """The stored letter, generated (and signed) the first time it is asked for; a regeneration
-    replaces it."""
+                      regenerate: bool = False, language: str | None = None) -> InvitationLetter:
+    """The stored letter, generated (and signed) the first time it is asked for, in the trainee's
+    language; a regeneration replaces it, in `language` if given (else the letter's own)."""
     if registration.status != R.ACCEPTED or not registration.needs_visa_letter:
         raise DomainError(_l("An invitation letter is for accepted trainees who asked for one."))
     trainee = registration.trainee
     if not trainee.passport_number:
         raise DomainError(_l("An invitation letter needs the trainee's passport number."))
+    if language is not None and language not in LETTER_LANGUAGES:
+        raise DomainError(_l("An invitation letter is written in French, Arabic or English."))
     letter = get_invitation_letter(registration)
     if letter is not None and not regenerate:
         return letter
+    language = language or (letter.language if letter is not None else trainee_language(trainee))
 
     signing_identity()  # refuse at once, with the reason, if the signing key does not work
-    pdf = sign_pdf(render_letter(registration), LETTER_SEAL_BOX)
+    pdf = sign_pdf(render_letter(registration, language), LETTER_SEAL_BOX, languages=(language,))
     action = "generate_letter" if letter is None else "regenerate_letter"
     if letter is None:
         letter = InvitationLetter(registration=registration)
         db.session.add(letter)
-    letter.pdf, letter.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    letter.pdf, letter.sha256, letter.language = pdf, hashlib.sha256(pdf).hexdigest(), language
     letter.generated_at, letter.generated_by = utcnow(), actor
     db.session.flush()
-    audit.record(registration, action, actor=actor, sha256=letter.sha256)
+    audit.record(registration, action, actor=actor, sha256=letter.sha256, language=language)
     return letter

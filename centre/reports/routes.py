@@ -3,6 +3,8 @@ from flask_babel import force_locale
 
 from centre.clock import today
 from centre.errors import DomainError, error_page
+from centre.evaluation.results import satisfaction_charts
+from centre.evaluation.services import satisfaction
 from centre.i18n import current_language, text_direction
 from centre.pdf import render_pdf, require_arabic_font
 from centre.reports import bp
@@ -29,7 +31,9 @@ def index():
     report = services.activity_report(form.period(today()), language=language)
     return render_template("reports/index.html", form=form, report=report,
                            sessions=report.sessions[-DASHBOARD_SESSIONS:],
-                           charts=report_charts(report, language, text_direction(language)))
+                           charts=report_charts(report, language, text_direction(language)),
+                           satisfaction=satisfaction_charts(
+                               satisfaction(report.period.start, report.period.end, language), text_direction(language)))
 
 
 @bp.route("/activity.pdf")
@@ -50,6 +54,7 @@ def activity_pdf():
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
         pdf = render_pdf("pdf/activity_report.html", reuse=True, report=report, language=language, direction=direction,
-                         charts=report_charts(report, language, direction), bar_percent=bar_percent)
+                         charts=report_charts(report, language, direction), bar_percent=bar_percent,
+                         satisfaction=satisfaction_charts(satisfaction(period.start, period.end, language), direction))
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.clock import today
+from centre.evaluation.services import sessions_with_positioning
 from centre.permissions import get_expert, get_review, get_training_session
 from centre.reviews import bp
 from centre.reviews import services
@@ -45,6 +46,7 @@ def mine():
     expert = services.expert_of(current_user)
     return render_template("reviews/mine.html", expert=expert,
                            reviews=services.reviews_for_expert(expert) if expert else [],
+                           positioning=sessions_with_positioning(expert) if expert else [],
                            today=today(),
                            is_overdue=services.is_overdue)
 

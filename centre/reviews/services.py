@@ -1,14 +1,17 @@
 """The experts' preparation review: assignment, conflicts of interest, submission, the summary
 a coordinator reads, reminders, and the gate the reviews put before approval."""
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from centre import audit, mail
 from centre.clock import local_date, today
 from centre.errors import DomainError
+from centre.experts.services import INVITATION_MAX_AGE, open_invitation
 from centre.extensions import db
 from centre.models import Expert, Recommendation, Review, SessionStatus, TrainingSession, User
 from centre.models.types import utcnow
@@ -16,6 +19,8 @@ from centre.models.types import utcnow
 #: Sessions whose theme may still be given to experts to review.
 ASSIGNABLE = (SessionStatus.DRAFT, SessionStatus.IN_REVIEW)
 CRITERIA = ("score_relevance", "score_methodology", "score_audience")
+#: Scores of one criterion this far apart (on 1-5) are a disagreement the coordinator should see.
+DISAGREEMENT = 2
 
 
 def expert_of(user: User) -> Expert | None:
@@ -40,10 +45,30 @@ def assign_reviewer(training_session: TrainingSession, expert: Expert, actor: Us
     db.session.add(review)
     audit.record(review, "assign", to_state="assigned", actor=actor, session=training_session.code,
                  expert=expert.name, due_on=due_on)
-    if expert.user is not None:
-        mail.send(expert.user.email, "review_assigned", _language_of(expert.user),
-                  review=review, training_session=training_session, expert=expert)
+    _mail_expert(review, "review_assigned", actor)
     return review
+
+
+def _mail_expert(review: Review, template: str, actor: User | None) -> bool:
+    """Mail the review's expert; False when they cannot be reached (no account, no address).
+
+    An expert without an account, or invited but without a password yet, gets a personal link to
+    choose it in the same mail (their account opened as an invitation does), then the review's link."""
+    expert = review.expert
+    user = expert.user
+    if user is None and not expert.email:
+        return False
+    invitation = None
+    if user is None or not user.password_hash:
+        language = _language_of(user) if user else current_app.config["BABEL_DEFAULT_LOCALE"]
+        try:
+            invitation = open_invitation(expert, actor, language=language)
+        except DomainError:  # e.g. another account has that address: the coordinator sorts it out
+            return False
+        user = expert.user
+    mail.send(user.email, template, _language_of(user), review=review, training_session=review.training_session,
+              expert=expert, invitation=invitation, days=INVITATION_MAX_AGE.days)
+    return True
 
 
 def declare_conflict(review: Review, actor: User | None, note: str) -> Review:
@@ -124,6 +149,13 @@ class ReviewSummary:
     averages: dict  #: criterion -> mean score of the submitted reviews (None if none)
     recommendations: dict  #: Recommendation -> how many
     conflicts: list  #: reviews declined for a conflict of interest
+    medians: dict = field(default_factory=dict)  #: criterion -> median score (None if none)
+    spreads: dict = field(default_factory=dict)  #: criterion -> highest minus lowest score (None if none)
+
+    @property
+    def disagreements(self) -> list[str]:
+        """The criteria on which two experts' scores differ by DISAGREEMENT points or more."""
+        return [c for c in CRITERIA if self.spreads.get(c) is not None and self.spreads[c] >= DISAGREEMENT]
 
     @property
     def submitted(self) -> list:
@@ -133,13 +165,13 @@ class ReviewSummary:
 def summary(training_session: TrainingSession) -> ReviewSummary:
     reviews = reviews_of(training_session)
     submitted = [r for r in reviews if r.is_submitted and not r.has_conflict]
-    averages = {
-        criterion: (sum(getattr(r, criterion) for r in submitted) / len(submitted) if submitted else None)
-        for criterion in CRITERIA
-    }
+    scores = {criterion: [getattr(r, criterion) for r in submitted] for criterion in CRITERIA}
+    averages = {c: (sum(values) / len(values) if values else None) for c, values in scores.items()}
+    medians = {c: (statistics.median(values) if values else None) for c, values in scores.items()}
+    spreads = {c: (max(values) - min(values) if values else None) for c, values in scores.items()}
     recommendations = {rec: sum(1 for r in submitted if r.recommendation == rec) for rec in Recommendation}
     return ReviewSummary(reviews=reviews, averages=averages, recommendations=recommendations,
-                         conflicts=[r for r in reviews if r.has_conflict])
+                         conflicts=[r for r in reviews if r.has_conflict], medians=medians, spreads=spreads)
 
 
 def reviews_for_expert(expert: Expert) -> list[Review]:
@@ -155,8 +187,15 @@ def is_overdue(review: Review, today: date) -> bool:
             and review.due_on < today and review.training_session.status == SessionStatus.IN_REVIEW)
 
 
-def remind_overdue(now: datetime | None = None) -> list[Review]:
-    """E-mail each expert whose review is overdue, at most once a day; returns those reminded."""
+@dataclass(frozen=True)
+class Reminders:
+    reminded: list  #: reviews whose expert was e-mailed
+    unreachable: list  #: reviews whose expert has neither an account nor an e-mail address
+
+
+def remind_overdue(now: datetime | None = None) -> Reminders:
+    """E-mail each expert whose review is overdue, at most once a day (with a personal link to their
+    account if they have none yet); says whom it could not reach."""
     now = now or utcnow()
     day = local_date(now)
     candidates = db.session.scalars(
@@ -165,18 +204,18 @@ def remind_overdue(now: datetime | None = None) -> list[Review]:
                TrainingSession.status == SessionStatus.IN_REVIEW)
         .options(sa.orm.joinedload(Review.expert).joinedload(Expert.user))
     ).unique().all()
-    reminded = []
+    reminded, unreachable = [], []
     for review in candidates:
-        user = review.expert.user
-        if user is None or (review.reminded_at and now - review.reminded_at < timedelta(hours=20)):
+        if review.reminded_at and now - review.reminded_at < timedelta(hours=20):
             continue
-        mail.send(user.email, "review_overdue", _language_of(user), review=review,
-                  training_session=review.training_session, expert=review.expert)
+        if not _mail_expert(review, "review_overdue", None):
+            unreachable.append(review)
+            continue
         review.reminded_at = now
         audit.record(review, "remind", actor=None, expert=review.expert.name)
         reminded.append(review)
     db.session.flush()
-    return reminded
+    return Reminders(reminded, unreachable)
 
 
 def review_gate_problems(training_session: TrainingSession, *, override_reason: str = "") -> list[str]:

@@ -49,6 +49,7 @@ def completed_session(n: int, code: str, language: DocumentLanguage = DocumentLa
     db.session.flush()
     save_marks(training_session, {(r.id, s.id): MarkStatus.PRESENT for r in registrations
                                   for s in training_session.slots}, None)
-    change_status(training_session, SessionStatus.COMPLETED)
+    # No evaluation questionnaires: a mail to each of thousands of trainees is not what this measures.
+    change_status(training_session, SessionStatus.COMPLETED, evaluate=False)
     db.session.commit()
     return training_session

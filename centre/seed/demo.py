@@ -20,12 +20,13 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
-from centre import clock
+from centre import audit, clock
 from centre.assistance.services import submit_request
 from centre.attendance.services import eligibility, late_after, save_marks
 from centre.attendance.signatures import countersign, sign
 from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
+from centre.evaluation import services as evaluation
 from centre.extensions import db
 from centre.files import check_upload
 from centre.joining.services import save_practical_info
@@ -37,7 +38,9 @@ from centre.models import (
     FocalPoint,
     Gender,
     MarkStatus,
+    Purpose,
     Recommendation,
+    Registration,
     RegistrationStatus,
     Role,
     SessionStatus,
@@ -54,6 +57,7 @@ from centre.registrations.services import (
     register,
 )
 from centre.reviews.services import assign_reviewer, record_review
+from centre.seed.answers import answer_some
 from centre.seed.catalogue import TOPICS
 from centre.seed.common import (
     ASSOCIATIONS,
@@ -157,7 +161,10 @@ def seed_demo(today: date | None = None) -> dict:
         trainees[email].email_confirmed_at = clock.utcnow()  # demo addresses receive no mail
 
     counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "signatures": 0, "certificates": 0,
-              "materials": 0}
+              "materials": 0, "answers": 0}
+    evaluation.load_default_templates(coordinator)
+    for institution in institutions.values():  # the follow-up questionnaires' recipient there
+        institution.contact_email = f"contact.{institution.country.lower()}@partners.example.org"
     sessions = []
     numbers_by_year: dict[int, int] = {}
     for spec in SESSIONS:
@@ -227,12 +234,20 @@ def _advance(training_session, spec, experts, trainees, coordinator, counts) -> 
     counts["registrations"] += _register_all(training_session, spec, trainees, coordinator)
     if target == SessionStatus.OPEN:
         return
+    # Before arrival: the trainees say where they start from; the trainers read it.
+    positioning = evaluation.create_questionnaire(
+        training_session, evaluation.latest_template(Purpose.POSITIONING), coordinator)
+    counts["answers"] += answer_some(positioning, random.Random(f"{training_session.code}-positioning"), 0.7)
     change_status(training_session, SessionStatus.CLOSED, coordinator)
     change_status(training_session, SessionStatus.IN_PROGRESS, coordinator)
     counts["signatures"] += _sign_first_slots(training_session, spec, trainees)
     counts["attendance_marks"] += _mark_attendance(training_session, spec, trainees, coordinator)
     change_status(training_session, SessionStatus.COMPLETED, coordinator)
     counts["certificates"] += _issue_certificates(training_session, spec, trainees, coordinator)
+    rng = random.Random(training_session.code)
+    for questionnaire in evaluation.session_questionnaires(training_session):
+        if questionnaire.is_open:
+            counts["answers"] += answer_some(questionnaire, rng)
 
 
 def _register_all(training_session, spec, trainees, coordinator) -> int:
@@ -243,13 +258,21 @@ def _register_all(training_session, spec, trainees, coordinator) -> int:
     for email, outcome in outcomes.items():
         trainee = trainees[email]
         travels = trainee.nationality != "MA"
-        registration = register(
-            training_session, trainee,
-            arrival_on=training_session.start_on - timedelta(days=1) if travels else None,
-            departure_on=training_session.end_on + timedelta(days=1) if travels else None,
-            needs_visa_letter=(trainee.nationality in VISA_LETTER_COUNTRIES
-                               and trainee.passport_number is not None),
-        )
+        travel = dict(arrival_on=training_session.start_on - timedelta(days=1) if travels else None,
+                      departure_on=training_session.end_on + timedelta(days=1) if travels else None,
+                      needs_visa_letter=(trainee.nationality in VISA_LETTER_COUNTRIES
+                                         and trainee.passport_number is not None))
+        if training_session.end_on < clock.today():
+            # A session of the past: registration closed with its last day, so its registrations
+            # are written as they were taken then.
+            registration = Registration(training_session=training_session, trainee=trainee,
+                                        status=RegistrationStatus.PENDING, **travel)
+            db.session.add(registration)
+            db.session.flush()
+            audit.record(registration, "register", to_state=RegistrationStatus.PENDING, actor=trainee.user,
+                         session=training_session.code)
+        else:
+            registration = register(training_session, trainee, **travel)
         status, _, reason = outcome.partition(":")
         if status == "cancelled":
             cancel(registration, trainee.user)

@@ -20,8 +20,16 @@ for the slots slot_has_ended counts; tests/test_seed_volume.py checks the result
 services. The most recent year's certificates go through the certificates service
 (issue_for_session: real PDFs, numbers, audit), session by session.
 
+Each completed session has its end-of-session questionnaire (the shipped template, loaded through
+evaluation.services.load_default_templates), anonymous, sent to the trainees who attended (a slot
+present or late, as evaluation.services.attended_trainees counts them), answered by about nine in
+ten: about 24,000 answers a year at a hundred sessions of thirty. Its rows keep the services'
+anonymity: responses with random ids and no invitation, in a random order, a country or partner
+institution only when ANONYMITY_GROUP recipients share it, and invitations that only say they were used.
+
 Audit entries: written for what the normal paths record per session (creation, status changes),
-per registration (registered, decided, promoted, cancelled) and per review (assigned, submitted).
+per registration (registered, decided, promoted, cancelled), per review (assigned, submitted) and
+per questionnaire (sent, closed; not one event per anonymous answer).
 Skipped, as too many rows for what they would tell: one entry per attendance mark (save_marks
 writes one per mark), trainees' account creation and e-mail confirmation (volume trainees have no
 account), and trainer assignments.
@@ -41,6 +49,7 @@ from centre.attendance.services import MARKING_STATUSES, slot_has_ended
 from centre.auth.services import create_user
 from centre.certificates.bulk import issue_for_session
 from centre.certificates.signatories import active_signatories, add_signatory
+from centre.evaluation.services import ANONYMITY_GROUP, LOGISTICS_ITEMS, latest_template, load_default_templates
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (
@@ -49,8 +58,16 @@ from centre.models import (
     AuditEntry,
     DocumentLanguage,
     Expert,
+    Answer,
     Gender,
+    Invitation,
     MarkStatus,
+    Purpose,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireStatus,
+    QuestionTarget,
+    RecipientKind,
     Recommendation,
     Registration,
     Review,
@@ -58,6 +75,7 @@ from centre.models import (
     SessionKind,
     Slot,
     Trainee,
+    Response,
     Trainer,
     TrainingSession,
     User,
@@ -89,7 +107,10 @@ from centre.seed.common import (
 from centre.sessions.services import MAIN_LINE, holidays_between, slot_times
 
 #: The tables written in bulk, whose ids are chosen here.
-BULK_TABLES = (TrainingSession, Slot, Review, Trainee, Registration, AttendanceMark, AuditEntry, Expert)
+BULK_TABLES = (TrainingSession, Slot, Review, Trainee, Registration, AttendanceMark, AuditEntry, Expert, Questionnaire,
+               Invitation)
+#: Share of the trainees who attended that answer the end-of-session questionnaire.
+ANSWERING = 0.9
 
 
 @dataclass
@@ -162,9 +183,13 @@ class _Writer:
         self.volume = Volume()
         self.coordinator = self._staff()
         self.institutions = {country: i.id for country, i in add_partners(self._agreements).items()}
+        load_default_templates(self.coordinator)  # before the ids: it writes audit entries
+        db.session.flush()
+        self.evaluation = latest_template(Purpose.END_OF_SESSION)
         self.ids = _Ids(BULK_TABLES)
         self.experts = self._experts()
         self.trainees: list[dict] = []  #: every trainee written, for returning ones
+        self.trainee_by_id: dict[int, dict] = {}
         self.emails: set[str] = set(db.session.scalars(sa.select(Trainee.email)))
         self.codes: set[str] = set(db.session.scalars(sa.select(TrainingSession.code)))
 
@@ -208,7 +233,7 @@ class _Writer:
 
     def year(self, year: int, count: int) -> None:
         self.rows = {t: [] for t in (TrainingSession, Slot, Trainer, Review, Trainee, Registration, AttendanceMark,
-                                     AuditEntry)}
+                                     AuditEntry, Questionnaire, Invitation, Response, Answer)}
         self.holidays = holidays_between(date(year, 1, 1), date(year + 1, 1, 31))
         for n in range(count):
             # Spread over weeks 2 to 50 (two a week at a hundred a year): in late November the last
@@ -220,7 +245,8 @@ class _Writer:
             self.volume.counts[table.__tablename__] += len(table_rows)
         self.progress(f"{year}: {len(self.rows[TrainingSession])} sessions, "
                       f"{len(self.rows[Registration])} registrations, "
-                      f"{len(self.rows[AttendanceMark])} attendance marks, {len(self.rows[Trainee])} new trainees")
+                      f"{len(self.rows[AttendanceMark])} attendance marks, {len(self.rows[Trainee])} new trainees, "
+                      f"{len(self.rows[Answer])} questionnaire answers")
 
     def _session(self, year: int, number: int, start: date) -> None:
         """One session and everything that hangs from it, each table by its writer."""
@@ -232,7 +258,9 @@ class _Writer:
         if S.OPEN in planned.reached:
             accepted = self._decisions(planned, self._registration_rows(planned))
             if planned.status in MARKING_STATUSES:
-                self._mark_rows(planned, accepted)
+                attended = self._mark_rows(planned, accepted)
+                if planned.status == S.COMPLETED and self.evaluation is not None:
+                    self._questionnaire_rows(planned, attended)
 
     def _at(self, day: date, hour: int = 10) -> datetime:
         return datetime.combine(day, time(hour, self.rng.randrange(60)), self.zone)
@@ -383,6 +411,7 @@ class _Writer:
             row["passport_expires_on"] = submitted_at.date() + timedelta(days=rng.randrange(400, 3000))
         self.rows[Trainee].append(row)
         self.trainees.append(row)
+        self.trainee_by_id[trainee_id] = row
         return row
 
     def _candidates(self, planned: _Planned) -> list[tuple[dict, datetime]]:
@@ -475,9 +504,11 @@ class _Writer:
             self._audit(Registration, promoted["id"], "promote", at, from_state="waitlisted", to_state="accepted",
                         actor=False)
 
-    def _mark_rows(self, planned: _Planned, accepted: list[dict]) -> None:
+    def _mark_rows(self, planned: _Planned, accepted: list[dict]) -> list[dict]:
+        """The marks of the slots held; returns the registrations present or late on one at least."""
         rng, P, L, E, A = self.rng, MarkStatus.PRESENT, MarkStatus.LATE, MarkStatus.EXCUSED, MarkStatus.ABSENT
         held = [s for s in planned.slots if slot_has_ended(planned.status, s["ends_at"], self.now)]
+        attended = []
         for registration in accepted:
             profile = rng.random()
             weights = [96, 2, 1, 1] if profile < 0.85 else [85, 7, 5, 3] if profile < 0.95 else [55, 5, 15, 25]
@@ -487,6 +518,67 @@ class _Writer:
                     "id": self.ids(AttendanceMark), "registration_id": registration["id"], "slot_id": slot["id"],
                     "status": mark, "note": "", "recorded_by_id": self.coordinator.id,
                     "recorded_at": min(slot["ends_at"], self.now)})
+            if P in marks or L in marks:
+                attended.append(registration)
+        return attended
+
+    def _questionnaire_rows(self, planned: _Planned, attended: list[dict]) -> None:
+        """The end-of-session questionnaire, sent the day after the last day, answered by about
+        ANSWERING of those who attended (see the module's docstring)."""
+        rng, template = self.rng, self.evaluation
+        questionnaire_id = self.ids(Questionnaire)
+        sent_on = planned.end + timedelta(days=1)
+        closes_on = sent_on + timedelta(days=21)
+        status = QuestionnaireStatus.CLOSED if closes_on <= self.today else QuestionnaireStatus.OPEN
+        trainers = sorted(r["expert_id"] for r in self.rows[Trainer] if r["session_id"] == planned.id)
+        recipients = [self.trainee_by_id[r["trainee_id"]] for r in attended]
+        countries = Counter(t["nationality"] for t in recipients)
+        institutions = Counter(t["institution_id"] for t in recipients)
+        responses = []
+        for trainee in recipients:
+            used = rng.random() < ANSWERING
+            self.rows[Invitation].append({
+                "id": self.ids(Invitation), "questionnaire_id": questionnaire_id, "nonce": f"{rng.getrandbits(128):032x}",
+                "kind": RecipientKind.TRAINEE, "trainee_id": trainee["id"], "expert_id": None,
+                "institution_id": trainee["institution_id"], "email": trainee["email"], "language": "fr",
+                "reminders_sent": 0 if used else 2, "is_used": used})
+            if used:
+                responses.append({
+                    "id": f"{rng.getrandbits(128):032x}", "questionnaire_id": questionnaire_id, "invitation_id": None,
+                    "is_submitted": True, "submitted_at": None,
+                    "country": trainee["nationality"] if countries[trainee["nationality"]] >= ANONYMITY_GROUP else None,
+                    "institution_id": trainee["institution_id"]
+                    if trainee["institution_id"] and institutions[trainee["institution_id"]] >= ANONYMITY_GROUP else None})
+        rng.shuffle(responses)  # as the service leaves them: in no order
+        self.rows[Response] += responses
+        for response in responses:
+            for question in template.questions:
+                targets = ([f"trainer:{expert_id}" for expert_id in trainers] if question.target == QuestionTarget.TRAINER
+                           else [f"logistics:{key}" for key in LOGISTICS_ITEMS] if question.target == QuestionTarget.LOGISTICS
+                           else [""])
+                for target in targets:
+                    row = {"response_id": response["id"], "question_id": question.id, "target_key": target,
+                           "rating": None, "choices": None, "text": None}
+                    if question.kind == QuestionKind.RATING:
+                        row["rating"] = max(1, question.scale_max - rng.choice((0, 0, 0, 1, 1, 2, 3)))
+                    elif question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                        row["choices"] = [rng.choice((0, 0, 0, 1, 2)) % len(question.choices)]
+                    elif question.is_required or rng.random() < 0.3:
+                        row["text"] = rng.choice(("Très utile pour notre service.", "Plus de cas pratiques.",
+                                                  "مفيدة جدًا لعملنا.", "Excellente organisation."))
+                    else:
+                        continue
+                    self.rows[Answer].append(row)
+        self.rows[Questionnaire].append({
+            "id": questionnaire_id, "session_id": planned.id, "template_id": template.id,
+            "purpose": Purpose.END_OF_SESSION, "is_anonymous": True, "status": status, "send_on": None,
+            "open_days": 21, "remind_after_days": 7, "remind_again_after_days": 14, "sent_on": sent_on,
+            "closes_on": closes_on, "responses_count": len(responses), "created_at": self._at(planned.end, 17)})
+        self._audit(Questionnaire, questionnaire_id, "send", self._at(sent_on, 9), from_state="planned",
+                    to_state="open", actor=False, invitations=str(len(recipients)))
+        if status == QuestionnaireStatus.CLOSED:
+            self._audit(Questionnaire, questionnaire_id, "close", self._at(closes_on, 9), from_state="open",
+                        to_state="closed", actor=False)
 
     # After the bulk inserts -------------------------------------------------------------------
 

@@ -14,10 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from centre.errors import DomainError
 from centre.extensions import db
 from centre.forms import options
 from centre.i18n import country_name, localized
 from centre.models import Association, Expert, Institution, SessionKind, SessionStatus, SlotPart
+from centre.sessions.services import check_dates
 
 LANGUAGE_CHOICES = options([("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))])
 
@@ -25,6 +27,14 @@ LANGUAGE_CHOICES = options([("fr", _l("French")), ("ar", _l("Arabic")), ("en", _
 #: Session codes, e-mail addresses, phone and passport numbers are written left to right: in an
 #: Arabic page an input without dir shows "2026-07" as "07-2026" and "+221 77 …" with the + last.
 LTR = {"dir": "ltr"}
+
+
+def within_window(form, field):
+    """A date inside the sessions' date window (services.check_dates), refused next to the field."""
+    try:
+        check_dates(field.data, None)
+    except DomainError as error:
+        raise ValidationError(str(error)) from None
 
 
 class SessionForm(FlaskForm):
@@ -45,12 +55,12 @@ class SessionForm(FlaskForm):
     venue_fr = StringField(_l("Venue in French"), validators=[DataRequired(), Length(max=200)])
     venue_ar = StringField(_l("Venue in Arabic"), validators=[Optional(), Length(max=200)])
     venue_en = StringField(_l("Venue in English"), validators=[Optional(), Length(max=200)])
-    start_on = DateField(_l("First day"), validators=[DataRequired()])
-    end_on = DateField(_l("Last day"), validators=[DataRequired()])
+    start_on = DateField(_l("First day"), validators=[DataRequired(), within_window])
+    end_on = DateField(_l("Last day"), validators=[DataRequired(), within_window])
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
     institution_quota = IntegerField(_l("Places per institution (optional)"),
                                      validators=[Optional(), NumberRange(min=1, max=10000)])
-    registration_deadline = DateField(_l("Registration deadline"), validators=[Optional()])
+    registration_deadline = DateField(_l("Registration deadline"), validators=[Optional(), within_window])
     languages = SelectMultipleField(_l("Working languages"), choices=LANGUAGE_CHOICES,
                                     default=["fr"], validators=[DataRequired()])
     attendance_threshold = IntegerField(_l("Attendance needed for a certificate (%)"), default=80,
@@ -60,6 +70,11 @@ class SessionForm(FlaskForm):
     def validate_end_on(self, field):
         if self.start_on.data and field.data and field.data < self.start_on.data:
             raise ValidationError(_l("The session cannot end before it starts."))
+        if self.start_on.data and field.data:
+            try:
+                check_dates(self.start_on.data, field.data)
+            except DomainError as error:
+                raise ValidationError(str(error)) from None
 
     def validate_registration_deadline(self, field):
         if field.data and self.start_on.data and field.data > self.start_on.data:
@@ -91,7 +106,7 @@ class DuplicateForm(FlaskForm):
         DataRequired(), Length(max=20),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]*$", message=_l("Letters, digits and dashes only, e.g. 2026-07.")),
     ])
-    start_on = DateField(_l("First day of the new session"), validators=[DataRequired()])
+    start_on = DateField(_l("First day of the new session"), validators=[DataRequired(), within_window])
 
 
 class SlotForm(FlaskForm):

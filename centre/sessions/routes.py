@@ -37,13 +37,11 @@ def index():
 
 @bp.route("/calendar")
 def calendar():
-    try:
-        year, month = map(int, request.args.get("month", "").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today().replace(day=1)
-    previous = (first.replace(day=1) - date.resolution).replace(day=1)
+    first = services.calendar_month(request.args.get("month", ""), today())
+    previous = (first - date.resolution).replace(day=1)
     following = (first.replace(day=28) + 4 * date.resolution).replace(day=1)
+    previous = previous if previous >= services.EARLIEST_DAY else None
+    following = following if following <= services.LATEST_DAY else None
     return render_template("sessions/calendar.html", first=first, previous=previous, following=following,
                            weeks=services.month_calendar(first.year, first.month))
 

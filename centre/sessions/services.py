@@ -4,10 +4,12 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from icalendar import Calendar, Event
 
 from centre import audit
 from centre.errors import DomainError
+from centre.evaluation.services import on_session_completed
 from centre.extensions import db
 from centre.i18n import centre_zone, format_day, localized
 from centre.models import SessionStatus as S
@@ -25,6 +27,7 @@ from centre.models import (
     User,
     institution_association,
 )
+from centre.models.types import utcnow
 from centre.reviews.services import review_gate_problems
 
 #: Default hours of the two half-day slots, in the centre's time zone.
@@ -71,6 +74,22 @@ SESSION_FIELDS = (
 #: Statuses in which a session no longer changes.
 FROZEN = (S.COMPLETED, S.CANCELLED)
 
+#: The dates a session may have: far enough from the ends of Python's calendar that a
+#: calendar page, a clone's shift and the conflict search (60 days either side) stay inside it.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+#: The longest session, in days from its first to its last (a year gives about 500 slots).
+MAX_SESSION_DAYS = 366
+
+
+def check_dates(start_on: date | None, end_on: date | None) -> None:
+    """Refuse dates outside the window, and a session longer than MAX_SESSION_DAYS."""
+    for day in (start_on, end_on):
+        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise DomainError(_l("Dates must lie between %(earliest)s and %(latest)s.",
+                                 earliest=format_day(EARLIEST_DAY, "medium"), latest=format_day(LATEST_DAY, "medium")))
+    if start_on and end_on and (end_on - start_on).days + 1 > MAX_SESSION_DAYS:
+        raise DomainError(_l("A session lasts at most %(days)d days.", days=MAX_SESSION_DAYS))
+
 
 def _check_fields(fields: dict, training_session: TrainingSession | None = None) -> None:
     code = fields.get("code")
@@ -82,6 +101,8 @@ def _check_fields(fields: dict, training_session: TrainingSession | None = None)
     if start_on and end_on and end_on < start_on:
         raise DomainError(_l("The session cannot end before it starts."))
     deadline = fields.get("registration_deadline")
+    check_dates(start_on, end_on)
+    check_dates(deadline, None)
     if deadline and start_on and deadline > start_on:
         raise DomainError(_l("The deadline must not be after the first day."))
     quota, capacity = fields.get("institution_quota"), fields.get("capacity")
@@ -128,7 +149,10 @@ def update_session(training_session: TrainingSession, actor: User | None = None,
 def duplicate_session(source: TrainingSession, actor: User | None, *, code: str, start_on: date) -> TrainingSession:
     """A new draft with the source's content and trainers, moved to a new first day."""
     fields = {name: getattr(source, name) for name in SESSION_FIELDS}
+    check_dates(start_on, None)
+    check_dates(source.start_on, source.end_on)
     shift = start_on - source.start_on
+    check_dates(None, start_on + (source.end_on - source.start_on))
     fields.update(code=code, start_on=start_on, end_on=source.end_on + shift,
                   registration_deadline=source.registration_deadline + shift
                   if source.registration_deadline else None)
@@ -280,7 +304,40 @@ def transition_problems(training_session: TrainingSession, target: S, *, overrid
             problems.append(str(_l("Give the programme in Arabic before opening registration.")))
         if not training_session.slots:
             problems.append(str(_l("The session has no slots.")))
+    elif target == S.COMPLETED:
+        problems += completion_problems(training_session)
     return problems
+
+
+def completion_problems(training_session: TrainingSession, now: datetime | None = None) -> list[str]:
+    """Completing counts every slot: one still to come and not marked for every accepted trainee
+    would silently become their absence. Refused while such slots remain, saying so and how to
+    correct it (remove the slots that will not be held, or wait for them)."""
+    now = now or utcnow()
+    accepted = _accepted(training_session)
+    pending = [slot for slot in training_session.slots if slot.ends_at > now]
+    if not pending or not accepted:
+        return []
+    marked = dict(db.session.execute(
+        sa.select(AttendanceMark.slot_id, sa.func.count(AttendanceMark.id))
+        .join(Registration, AttendanceMark.registration_id == Registration.id)
+        .where(AttendanceMark.slot_id.in_([slot.id for slot in pending]),
+               Registration.status == RegistrationStatus.ACCEPTED)
+        .group_by(AttendanceMark.slot_id)).all())
+    unmarked = [slot for slot in pending if marked.get(slot.id, 0) < accepted]
+    if not unmarked:
+        return []
+    last = max(slot.ends_at for slot in unmarked)
+    return [ngettext(
+        "%(num)d slot has not been held yet (the last ends on %(day)s). Completing the session now would count "
+        "it as an absence for each of its %(trainees)d accepted trainees not marked, and those below the "
+        "attendance threshold would get no certificate. Remove the slots that will not be held (Slots page), "
+        "or complete the session after its last slot.",
+        "%(num)d slots have not been held yet (the last ends on %(day)s). Completing the session now would "
+        "count them as absences for each of its %(trainees)d accepted trainees not marked, and those below the "
+        "attendance threshold would get no certificate. Remove the slots that will not be held (Slots page), "
+        "or complete the session after its last slot.",
+        len(unmarked), day=format_day(last, "long"), trainees=accepted)]
 
 
 def allowed_transitions(training_session: TrainingSession) -> list[tuple[S, list[str]]]:
@@ -290,8 +347,10 @@ def allowed_transitions(training_session: TrainingSession) -> list[tuple[S, list
 
 
 def change_status(training_session: TrainingSession, target: S, actor: User | None = None, *,
-                  reason: str = "", override_reason: str = "") -> TrainingSession:
-    """Move the session along its workflow, or raise DomainError saying what is missing."""
+                  reason: str = "", override_reason: str = "", evaluate: bool = True) -> TrainingSession:
+    """Move the session along its workflow, or raise DomainError saying what is missing.
+    Completing it sends its evaluation questionnaires, unless `evaluate` is False (seed data
+    made to measure something else)."""
     if target == S.CANCELLED and not reason.strip():
         raise DomainError(_l("Say why the session is cancelled."))
     problems = transition_problems(training_session, target, override_reason=override_reason)
@@ -305,6 +364,8 @@ def change_status(training_session: TrainingSession, target: S, actor: User | No
     if target == S.APPROVED and override_reason.strip():
         details["override_reason"] = override_reason
     audit.record(training_session, "status", from_state=source, to_state=target, actor=actor, **details)
+    if target == S.COMPLETED and evaluate:
+        on_session_completed(training_session, actor)
     db.session.flush()
     return training_session
 
@@ -343,6 +404,18 @@ def list_sessions(**filters) -> list[TrainingSession]:
     return db.session.scalars(sessions_query(**filters)).all()
 
 
+def calendar_month(requested: str, fallback: date) -> date:
+    """The first day of the month asked for as "YYYY-MM", or of `fallback`'s month when the
+    text is no month or one outside the sessions' date window."""
+    try:
+        year, month = map(int, requested.split("-"))
+        if EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    return fallback.replace(day=1)
+
+
 def month_calendar(year: int, month: int) -> list[list[tuple[date, list[TrainingSession]]]]:
     """The weeks (Monday first) of a month, each day with the sessions held on it."""
     first = date(year, month, 1)
@@ -364,6 +437,15 @@ def month_calendar(year: int, month: int) -> list[list[tuple[date, list[Training
     return weeks
 
 
+def _days_after(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the ends of the calendar (a session saved before the date
+    window existed may sit at 0001-01-01 or 9999-12-31: its page must still open)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def conflicts(training_session: TrainingSession) -> list[str]:
     """Warnings: the venue booked twice on a slot; an expert reviewing or teaching two
     sessions on the same day."""
@@ -371,8 +453,8 @@ def conflicts(training_session: TrainingSession) -> list[str]:
     others = db.session.scalars(
         sa.select(TrainingSession)
         .where(TrainingSession.id != training_session.id, TrainingSession.status != S.CANCELLED,
-               TrainingSession.start_on <= training_session.end_on + timedelta(days=60),
-               TrainingSession.end_on >= training_session.start_on - timedelta(days=60))
+               TrainingSession.start_on <= _days_after(training_session.end_on, 60),
+               TrainingSession.end_on >= _days_after(training_session.start_on, -60))
         .options(sa.orm.selectinload(TrainingSession.slots), sa.orm.selectinload(TrainingSession.trainers))
     ).all()
     venue = training_session.venue_fr.strip().casefold()

@@ -194,6 +194,40 @@ def test_invitation_letter_is_signed_with_its_stamp_below_the_text(ctx, create_r
     assert len(reader.root["/Pages"]["/Kids"]) == 1
 
 
+def test_the_letter_is_written_in_the_language_chosen_for_the_trainee_and_signed_by_the_signatory(
+        ctx, create_registration, create_trainee, create_user, two_signatories, signing_ca, tmp_path):
+    """Issue 19, item 5: French only, and signed by no one by name. Now French, Arabic or English
+    (the trainee's language, or the coordinator's choice), with the first signatory's name, title and
+    signature image, and still PAdES-certified with its stamp in its box."""
+    from centre.registrations.services import trainee_language
+
+    trainee = create_trainee(passport_number="NE1234567", full_name_ar="موسى عبدو", user=create_user(Role.TRAINEE))
+    trainee.user.locale = "ar"
+    registration = create_registration(trainee=trainee, needs_visa_letter=True)
+    for language, expected in (("ar", ("رسالة الدعوة", "فاطمة الزهراء العلوي", "مديرة المركز", "تدبير الشكايات")),
+                               ("en", ("Invitation letter", "Fatima Zahra Alaoui", "Complaint handling"))):
+        unsigned = render_letter(registration, language)
+        text = pdf_text(unsigned)
+        assert all(word in text for word in expected), (language, text)
+        assert box_is_blank(unsigned, LETTER_SEAL_BOX, tmp_path)
+        assert len(PdfFileReader(io.BytesIO(unsigned)).root["/Pages"]["/Kids"]) == 1
+        signature_area = (LETTER_SEAL_BOX[0], LETTER_SEAL_BOX[3], LETTER_SEAL_BOX[2], LETTER_SEAL_BOX[3] + 60)
+        assert not box_is_blank(unsigned, signature_area, tmp_path)  # the signature image, above the stamp
+    assert trainee_language(trainee) == "ar"
+    letter = invitation_letter(registration)  # the trainee's language unless the coordinator chooses
+    assert letter.language == "ar" and "رسالة الدعوة" in pdf_text(letter.pdf)
+    signature, status = validate(letter.pdf, signing_ca)
+    assert status.bottom_line and signature.docmdp_level == MDPPerm.NO_CHANGES
+    again = invitation_letter(registration, None, regenerate=True, language="en")
+    assert again.language == "en" and "Invitation letter" in pdf_text(again.pdf)
+    with pytest.raises(DomainError, match="French, Arabic or English"):
+        invitation_letter(registration, None, regenerate=True, language="de")
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
 def test_the_bulk_workers_sign_with_the_key_they_load(app, completed, signing_ca):  # noqa: F811
     from centre.certificates import rendering
     from centre.certificates.bulk import issue_for_session

@@ -206,3 +206,44 @@ def test_sign_in_link_signs_in_once(app, create_trainee, create_user, smtp_serve
     with app.app_context():
         assert db.session.scalar(sa.select(Trainee.email_confirmed_at).where(Trainee.user_id.is_not(None))) is not None
     assert app.test_client().get(path).status_code == 410  # used up
+
+
+def test_a_cancellation_is_confirmed_by_mail_to_the_trainee(app, client, create_session, create_trainee,
+                                                              create_user, smtp_server):
+    """Issue 19, item 9: the trainee learned of a cancellation only from the site."""
+    from centre.registrations.services import register
+
+    with app.app_context():
+        training_session = create_session(SessionStatus.OPEN)
+        owner = create_trainee(user=create_user(Role.TRAINEE), full_name_ar="أميناتا ديالو")
+        owner.user.locale = "ar"
+        mine = register(training_session, owner)
+        other = register(training_session, create_trainee(user=create_user(Role.TRAINEE)))
+        other.trainee.user.locale = "en"
+        ids, emails, login = (mine.id, other.id), (owner.email, other.trainee.email), owner.user.email
+        db.session.commit()
+    post(client, "/login", {"email": login, "password": PASSWORD}, form_url="/login")
+    assert post(client, f"/registrations/{ids[0]}/cancel", form_url="/registrations/mine").status_code == 302
+    told, = smtp_server.to(emails[0])
+    assert told["Content-Language"] == "ar" and "أميناتا ديالو" in told.get_content()
+    post(client, "/logout", form_url="/registrations/mine")
+    coordinator = create_coordinator(app, create_user)
+    post(client, "/login", {"email": coordinator, "password": PASSWORD}, form_url="/login")
+    assert post(client, f"/registrations/{ids[1]}/cancel", form_url="/sessions/").status_code == 302
+    told, = smtp_server.to(emails[1])
+    assert "The centre has cancelled your registration" in told.get_content()
+    assert "cancelled" in told["Subject"]
+
+
+def create_coordinator(app, create_user):
+    with app.app_context():
+        email = create_user(Role.COORDINATOR).email
+        db.session.commit()
+    return email
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    response.close()

@@ -282,3 +282,51 @@ def test_promotion_skips_a_waiting_person_whose_address_is_not_confirmed(ctx, cr
     proved = register(training_session, create_trainee())
     assert (unproved.waitlist_position, proved.waitlist_position) == (1, 2)
     assert cancel(first, coordinator) == proved and unproved.status == R.WAITLISTED
+
+
+def test_passport_numbers_are_compared_without_separators_or_case(ctx, create_session, coordinator):
+    """Duplicates by passport missed "eg 765-4321" against "EG7654321" (issue 19)."""
+    from centre.registrations.services import normalize_passport
+
+    assert {normalize_passport(n) for n in ("eg 765-4321", "EG7654321", "EG.765/4321", "eg ٧٦٥٤٣٢١")} == {"EG7654321"}
+    assert normalize_passport(" - ") is None
+    data = (CSV_HEADER + "Awa,Ndiaye,,female,SN,awa@example.sn,,,eg 765-4321\n"
+            + "Awa,Ndiaye,,female,SN,awa.ndiaye@example.sn,,,EG7654321\n").encode()
+    report = imports.import_trainees(create_session(SessionStatus.OPEN), imports.read_table("list.csv", data),
+                                     coordinator)
+    assert report.errors == [(3, "the same person as on line 2")]
+
+
+def test_xlsx_cells_are_read_by_their_type(ctx, create_session, coordinator):
+    """A date-typed passport cell became "2030-01-0100:00:00" (issue 19): it is refused, saying why;
+    a number typed as a number loses no digit and gains no ".0"."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CSV_HEADER.strip().split(","))
+    sheet.append(["Moussa", "Abdou", "", "M", "NE", "moussa@example.ne", "", "Juriste", datetime(2030, 1, 1)])
+    sheet.append(["Awa", "Ndiaye", "", "F", "SN", "awa@example.sn", "", "Juriste", 12345678.0])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = imports.import_trainees(create_session(SessionStatus.OPEN),
+                                     imports.read_table("list.xlsx", buffer.getvalue()), coordinator,
+                                     skip_errors=True)
+    assert [line for line, _ in report.errors] == [2]
+    assert "passport_number holds a date (2030-01-01)" in report.errors[0][1]
+    assert report.imported == [(3, "awa@example.sn")]
+    assert db.session.scalar(sa.select(Trainee.passport_number)) == "12345678"
+
+
+def test_commands_speak_one_language(app, runner, create_session, tmp_path):
+    """The CLI printed its own English around the rules' messages in the default language, French (issue 19)."""
+    with app.app_context():
+        code = create_session(SessionStatus.OPEN).code
+        db.session.commit()
+    path = tmp_path / "list.csv"
+    path.write_text(CSV_HEADER + "Bad,Row,,x,SN,bad@example.sn,,,\n")
+    result = runner.invoke(args=["registrations", "import", code, str(path)])
+    assert "line 2: gender “x” is not female or male" in result.output and "nothing imported" in result.output

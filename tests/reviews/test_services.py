@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -163,11 +164,11 @@ def test_overdue_reviews_are_reminded_once_a_day(in_review, create_expert, creat
     db.session.commit()
     smtp_server.messages.clear()
     now = datetime.now(timezone.utc)
-    assert [r.expert for r in remind_overdue(now)] == [late]
+    assert [r.expert for r in remind_overdue(now).reminded] == [late]
     db.session.commit()
     assert len(smtp_server.to(late.user.email)) == 1
-    assert remind_overdue(now + timedelta(hours=2)) == []  # not twice the same day
-    assert [r.expert for r in remind_overdue(now + timedelta(days=1))] == [late]
+    assert remind_overdue(now + timedelta(hours=2)).reminded == []  # not twice the same day
+    assert [r.expert for r in remind_overdue(now + timedelta(days=1)).reminded] == [late]
 
 
 def in_review_review(training_session, expert):
@@ -181,5 +182,80 @@ def test_remind_command(app, runner, create_session, create_expert, create_user,
         assign_reviewer(training_session, expert, None, due_on=None).due_on = date.today() - timedelta(days=1)
         db.session.commit()
         email = expert.user.email
+    app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"  # mail leaves through a server: links need it
     result = runner.invoke(args=["reviews", "remind"])
-    assert result.exit_code == 0 and email in result.output and "1 reminder(s) sent." in result.output
+    assert result.exit_code == 0 and email in result.output and "1 reminder(s) sent, 0 expert(s) not reachable." in result.output
+
+
+def test_mail_commands_refuse_to_run_without_the_public_address(app, runner, create_session, create_expert,
+                                                                 create_user, smtp_server):
+    """`flask reviews remind` mailed links to http://127.0.0.1:5000 when CENTRE_PUBLIC_BASE_URL was unset (issue 19)."""
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        expert = create_expert(user=create_user(Role.EXPERT))
+        assign_reviewer(training_session, expert, None, due_on=None).due_on = date.today() - timedelta(days=1)
+        db.session.commit()
+        email, code = expert.user.email, training_session.code
+    smtp_server.messages.clear()
+    app.config["PUBLIC_BASE_URL"] = ""
+    for args in (["reviews", "remind"], ["certificates", "issue", code, "--email", "--wait"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1 and "CENTRE_PUBLIC_BASE_URL" in refused.output, (args, refused.output)
+    assert smtp_server.messages == []
+    app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"
+    assert runner.invoke(args=["reviews", "remind"]).exit_code == 0
+    [message] = smtp_server.to(email)
+    body = message.get_body(("plain",)).get_content()
+    assert "https://centre.example.ma/reviews/" in body and "127.0.0.1" not in body
+
+
+def test_summary_gives_median_and_spread_and_shows_a_disagreement(app, client, login_as, create_session,
+                                                                   create_expert):
+    """Issue 19: the design asks for median and spread beside the mean; experts 2 points apart are seen."""
+    with app.app_context():
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        for relevance, methodology in ((5, 4), (2, 3), (4, 4)):
+            record_review(training_session, create_expert(), recommendation=Recommendation.APPROVE,
+                          score_relevance=relevance, score_methodology=methodology, score_audience=4)
+        result = summary(training_session)
+        assert result.medians == {"score_relevance": 4, "score_methodology": 4, "score_audience": 4}
+        assert result.spreads == {"score_relevance": 3, "score_methodology": 1, "score_audience": 0}
+        assert result.disagreements == ["score_relevance"]
+        db.session.commit()
+        session_id = training_session.id
+    login_as("coordinator")
+    client.set_cookie("centre_lang", "en")
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert "Median" in page and "Spread (highest minus lowest)" in page
+    assert "The experts disagree, by 2 points or more, on: Relevance." in page
+    assert page.count('class="disagreement"') == 1
+
+
+def test_experts_without_an_account_get_their_assignment_and_reminders_with_a_personal_link(
+        app, runner, create_session, create_expert, smtp_server):
+    """Issue 19, item 6: only experts with an account were mailed; the reminder said nothing of the others."""
+    from centre.experts.services import accept_invitation
+
+    with app.app_context():
+        app.config["PUBLIC_BASE_URL"] = "https://centre.example.ma"
+        training_session = create_session(SessionStatus.IN_REVIEW)
+        reachable = create_expert(email="awa.sarr@example.sn")
+        silent = create_expert(email=None)
+        review = assign_reviewer(training_session, reachable, None, due_on=None)
+        other = assign_reviewer(training_session, silent, None, due_on=None)
+        review.due_on = other.due_on = date.today() - timedelta(days=2)
+        db.session.commit()
+        assert reachable.user is not None and reachable.user.password_hash is None
+        review_id, code, silent_name = review.id, training_session.code, silent.name
+    assigned, = smtp_server.to("awa.sarr@example.sn")
+    link = re.search(r"https://centre.example.ma/experts/invitation/\S+", assigned.get_content())[0]
+    assert f"https://centre.example.ma/reviews/{review_id}" in assigned.get_content()
+    result = runner.invoke(args=["reviews", "remind"])
+    assert "1 reminder(s) sent, 1 expert(s) not reachable." in result.output
+    assert f"Could not remind {silent_name} about session {code}" in result.output
+    reminder = smtp_server.to("awa.sarr@example.sn")[-1]
+    newest = re.search(r"https://centre.example.ma/experts/invitation/(\S+)", reminder.get_content())[1]
+    assert newest != link.rsplit("/", 1)[1]  # a new personal link; the newest works
+    with app.app_context():
+        expert = accept_invitation(newest, "a long password")
+        assert expert.user.check_password("a long password")

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -91,7 +92,7 @@ def test_refused_transition_button_is_disabled_and_explained(app, client, login_
 
 
 def test_calendar_and_feeds(app, client, login_as, create_session):
-    session_id, code = make(app, create_session, SessionStatus.OPEN)
+    session_id, code = make(app, create_session, SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     login_as("coordinator")
     assert code in client.get("/sessions/calendar?month=2026-03").get_data(as_text=True)
     assert client.get("/sessions/calendar?month=garbage").status_code == 200

@@ -210,7 +210,7 @@ def test_list_filters(ctx, create_session, create_registration, create_instituti
 
 
 def test_month_calendar_starts_on_monday_and_places_sessions(ctx, create_session):
-    training_session = create_session(SessionStatus.OPEN)  # 2 to 6 March 2026
+    training_session = create_session(SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     weeks = services.month_calendar(2026, 3)
     assert weeks[0][0][0] == date(2026, 2, 23) and weeks[0][0][0].weekday() == 0
     days = {day: sessions for week in weeks for day, sessions in week}
@@ -219,7 +219,7 @@ def test_month_calendar_starts_on_monday_and_places_sessions(ctx, create_session
 
 
 def test_venue_booked_twice_is_a_warning(ctx, create_session):
-    first = create_session(SessionStatus.OPEN)
+    first = create_session(SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     second = create_session(SessionStatus.DRAFT, start_on=date(2026, 3, 4), end_on=date(2026, 3, 5))
     warnings = services.conflicts(second)
     assert len(warnings) == 1 and first.code in warnings[0] and "Rabat" in warnings[0]
@@ -230,7 +230,7 @@ def test_venue_booked_twice_is_a_warning(ctx, create_session):
 
 def test_expert_busy_with_two_sessions_on_one_day_is_a_warning(ctx, create_session, create_expert):
     expert = create_expert()
-    teaching = create_session(SessionStatus.OPEN, venue_fr="Rabat")
+    teaching = create_session(SessionStatus.OPEN, venue_fr="Rabat", start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     services.set_trainer(teaching, expert, 1, None)
     other = create_session(SessionStatus.DRAFT, venue_fr="Fès", start_on=date(2026, 4, 6), end_on=date(2026, 4, 7))
     from centre.reviews.services import assign_reviewer
@@ -245,7 +245,7 @@ def test_expert_busy_with_two_sessions_on_one_day_is_a_warning(ctx, create_sessi
 def test_calendar_feed_of_one_session_has_an_event_per_slot(ctx, create_session):
     from icalendar import Calendar
 
-    training_session = create_session(SessionStatus.OPEN)
+    training_session = create_session(SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     feed = Calendar.from_ical(services.calendar_feed([training_session], slots=True, language="ar",
                                                      url_for_session=lambda s: "https://centre.example/x"))
     events = feed.walk("VEVENT")
@@ -257,7 +257,7 @@ def test_calendar_feed_of_one_session_has_an_event_per_slot(ctx, create_session)
 def test_calendar_feed_of_open_sessions_has_all_day_events(ctx, create_session):
     from icalendar import Calendar
 
-    training_session = create_session(SessionStatus.OPEN)
+    training_session = create_session(SessionStatus.OPEN, start_on=date(2026, 3, 2), end_on=date(2026, 3, 6))
     event, = Calendar.from_ical(services.calendar_feed(
         [training_session], slots=False, language="fr", url_for_session=lambda s: "u")).walk("VEVENT")
     assert event.decoded("dtstart") == date(2026, 3, 2) and event.decoded("dtend") == date(2026, 3, 7)

@@ -1,7 +1,7 @@
 """assistance_request.status takes 'withdrawn': the partner withdraws its request before a decision.
 
-Revision ID: 0022_assistance_withdrawn
-Revises: 0021_session_material
+Revision ID: 0025_assistance_withdrawn
+Revises: 0024_letter_language
 Create Date: 2026-12-07 00:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_assistance_withdrawn'
-down_revision = '0021_session_material'
+revision = '0025_assistance_withdrawn'
+down_revision = '0024_letter_language'
 branch_labels = None
 depends_on = None
 
