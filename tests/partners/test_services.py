@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from centre.certificates.services import issue_certificate
+from centre.clock import today
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.models import (
@@ -105,7 +106,9 @@ def test_the_institution_sees_its_registrations_rates_and_certificates_and_no_ot
     change_status(held, SessionStatus.COMPLETED)
     issue_certificate(ours, DocumentLanguage.FR, None)
     issue_certificate(theirs, DocumentLanguage.FR, None)
-    later = create_session(SessionStatus.OPEN, start_on=date(2026, 6, 1), end_on=date(2026, 6, 5))
+    # Ahead of today: a session whose dates are past takes no registration.
+    later = create_session(SessionStatus.OPEN, start_on=today() + timedelta(days=60),
+                           end_on=today() + timedelta(days=64))
     pending = services.nominate(focal, later, CANDIDATE)
     rows = services.institution_registrations(focal.institution)
     assert [r.id for r, _figures, _certificates in rows] == [pending.id, ours.id]
