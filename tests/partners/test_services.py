@@ -1,7 +1,7 @@
 """Focal points and contacts: the rules, at the service level."""
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
