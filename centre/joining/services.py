@@ -35,7 +35,7 @@ from centre.models import (
 )
 from centre.models.types import utcnow
 from centre.pdf import render_pdf, require_arabic_font
-from centre.registrations.services import _mail_name, invitation_letter, trainee_language
+from centre.registrations.services import invitation_letter, trainee_language
 from centre.sessions.services import calendar_feed
 from centre.urls import absolute_url
 
@@ -252,7 +252,7 @@ def _notice(registration: Registration, kind: NoticeKind, template: str, languag
         title = localized(training_session, "title", language)
         venue = localized(training_session, "venue", language)
     outbox = mail.send(
-        trainee.email, template, language, attachments=files, name=_mail_name(trainee, language), title=title,
+        trainee.email, template, language, attachments=files, name=trainee.name_in(language), title=title,
         venue=venue, s=training_session, registration=registration,
         dates=format_date_range(training_session.start_on, training_session.end_on, language),
         convocation=absolute_url("joining.convocation", registration_id=registration.id),
