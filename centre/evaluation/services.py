@@ -390,6 +390,23 @@ def _mail(invitation: Invitation, template: str, name: str):
                      closes_on=questionnaire.closes_on, link=absolute_url("evaluation.answer", link=token(invitation)))
 
 
+def waiting_for(trainee_ids: list[int]) -> dict[int, list[Invitation]]:
+    """The questionnaires waiting for these trainees (the trainee's space), by session: their
+    invitations not yet used to an open questionnaire, named or anonymous. An invitation says only
+    that it was used, and a used one is left out: nothing here tells what anyone answered."""
+    if not trainee_ids:
+        return {}
+    query = (sa.select(Invitation).join(Questionnaire, Questionnaire.id == Invitation.questionnaire_id)
+             .where(Invitation.trainee_id.in_(trainee_ids), Invitation.is_used.is_(False),
+                    Questionnaire.status == QuestionnaireStatus.OPEN)
+             .options(orm.contains_eager(Invitation.questionnaire).joinedload(Questionnaire.template))
+             .order_by(Questionnaire.closes_on, Invitation.id))
+    found: dict[int, list[Invitation]] = defaultdict(list)
+    for invitation in db.session.scalars(query).unique():
+        found[invitation.questionnaire.session_id].append(invitation)
+    return dict(found)
+
+
 # Personal links: "<invitation id>.<HMAC of id and nonce>", so that a reminder carries the same link
 # without the link being stored anywhere but in the mails.
 

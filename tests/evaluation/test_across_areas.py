@@ -1,0 +1,55 @@
+"""Questionnaires where the other areas meet them: the trainee's space, late acceptances, the
+partners' contacts."""
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from centre.evaluation import services
+from centre.extensions import db
+from centre.models import Invitation, Purpose, QuestionKind, Role, SessionStatus
+from tests.conftest import PASSWORD, post
+
+
+def _by_purpose(training_session):
+    return {q.purpose: q for q in services.session_questionnaires(training_session)}
+
+
+def _complete(questionnaire):
+    data = MultiDict()
+    for item in services.items(questionnaire, "en"):
+        q = item.question
+        data[item.field] = {QuestionKind.RATING: str(q.scale_max), QuestionKind.TEXT: "Bien"}.get(q.kind, "0")
+    return services.parse_answers(questionnaire, data, "en", complete=True)
+
+
+def test_the_space_lists_only_unused_invitations_to_open_questionnaires(completed_session):
+    end = _by_purpose(completed_session)[Purpose.END_OF_SESSION]
+    invitations = {i.trainee_id: i for i in end.invitations}
+    first, second = sorted(invitations)[:2]
+    assert services.waiting_for([first])[completed_session.id] == [invitations[first]]
+    # once answered (anonymously), the invitation is simply gone from the list
+    services.answer(invitations[first], _complete(end), submit=True)
+    assert services.waiting_for([first]) == {}
+    assert services.waiting_for([second])[completed_session.id] == [invitations[second]]
+    services.close_questionnaire(end, None)
+    assert services.waiting_for([second]) == {}
+
+
+def test_my_space_shows_the_positioning_questionnaire_with_its_link_and_closing_date(
+        app, client, create_session, create_registration, create_trainee, create_user):
+    with app.app_context():
+        user = create_user(Role.TRAINEE)
+        trainee = create_trainee(user=user, email=user.email)
+        training_session = create_session(SessionStatus.OPEN)
+        create_registration(training_session, trainee)
+        services.load_default_templates()
+        questionnaire = services.create_questionnaire(
+            training_session, services.latest_template(Purpose.POSITIONING), None)
+        invitation = db.session.scalars(sa.select(Invitation).where(Invitation.trainee_id == trainee.id)).one()
+        link, closes_on, email = services.token(invitation), questionnaire.closes_on, user.email
+        db.session.commit()
+    post(client, "/login", {"email": email, "password": PASSWORD}, form_url="/login")
+    client.set_cookie("centre_lang", "en")
+    html = client.get("/registrations/mine").get_data(as_text=True)
+    assert "Questionnaires to answer" in html and f"/evaluation/q/{link}" in html
+    assert closes_on.strftime("%Y") in html and "closes on" in html
+    assert client.get(f"/evaluation/q/{link}").status_code == 200
