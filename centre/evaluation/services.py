@@ -1,7 +1,8 @@
 """Evaluation questionnaires: templates, a session's questionnaires, invitations, answers and results.
 
 When and to whom (issue 16):
-- positioning: sent by a coordinator before the session, to its accepted trainees;
+- positioning: sent by a coordinator before the session, to its accepted trainees, and to each
+  trainee accepted after that while it is open (`invite_late`);
 - end of session and trainers' report: sent when the session completes (`on_session_completed`,
   called by the session's workflow), to the trainees who attended (a slot present or late) and to
   the trainers;
@@ -369,6 +370,36 @@ def send_questionnaire(questionnaire: Questionnaire, actor: User | None, day: da
     return sent
 
 
+def invite_late(trainee: Trainee, training_session: TrainingSession, actor: User | None) -> Invitation | None:
+    """A trainee accepted after the session's positioning questionnaire was sent (one acceptance,
+    several, or a promotion from the waiting list: registrations' `notify_decision` calls this) gets
+    it too, in their language, with the same closing date; once: not when they have an invitation
+    to it already (by trainee or address), nor once it is closed. The reminders already due are
+    counted as sent, so that the invitation is not followed by a reminder the next morning."""
+    if trainee.anonymised_at is not None or not trainee.email:
+        return None
+    questionnaire = db.session.scalar(sa.select(Questionnaire).where(
+        Questionnaire.session_id == training_session.id, Questionnaire.purpose == Purpose.POSITIONING,
+        Questionnaire.status == QuestionnaireStatus.OPEN))
+    if questionnaire is None:
+        return None
+    taken = sa.select(Invitation.id).where(
+        Invitation.questionnaire_id == questionnaire.id,
+        sa.or_(Invitation.trainee_id == trainee.id, sa.func.lower(Invitation.email) == trainee.email.lower()))
+    if db.session.scalar(taken.limit(1)) is not None:
+        return None
+    recipient = _trainee_recipient(trainee)
+    invitation = Invitation(
+        questionnaire=questionnaire, nonce=secrets.token_hex(16), kind=recipient.kind, email=recipient.email,
+        language=recipient.language, trainee=trainee, institution_id=recipient.institution_id,
+        reminders_sent=_reminders_due(questionnaire, today()))
+    db.session.add(invitation)
+    db.session.flush()
+    _mail(invitation, "questionnaire_invitation", recipient.name)
+    audit.record(questionnaire, "invite", actor=actor, invitations=1)
+    return invitation
+
+
 def _recipient_name(invitation: Invitation) -> str:
     if invitation.trainee is not None:
         return _trainee_recipient(invitation.trainee).name
@@ -641,11 +672,16 @@ def run_daily_on(day: date) -> int:
             close_questionnaire(questionnaire, None)
             handled += 1
             continue
-        age = (day - questionnaire.sent_on).days
-        due = 2 if age >= questionnaire.remind_again_after_days else 1 if age >= questionnaire.remind_after_days else 0
+        due = _reminders_due(questionnaire, day)
         if due:
             handled += remind(questionnaire, due)
     return handled
+
+
+def _reminders_due(questionnaire: Questionnaire, day: date) -> int:
+    """How many reminders an open questionnaire's recipients should have had by `day` (0, 1 or 2)."""
+    age = (day - questionnaire.sent_on).days
+    return 2 if age >= questionnaire.remind_again_after_days else 1 if age >= questionnaire.remind_after_days else 0
 
 
 def remind(questionnaire: Questionnaire, up_to: int) -> int:

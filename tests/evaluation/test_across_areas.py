@@ -5,7 +5,17 @@ from werkzeug.datastructures import MultiDict
 
 from centre.evaluation import services
 from centre.extensions import db
-from centre.models import Invitation, Purpose, QuestionKind, Role, SessionStatus
+from centre.registrations import services as registrations
+from centre.models import (
+    Invitation,
+    OutboxMail,
+    Purpose,
+    QuestionKind,
+    RegistrationStatus,
+    Role,
+    SessionStatus,
+    User,
+)
 from tests.conftest import PASSWORD, post
 
 
@@ -53,3 +63,39 @@ def test_my_space_shows_the_positioning_questionnaire_with_its_link_and_closing_
     assert "Questionnaires to answer" in html and f"/evaluation/q/{link}" in html
     assert closes_on.strftime("%Y") in html and "closes on" in html
     assert client.get(f"/evaluation/q/{link}").status_code == 200
+
+
+def test_a_trainee_accepted_after_the_positioning_questionnaire_is_invited_once_in_their_language(
+        ctx, create_session, create_registration, create_trainee, create_user):
+    training_session = create_session(SessionStatus.OPEN)
+    first = create_registration(training_session, create_trainee())
+    services.load_default_templates()
+    positioning = services.create_questionnaire(training_session, services.latest_template(Purpose.POSITIONING), None)
+    coordinator = create_user(Role.COORDINATOR)
+    late = create_trainee()
+    late.user = User(email=late.email, role=Role.TRAINEE, locale="ar")
+    pending = create_registration(training_session, late, status=RegistrationStatus.PENDING)
+    waiting = create_registration(training_session, create_trainee(), status=RegistrationStatus.WAITLISTED,
+                                  waitlist_position=1)
+    assert len(positioning.invitations) == 1
+    # accepted one by one (a list of several goes through decide() and the same notify_decision())
+    registrations.decide(pending, RegistrationStatus.ACCEPTED, coordinator)
+    registrations.notify_decision(pending)
+    registrations.notify_decision(pending)  # told twice, invited once
+    # promoted from the waiting list when an accepted trainee cancels
+    promoted = registrations.cancel(first, coordinator)
+    assert promoted is waiting
+    registrations.notify_decision(promoted)
+    db.session.refresh(positioning)
+    invited = {i.trainee_id: i for i in positioning.invitations}
+    assert set(invited) == {first.trainee_id, late.id, waiting.trainee_id}
+    assert invited[late.id].language == "ar"
+    mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.template == "questionnaire_invitation",
+                                                           OutboxMail.recipient == late.email)).all()
+    assert len(mails) == 1 and mails[0].language == "ar" and services.token(invited[late.id]) in mails[0].body
+    # nothing once it is closed
+    services.close_questionnaire(positioning, None)
+    other = create_registration(training_session, create_trainee())
+    registrations.notify_decision(other)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)
+                             .where(Invitation.trainee_id == other.trainee_id)) == 0
