@@ -7,7 +7,7 @@ When and to whom (issue 16):
   called by the session's workflow), to the trainees who attended (a slot present or late) and to
   the trainers;
 - follow-up: sent FOLLOW_UP_DAYS after the session's last day by the daily schedule, to the
-  trainees who attended and to their sending institution's contact.
+  trainees who attended and to their sending institutions' contacts with an e-mail address.
 Each invitation is a mail in the recipient's language with a personal link (no password); the
 daily schedule reminds those who have not answered after N and M days and closes the questionnaire
 on its closing date.
@@ -40,6 +40,7 @@ from centre.models import (
     AttendanceMark,
     Expert,
     Institution,
+    InstitutionContact,
     Invitation,
     MarkStatus,
     Purpose,
@@ -315,6 +316,24 @@ def accepted_trainees(training_session: TrainingSession) -> list[Trainee]:
     return list(db.session.scalars(query).unique())
 
 
+def follow_up_contacts(trainees: list[Trainee]) -> list[Recipient]:
+    """The follow-up's recipients at the sending institutions: every contact recorded on the
+    partner's page (centre/partners) of an institution of these trainees who has an e-mail address,
+    in the language of the account with that address if there is one (a focal point's), else the
+    default (French); `recipients` then keeps each address once."""
+    institution_ids = sorted({t.institution_id for t in trainees if t.institution_id})
+    if not institution_ids:
+        return []
+    contacts = db.session.scalars(sa.select(InstitutionContact).where(
+        InstitutionContact.institution_id.in_(institution_ids), InstitutionContact.email != "")
+        .order_by(InstitutionContact.institution_id, InstitutionContact.id)).all()
+    emails = [c.email.lower() for c in contacts]
+    accounts = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails))) if emails else []
+    users = {u.email.lower(): u for u in accounts}
+    return [Recipient(RecipientKind.CONTACT, c.email, _language(users.get(c.email.lower())), c.full_name,
+                      institution_id=c.institution_id) for c in contacts]
+
+
 def recipients(questionnaire: Questionnaire) -> list[Recipient]:
     """Who the questionnaire goes to, each address once."""
     training_session = questionnaire.training_session
@@ -325,11 +344,7 @@ def recipients(questionnaire: Questionnaire) -> list[Recipient]:
         found = [_trainee_recipient(t) for t in attended_trainees(training_session)]
     elif questionnaire.purpose == Purpose.FOLLOW_UP:
         trainees = attended_trainees(training_session)
-        found = [_trainee_recipient(t) for t in trainees]
-        for institution in {t.institution.id: t.institution for t in trainees if t.institution}.values():
-            if institution.contact_email:
-                found.append(Recipient(RecipientKind.CONTACT, institution.contact_email, "fr",
-                                       localized(institution, "name", "fr"), institution_id=institution.id))
+        found = [_trainee_recipient(t) for t in trainees] + follow_up_contacts(trainees)
     elif questionnaire.purpose == Purpose.TRAINERS_REPORT:
         for trainer in training_session.trainers:
             expert = trainer.expert
@@ -406,7 +421,10 @@ def _recipient_name(invitation: Invitation) -> str:
     if invitation.expert is not None:
         return invitation.expert.name
     if invitation.institution is not None:
-        return localized(invitation.institution, "name", invitation.language)
+        contact = db.session.scalar(sa.select(InstitutionContact.full_name).where(
+            InstitutionContact.institution_id == invitation.institution_id,
+            sa.func.lower(InstitutionContact.email) == invitation.email.lower()).limit(1))
+        return contact or localized(invitation.institution, "name", invitation.language)
     return invitation.email
 
 

@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 
 from centre.evaluation import services
 from centre.extensions import db
+from centre.partners.services import add_contact
 from centre.registrations import services as registrations
 from centre.models import (
     Invitation,
@@ -99,3 +100,21 @@ def test_a_trainee_accepted_after_the_positioning_questionnaire_is_invited_once_
     registrations.notify_decision(other)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)
                              .where(Invitation.trainee_id == other.trainee_id)) == 0
+
+
+def test_the_follow_up_goes_to_the_partners_contacts_with_an_address_each_once(
+        completed_session, create_institution, create_user):
+    follow_up = _by_purpose(completed_session)[Purpose.FOLLOW_UP]
+    trainees = services.attended_trainees(completed_session)
+    institution = trainees[0].institution  # the fixture's: a contact contact@ombudsman.example.sn
+    add_contact(institution, None, full_name="Moussa Ndiaye", position="Secrétaire général", phone="+221 33 000 00 00")
+    add_contact(institution, None, full_name="Awa Fall", position="Point focal", email="awa.fall@ombudsman.example.sn")
+    add_contact(institution, None, full_name="Awa Fall", position="Cabinet", email="AWA.FALL@ombudsman.example.sn")
+    create_user(Role.FOCAL_POINT, email="awa.fall@ombudsman.example.sn").locale = "ar"
+    add_contact(create_institution(), None, full_name="Autre", email="other@partner.example.org")  # no trainee there
+    services.run_daily_on(follow_up.send_on)
+    contacts = {i.email.lower(): i for i in follow_up.invitations if i.kind.value == "contact"}
+    assert sorted(contacts) == ["awa.fall@ombudsman.example.sn", "contact@ombudsman.example.sn"]
+    assert contacts["awa.fall@ombudsman.example.sn"].language == "ar"
+    assert contacts["contact@ombudsman.example.sn"].language == "fr"
+    assert services.recipient_name(contacts["contact@ombudsman.example.sn"]) == "Fatou Sow"
