@@ -1,7 +1,7 @@
 """Focal points and contacts: the rules, at the service level."""
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -105,7 +105,7 @@ def test_the_institution_sees_its_registrations_rates_and_certificates_and_no_ot
     change_status(held, SessionStatus.COMPLETED)
     issue_certificate(ours, DocumentLanguage.FR, None)
     issue_certificate(theirs, DocumentLanguage.FR, None)
-    later = create_session(SessionStatus.OPEN, start_on=date(2026, 6, 1), end_on=date(2026, 6, 5))
+    later = create_session(SessionStatus.OPEN)  # five weeks from today: after the held session, still open
     pending = services.nominate(focal, later, CANDIDATE)
     rows = services.institution_registrations(focal.institution)
     assert [r.id for r, _figures, _certificates in rows] == [pending.id, ours.id]
