@@ -2,8 +2,8 @@
 (institution_contact, kept on the partner's page) that have an e-mail address. An address that was
 set is kept as a contact of its institution, so that no recipient is lost.
 
-Revision ID: 0025_contact_email_dropped
-Revises: 0024_letter_language
+Revision ID: 0026_contact_email_dropped
+Revises: 0025_assistance_withdrawn
 Create Date: 2026-12-07 01:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0025_contact_email_dropped'
-down_revision = '0024_letter_language'
+revision = '0026_contact_email_dropped'
+down_revision = '0025_assistance_withdrawn'
 branch_labels = None
 depends_on = None
 
