@@ -65,3 +65,19 @@ def test_venue_migration_keeps_the_venue_as_the_french_one(tmp_path):
             row = connection.exec_driver_sql("SELECT venue_fr, venue_ar, venue_en FROM training_session").one()
         db.engine.dispose()
     assert tuple(row) == ("Rabat", "", "")
+
+
+def test_contact_email_migration_keeps_the_address_as_a_contact(tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'contact.sqlite3'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision="0024_letter_language")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO institution (name_fr, name_ar, name_en, country, kind, contact_email) VALUES "
+                "('Médiateur', '', '', 'SN', 'ombudsman', 'suivi@mediateur.example.sn'),"
+                " ('Protecteur', '', '', 'CI', 'ombudsman', '')")
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT institution_id, full_name, email FROM institution_contact").all()
+        db.engine.dispose()
+    assert rows == [(1, "Contact", "suivi@mediateur.example.sn")]

@@ -1,12 +1,13 @@
 """Evaluation questionnaires: templates, a session's questionnaires, invitations, answers and results.
 
 When and to whom (issue 16):
-- positioning: sent by a coordinator before the session, to its accepted trainees;
+- positioning: sent by a coordinator before the session, to its accepted trainees, and to each
+  trainee accepted after that while it is open (`invite_late`);
 - end of session and trainers' report: sent when the session completes (`on_session_completed`,
   called by the session's workflow), to the trainees who attended (a slot present or late) and to
   the trainers;
 - follow-up: sent FOLLOW_UP_DAYS after the session's last day by the daily schedule, to the
-  trainees who attended and to their sending institution's contact.
+  trainees who attended and to their sending institutions' contacts with an e-mail address.
 Each invitation is a mail in the recipient's language with a personal link (no password); the
 daily schedule reminds those who have not answered after N and M days and closes the questionnaire
 on its closing date.
@@ -39,6 +40,7 @@ from centre.models import (
     AttendanceMark,
     Expert,
     Institution,
+    InstitutionContact,
     Invitation,
     MarkStatus,
     Purpose,
@@ -314,6 +316,24 @@ def accepted_trainees(training_session: TrainingSession) -> list[Trainee]:
     return list(db.session.scalars(query).unique())
 
 
+def follow_up_contacts(trainees: list[Trainee]) -> list[Recipient]:
+    """The follow-up's recipients at the sending institutions: every contact recorded on the
+    partner's page (centre/partners) of an institution of these trainees who has an e-mail address,
+    in the language of the account with that address if there is one (a focal point's), else the
+    default (French); `recipients` then keeps each address once."""
+    institution_ids = sorted({t.institution_id for t in trainees if t.institution_id})
+    if not institution_ids:
+        return []
+    contacts = db.session.scalars(sa.select(InstitutionContact).where(
+        InstitutionContact.institution_id.in_(institution_ids), InstitutionContact.email != "")
+        .order_by(InstitutionContact.institution_id, InstitutionContact.id)).all()
+    emails = [c.email.lower() for c in contacts]
+    accounts = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails))) if emails else []
+    users = {u.email.lower(): u for u in accounts}
+    return [Recipient(RecipientKind.CONTACT, c.email, _language(users.get(c.email.lower())), c.full_name,
+                      institution_id=c.institution_id) for c in contacts]
+
+
 def recipients(questionnaire: Questionnaire) -> list[Recipient]:
     """Who the questionnaire goes to, each address once."""
     training_session = questionnaire.training_session
@@ -324,11 +344,7 @@ def recipients(questionnaire: Questionnaire) -> list[Recipient]:
         found = [_trainee_recipient(t) for t in attended_trainees(training_session)]
     elif questionnaire.purpose == Purpose.FOLLOW_UP:
         trainees = attended_trainees(training_session)
-        found = [_trainee_recipient(t) for t in trainees]
-        for institution in {t.institution.id: t.institution for t in trainees if t.institution}.values():
-            if institution.contact_email:
-                found.append(Recipient(RecipientKind.CONTACT, institution.contact_email, "fr",
-                                       localized(institution, "name", "fr"), institution_id=institution.id))
+        found = [_trainee_recipient(t) for t in trainees] + follow_up_contacts(trainees)
     elif questionnaire.purpose == Purpose.TRAINERS_REPORT:
         for trainer in training_session.trainers:
             expert = trainer.expert
@@ -369,13 +385,46 @@ def send_questionnaire(questionnaire: Questionnaire, actor: User | None, day: da
     return sent
 
 
+def invite_late(trainee: Trainee, training_session: TrainingSession, actor: User | None) -> Invitation | None:
+    """A trainee accepted after the session's positioning questionnaire was sent (one acceptance,
+    several, or a promotion from the waiting list: registrations' `notify_decision` calls this) gets
+    it too, in their language, with the same closing date; once: not when they have an invitation
+    to it already (by trainee or address), nor once it is closed. The reminders already due are
+    counted as sent, so that the invitation is not followed by a reminder the next morning."""
+    if trainee.anonymised_at is not None or not trainee.email:
+        return None
+    questionnaire = db.session.scalar(sa.select(Questionnaire).where(
+        Questionnaire.session_id == training_session.id, Questionnaire.purpose == Purpose.POSITIONING,
+        Questionnaire.status == QuestionnaireStatus.OPEN))
+    if questionnaire is None:
+        return None
+    taken = sa.select(Invitation.id).where(
+        Invitation.questionnaire_id == questionnaire.id,
+        sa.or_(Invitation.trainee_id == trainee.id, sa.func.lower(Invitation.email) == trainee.email.lower()))
+    if db.session.scalar(taken.limit(1)) is not None:
+        return None
+    recipient = _trainee_recipient(trainee)
+    invitation = Invitation(
+        questionnaire=questionnaire, nonce=secrets.token_hex(16), kind=recipient.kind, email=recipient.email,
+        language=recipient.language, trainee=trainee, institution_id=recipient.institution_id,
+        reminders_sent=_reminders_due(questionnaire, today()))
+    db.session.add(invitation)
+    db.session.flush()
+    _mail(invitation, "questionnaire_invitation", recipient.name)
+    audit.record(questionnaire, "invite", actor=actor, invitations=1)
+    return invitation
+
+
 def _recipient_name(invitation: Invitation) -> str:
     if invitation.trainee is not None:
         return _trainee_recipient(invitation.trainee).name
     if invitation.expert is not None:
         return invitation.expert.name
     if invitation.institution is not None:
-        return localized(invitation.institution, "name", invitation.language)
+        contact = db.session.scalar(sa.select(InstitutionContact.full_name).where(
+            InstitutionContact.institution_id == invitation.institution_id,
+            sa.func.lower(InstitutionContact.email) == invitation.email.lower()).limit(1))
+        return contact or localized(invitation.institution, "name", invitation.language)
     return invitation.email
 
 
@@ -388,6 +437,23 @@ def _mail(invitation: Invitation, template: str, name: str):
     return mail.send(invitation.email, template, language, name=name, title=title,
                      questionnaire_title=name_of_questionnaire, anonymous=questionnaire.is_anonymous,
                      closes_on=questionnaire.closes_on, link=absolute_url("evaluation.answer", link=token(invitation)))
+
+
+def waiting_for(trainee_ids: list[int]) -> dict[int, list[Invitation]]:
+    """The questionnaires waiting for these trainees (the trainee's space), by session: their
+    invitations not yet used to an open questionnaire, named or anonymous. An invitation says only
+    that it was used, and a used one is left out: nothing here tells what anyone answered."""
+    if not trainee_ids:
+        return {}
+    query = (sa.select(Invitation).join(Questionnaire, Questionnaire.id == Invitation.questionnaire_id)
+             .where(Invitation.trainee_id.in_(trainee_ids), Invitation.is_used.is_(False),
+                    Questionnaire.status == QuestionnaireStatus.OPEN)
+             .options(orm.contains_eager(Invitation.questionnaire).joinedload(Questionnaire.template))
+             .order_by(Questionnaire.closes_on, Invitation.id))
+    found: dict[int, list[Invitation]] = defaultdict(list)
+    for invitation in db.session.scalars(query).unique():
+        found[invitation.questionnaire.session_id].append(invitation)
+    return dict(found)
 
 
 # Personal links: "<invitation id>.<HMAC of id and nonce>", so that a reminder carries the same link
@@ -624,11 +690,16 @@ def run_daily_on(day: date) -> int:
             close_questionnaire(questionnaire, None)
             handled += 1
             continue
-        age = (day - questionnaire.sent_on).days
-        due = 2 if age >= questionnaire.remind_again_after_days else 1 if age >= questionnaire.remind_after_days else 0
+        due = _reminders_due(questionnaire, day)
         if due:
             handled += remind(questionnaire, due)
     return handled
+
+
+def _reminders_due(questionnaire: Questionnaire, day: date) -> int:
+    """How many reminders an open questionnaire's recipients should have had by `day` (0, 1 or 2)."""
+    age = (day - questionnaire.sent_on).days
+    return 2 if age >= questionnaire.remind_again_after_days else 1 if age >= questionnaire.remind_after_days else 0
 
 
 def remind(questionnaire: Questionnaire, up_to: int) -> int:

@@ -182,7 +182,7 @@ class Questionnaire(db.Model):
 
     training_session: Mapped[TrainingSession] = relationship()
     template: Mapped[QuestionnaireTemplate] = relationship()
-    invitations: Mapped[list["Invitation"]] = relationship(back_populates="questionnaire",
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="questionnaire", order_by="Invitation.id",
                                                            cascade="all, delete-orphan")
 
     __table_args__ = (

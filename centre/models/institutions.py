@@ -59,7 +59,6 @@ class Institution(db.Model):
     kind: Mapped[InstitutionKind] = mapped_column(
         enum_column(InstitutionKind, "institution_kind"), default=InstitutionKind.OMBUDSMAN
     )
-    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")  #: receives the follow-up questionnaires
 
     associations: Mapped[list[Association]] = relationship(
         secondary=institution_association, order_by=Association.code

@@ -27,6 +27,7 @@ from centre.certificates.signatories import active_signatories
 from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
+from centre.evaluation.services import invite_late
 from centre.extensions import db
 from centre.i18n import format_day, localized
 from centre.models import (
@@ -618,9 +619,13 @@ def notify_registered(registration: Registration) -> OutboxMail | None:
 
 def notify_decision(registration: Registration) -> OutboxMail | None:
     """The decision; an acceptance says how to sign in, with a personal link to choose a password
-    when the account has none (an imported trainee's, or one whose address was proved by a link)."""
+    when the account has none (an imported trainee's, or one whose address was proved by a link).
+    Every acceptance comes here (one, several at once, a promotion from the waiting list), so it
+    also invites a trainee accepted after the positioning questionnaire was sent (its own mail)."""
     user = registration.trainee.user
     context = {}
+    if registration.status == R.ACCEPTED:
+        invite_late(registration.trainee, registration.training_session, registration.decided_by)
     if registration.status == R.ACCEPTED and user is not None and user.is_active:
         context = {"sign_in": absolute_url("auth.login"), "sign_in_link": absolute_url("auth.sign_in_link"),
                    "has_password": bool(user.password_hash)}

@@ -1,14 +1,15 @@
 """The trainee's space: what one page shows a signed-in trainee about each of their registrations —
-its status and next step, the convocation, the materials, the half-day to sign now, attendance,
-certificates."""
+its status and next step, the convocation, the materials, the questionnaires waiting for an answer,
+the half-day to sign now, attendance, certificates."""
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from centre.attendance.services import AttendanceFigures, session_figures
 from centre.attendance.signatures import slots_to_sign
+from centre.evaluation.services import token, waiting_for
 from centre.materials.services import visible_materials
-from centre.models import Material, Registration, RegistrationStatus, SessionStatus, Slot, User
+from centre.models import Invitation, Material, Registration, RegistrationStatus, SessionStatus, Slot, User
 from centre.registrations.services import may_cancel_own
 
 R = RegistrationStatus
@@ -22,6 +23,8 @@ class SpaceEntry:
     to_sign: list[tuple[Slot, bool]] = field(default_factory=list)  #: half-days under way, signed or not
     materials: list[Material] = field(default_factory=list)  #: those shared with accepted trainees
     cancellable: bool = False  #: the trainee may still cancel (not once the session is under way)
+    #: the session's open questionnaires the trainee has not answered yet, each with its personal link
+    questionnaires: list[tuple[Invitation, str]] = field(default_factory=list)
 
 
 def next_step(registration: Registration, confirmed: bool, certificates: list) -> str:
@@ -52,13 +55,17 @@ def space_entries(user: User, registrations: list[Registration], confirmed: bool
     for slot, registration, signed in slots_to_sign(user):
         to_sign.setdefault(registration.id, []).append((slot, signed))
     materials = visible_materials([r.session_id for r in registrations if r.status == R.ACCEPTED])
+    questionnaires = waiting_for(sorted({r.trainee_id for r in registrations if r.status == R.ACCEPTED}))
     entries = []
     for registration in registrations:
         figures = None
         if registration.status == R.ACCEPTED and registration.training_session.status in started:
             figures = session_figures(registration.training_session, [registration.id])[registration.id]
+        accepted = registration.status == R.ACCEPTED
+        waiting = [(i, token(i)) for i in questionnaires.get(registration.session_id, [])
+                   if i.trainee_id == registration.trainee_id] if accepted else []
         entries.append(SpaceEntry(registration, next_step(registration, confirmed, certificates.get(registration.id, [])),
                                   figures, to_sign.get(registration.id, []),
-                                  materials.get(registration.session_id, []) if registration.status == R.ACCEPTED
-                                  else [], may_cancel_own(registration)))
+                                  materials.get(registration.session_id, []) if accepted else [],
+                                  may_cancel_own(registration), waiting))
     return entries

@@ -49,6 +49,7 @@ from centre.models import (
     Visibility,
 )
 from centre.pdf import render_pdf
+from centre.partners.services import add_contact
 from centre.registrations.services import (
     accepted_registrations,
     cancel,
@@ -164,7 +165,8 @@ def seed_demo(today: date | None = None) -> dict:
               "materials": 0, "answers": 0}
     evaluation.load_default_templates(coordinator)
     for institution in institutions.values():  # the follow-up questionnaires' recipient there
-        institution.contact_email = f"contact.{institution.country.lower()}@partners.example.org"
+        add_contact(institution, coordinator, full_name="Service de la formation", position="Responsable de la formation",
+                    email=f"formation.{institution.country.lower()}@partners.example.org")
     sessions = []
     numbers_by_year: dict[int, int] = {}
     for spec in SESSIONS:

@@ -5,6 +5,7 @@ import pytest
 
 from centre.clock import today
 from centre.models import SessionStatus, User
+from centre.partners.services import add_contact
 from centre.sessions.services import change_status, set_trainer
 
 
@@ -17,7 +18,9 @@ def build_completed_session(create_session, create_registration, create_trainee,
     def build():
         start = today() - timedelta(days=today().weekday() + 14)  # a Monday two weeks ago
         training_session = create_session(SessionStatus.IN_PROGRESS, start_on=start, end_on=start + timedelta(days=4))
-        institution = create_institution(contact_email="contact@ombudsman.example.sn")
+        institution = create_institution()
+        add_contact(institution, None, full_name="Fatou Sow", position="Directrice de la formation",
+                    email="contact@ombudsman.example.sn")
         trainees = [create_trainee(institution=institution) for _ in range(4)]
         trainees[1].user = User(email=trainees[1].email, role="trainee", locale="ar")
         registrations = [create_registration(training_session, trainee) for trainee in trainees]
