@@ -3,8 +3,11 @@ import hashlib
 import re
 import subprocess
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from centre.clock import today
 from centre.extensions import db
 from centre.models import (
     AuditEntry,
@@ -33,7 +36,10 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         db.session.commit()
         national_id, foreign_id, institution_id = national.id, foreign.id, institution.id
 
-    # The coordinator chooses English, signs in and plans the session.
+    # The coordinator chooses English, signs in and plans the session: a Monday and a Tuesday ahead
+    # (registration closes once a session's dates are past).
+    with app.app_context():
+        monday = today() + timedelta(days=14 + (7 - today().weekday()) % 7)
     client = app.test_client()
     assert post(client, "/language/en", {"next": "/login"}).headers["Location"] == "/login"
     response = post(client, "/login", {"email": "coord@centre.ma", "password": PASSWORD}, form_url="/login")
@@ -46,7 +52,7 @@ def test_session_from_plan_to_verified_certificate(app, create_user, create_expe
         "title_en": "Institutional mediation and complaint handling",
         "theme_fr": "Les techniques de traitement des plaintes.", "theme_ar": "تقنيات معالجة الشكايات.",
         "venue_fr": "Rabat", "venue_ar": "الرباط",
-        "start_on": "2026-07-06", "end_on": "2026-07-07", "capacity": "2",
+        "start_on": monday.isoformat(), "end_on": (monday + timedelta(days=1)).isoformat(), "capacity": "2",
         "languages": ["fr", "ar"], "attendance_threshold": "75",
     }, form_url="/sessions/new")
     assert response.status_code == 302, response.get_data(as_text=True)
