@@ -43,6 +43,7 @@ done
 export CENTRE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
 export CENTRE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
-# One pytest worker per core (pytest-xdist); each has its own PostgreSQL database. CENTRE_TEST_WORKERS=0
-# runs everything in this process (e.g. with pdb).
-.venv/bin/python -m pytest -n "${CENTRE_TEST_WORKERS:-auto}" "$@"
+# One pytest worker per core and one more (pytest-xdist), each with its own PostgreSQL database: many
+# tests spend seconds waiting on a worker process, a browser or a mail server, and the extra worker
+# fills those waits. CENTRE_TEST_WORKERS=0 runs everything in this process (e.g. with pdb).
+.venv/bin/python -m pytest -n "${CENTRE_TEST_WORKERS:-$(( $(nproc) + 1 ))}" "$@"
