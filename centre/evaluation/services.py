@@ -320,7 +320,7 @@ def follow_up_contacts(trainees: list[Trainee]) -> list[Recipient]:
     """The follow-up's recipients at the sending institutions: every contact recorded on the
     partner's page (centre/partners) of an institution of these trainees who has an e-mail address,
     in the language of the account with that address if there is one (a focal point's), else the
-    default (French); `recipients` then keeps each address once."""
+    contact's own language (recorded with the contact); `recipients` then keeps each address once."""
     institution_ids = sorted({t.institution_id for t in trainees if t.institution_id})
     if not institution_ids:
         return []
@@ -330,8 +330,16 @@ def follow_up_contacts(trainees: list[Trainee]) -> list[Recipient]:
     emails = [c.email.lower() for c in contacts]
     accounts = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails))) if emails else []
     users = {u.email.lower(): u for u in accounts}
-    return [Recipient(RecipientKind.CONTACT, c.email, _language(users.get(c.email.lower())), c.full_name,
+    return [Recipient(RecipientKind.CONTACT, c.email, _contact_language(c, users.get(c.email.lower())), c.full_name,
                       institution_id=c.institution_id) for c in contacts]
+
+
+def _contact_language(contact: InstitutionContact, user: User | None) -> str:
+    """The account's language when the contact has one, else the contact's own."""
+    if user is not None:
+        return _language(user)
+    languages = current_app.config["LANGUAGES"]
+    return contact.language if contact.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def recipients(questionnaire: Questionnaire) -> list[Recipient]:

@@ -45,6 +45,8 @@ class InstitutionContact(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     postal_address: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the language mails to them are written in (fr, ar or en)
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institution: Mapped[Institution] = relationship(back_populates="contacts")

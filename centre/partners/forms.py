@@ -30,10 +30,12 @@ class ContactForm(FlaskForm):
     email = EmailField(_l("E-mail"), render_kw=LTR, validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), render_kw=LTR, validators=[Optional(), Length(max=40)])
     postal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=1000)])
+    language = SelectField(_l("Language of the e-mail"), default="fr", validators=[DataRequired()], choices=options(
+        [("fr", _l("French")), ("ar", _l("Arabic")), ("en", _l("English"))]))
 
     def contact_fields(self) -> dict:
         return {name: getattr(self, name).data or "" for name in
-                ("full_name", "position", "email", "phone", "postal_address")}
+                ("full_name", "position", "email", "phone", "postal_address", "language")}
 
 
 class NominationForm(FlaskForm):

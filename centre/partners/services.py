@@ -303,13 +303,18 @@ def certificates_archive(institution: Institution, actor: User | None) -> bytes:
 # Contacts (issue 19 item 7): kept by coordinators, admins and the institution's focal points
 
 
-CONTACT_FIELDS = ("full_name", "position", "email", "phone", "postal_address")
+CONTACT_FIELDS = ("full_name", "position", "email", "phone", "postal_address", "language")
+CONTACT_LANGUAGES = ("fr", "ar", "en")
 
 
-def _clean_contact(fields: dict) -> dict:
+def _clean_contact(fields: dict, language: str = "fr") -> dict:
+    """The contact's fields checked; `language` is taken when none is given."""
     fields = {name: (fields.get(name) or "").strip() for name in CONTACT_FIELDS}
     if not fields["full_name"]:
         raise DomainError(_l("Give the contact's name."))
+    fields["language"] = fields["language"] or language
+    if fields["language"] not in CONTACT_LANGUAGES:
+        raise DomainError(_l("Choose the language of the e-mails: French, Arabic or English."))
     if fields["email"]:
         fields["email"] = _email(fields["email"])
     if not (fields["email"] or fields["phone"] or fields["postal_address"]):
@@ -326,7 +331,7 @@ def add_contact(institution: Institution, actor: User | None, **fields) -> Insti
 
 
 def update_contact(contact: InstitutionContact, actor: User | None, **fields) -> InstitutionContact:
-    fields = _clean_contact(fields)
+    fields = _clean_contact(fields, language=contact.language)
     changed = [name for name, value in fields.items() if getattr(contact, name) != value]
     for name in changed:
         setattr(contact, name, fields[name])

@@ -61,6 +61,7 @@ from centre.reviews.services import assign_reviewer, record_review
 from centre.seed.answers import answer_some
 from centre.seed.catalogue import TOPICS
 from centre.seed.common import (
+    ARAB_COUNTRIES,
     ASSOCIATIONS,
     DEMO_PASSWORD,
     STAFF_ACCOUNTS,
@@ -165,8 +166,11 @@ def seed_demo(today: date | None = None) -> dict:
               "materials": 0, "answers": 0}
     evaluation.load_default_templates(coordinator)
     for institution in institutions.values():  # the follow-up questionnaires' recipient there
-        add_contact(institution, coordinator, full_name="Service de la formation", position="Responsable de la formation",
-                    email=f"formation.{institution.country.lower()}@partners.example.org")
+        if institution.country in ARAB_COUNTRIES:  # written to in Arabic
+            names = {"full_name": "مصلحة التكوين", "position": "المسؤول عن التكوين", "language": "ar"}
+        else:
+            names = {"full_name": "Service de la formation", "position": "Responsable de la formation", "language": "fr"}
+        add_contact(institution, coordinator, **names, email=f"formation.{institution.country.lower()}@partners.example.org")
     sessions = []
     numbers_by_year: dict[int, int] = {}
     for spec in SESSIONS:

@@ -11,6 +11,7 @@ from centre.extensions import db
 from centre.models import (
     Answer,
     AuditEntry,
+    InstitutionContact,
     Invitation,
     OutboxMail,
     Purpose,
@@ -48,6 +49,23 @@ def test_follow_up_goes_to_trainees_and_institution_contact_after_its_delay(comp
     assert follow_up.status == QuestionnaireStatus.OPEN
     kinds = sorted(i.kind.value for i in follow_up.invitations)
     assert kinds == ["contact", "trainee", "trainee", "trainee"]
+
+
+def test_follow_up_invites_and_reminds_a_contact_in_the_contacts_language(completed_session):
+    follow_up = _by_purpose(completed_session)[Purpose.FOLLOW_UP]
+    contact = db.session.scalars(sa.select(InstitutionContact)).one()  # no account has its address
+    contact.language = "ar"
+    services.run_daily_on(follow_up.send_on)
+
+    def contact_mails(template):
+        return db.session.scalars(sa.select(OutboxMail).where(
+            OutboxMail.recipient == contact.email, OutboxMail.template == template)).all()
+
+    [invitation] = contact_mails("questionnaire_invitation")
+    assert invitation.language == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in invitation.subject)
+    services.run_daily_on(follow_up.sent_on + timedelta(days=follow_up.remind_after_days))
+    [reminder] = contact_mails("questionnaire_reminder")
+    assert reminder.language == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in reminder.subject)
 
 
 def _form(questionnaire, **overrides):

@@ -62,12 +62,15 @@ def test_a_focal_point_keeps_their_contacts_and_cannot_touch_another_institution
     client.set_cookie("centre_lang", "en")
     post(client, "/login", {"email": email, "password": "correct horse battery"}, form_url="/login")
     contact = {"full_name": "Secrétariat général", "position": "SG", "email": "sg@example.sn",
-               "phone": "+221 33 000 00 00", "postal_address": "Dakar"}
+               "phone": "+221 33 000 00 00", "postal_address": "Dakar", "language": "en"}
     assert post(client, f"/partner/institutions/{ours_id}/contacts", {**contact, "email": "", "phone": "",
                 "postal_address": ""}, form_url="/partner/").status_code == 400
     assert post(client, f"/partner/institutions/{ours_id}/contacts", contact,
                 form_url="/partner/").status_code == 302
-    assert "sg@example.sn" in client.get("/partner/").get_data(as_text=True)
+    assert post(client, f"/partner/institutions/{ours_id}/contacts", {**contact, "language": "de"},
+                form_url="/partner/").status_code == 400
+    page = client.get("/partner/").get_data(as_text=True)
+    assert "sg@example.sn" in page and "<td data-label=\"Language of the e-mail\">English</td>" in page
     assert post(client, f"/partner/institutions/{theirs_id}/contacts", contact, form_url="/partner/").status_code == 404
     assert client.get(f"/partner/institutions/{theirs_id}/contacts/{other_id}/edit").status_code == 404
     assert post(client, f"/partner/institutions/{theirs_id}/contacts/{other_id}/remove",

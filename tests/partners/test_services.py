@@ -135,9 +135,15 @@ def test_contacts_are_checked_kept_and_audited(ctx, create_institution):
                                    email="SG@Mediateur.SN", phone="+221 33 889 00 00",
                                    postal_address="Building administratif\nDakar")
     assert contact.email == "sg@mediateur.sn" and institution.contacts == [contact]
+    assert contact.language == "fr"  # mails to a contact are in French unless told otherwise
+    with pytest.raises(DomainError, match="language"):
+        services.add_contact(institution, None, full_name="Bureau d'ordre", email="bo@mediateur.sn", language="de")
+    services.update_contact(contact, None, full_name="Secrétariat général", phone="+221 33 000 00 00",
+                            email="sg@mediateur.sn", language="ar")
+    assert contact.phone == "+221 33 000 00 00" and contact.position == "" and contact.language == "ar"
     services.update_contact(contact, None, full_name="Secrétariat général", phone="+221 33 000 00 00",
                             email="sg@mediateur.sn")
-    assert contact.phone == "+221 33 000 00 00" and contact.position == ""
+    assert contact.language == "ar"  # kept when not given (and nothing changed, nothing audited)
     services.remove_contact(contact, None)
     assert institution.contacts == []
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity == "institution")).all()
