@@ -78,6 +78,8 @@ def test_contact_email_migration_keeps_the_address_as_a_contact(tmp_path):
                 " ('Protecteur', '', '', 'CI', 'ombudsman', '')")
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
-            rows = connection.exec_driver_sql("SELECT institution_id, full_name, email FROM institution_contact").all()
+            rows = connection.exec_driver_sql(
+                "SELECT institution_id, full_name, email, language FROM institution_contact").all()
         db.engine.dispose()
-    assert rows == [(1, "Contact", "suivi@mediateur.example.sn")]
+    # the contact written by 0026 outlives 0027's batch (which recreates the table on SQLite), in French
+    assert rows == [(1, "Contact", "suivi@mediateur.example.sn", "fr")]
