@@ -4,7 +4,7 @@ nothing stored before is changed or lost, except what the form may legitimately 
 Values mix plausible ones (so that some posts get past the form to the rules) with hostile
 ones: empty, 10,000 characters, right-to-left marks, zero-width joiners, NUL, emoji, invalid
 dates, negative or huge numbers, SQL and HTML fragments, header-splitting line breaks.
-CENTRE_FUZZ_EXAMPLES sets the number of examples per form (default 20: with 27 forms, about as many
+CENTRE_FUZZ_EXAMPLES sets the number of examples per form (default 20: with 26 forms, about as many
 posts per database as 40 examples gave when the test covered 14 forms, so that the suite keeps to its
 ten minutes; search longer before a release with CENTRE_FUZZ_EXAMPLES=500).
 """
