@@ -336,11 +336,11 @@ INVITATION_SALT = "account-invitation"
 INVITATION_MAX_AGE = timedelta(days=7)
 
 
-def _invitation_serializer() -> URLSafeTimedSerializer:
+def invitation_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
 
 
-def _invitation_state(user: User) -> str:
+def invitation_state(user: User) -> str:
     """Changes when the password is set and when a new invitation is sent (the session token is
     renewed then): a used or outdated link stops working. A digest: the token is only signed."""
     state = f"{user.email}\0{user.password_hash or ''}\0{user.session_token or ''}"
@@ -348,7 +348,7 @@ def _invitation_state(user: User) -> str:
 
 
 def invitation_token(user: User) -> str:
-    return _invitation_serializer().dumps({"user": user.id, "state": _invitation_state(user)})
+    return invitation_serializer().dumps({"user": user.id, "state": invitation_state(user)})
 
 
 def invitation_link(user: User) -> str:
@@ -378,13 +378,13 @@ def user_from_invitation(token: str, *, now: datetime | None = None) -> User:
     invalid = DomainError(_l("This invitation link is not valid, has expired or was already used. "
                              "Ask the centre for a new one, or ask for a password-reset link."))
     try:
-        payload, signed_at = _invitation_serializer().loads(token, return_timestamp=True)
+        payload, signed_at = invitation_serializer().loads(token, return_timestamp=True)
     except BadSignature:
         raise invalid from None
     if (now or utcnow()) - signed_at > INVITATION_MAX_AGE or not isinstance(payload, dict):
         raise invalid
     user = db.session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
-    if user is None or not user.is_active or payload.get("state") != _invitation_state(user):
+    if user is None or not user.is_active or payload.get("state") != invitation_state(user):
         raise invalid
     return user
 

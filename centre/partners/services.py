@@ -3,27 +3,27 @@ institution's registrations and certificates and keep its contacts up to date.
 
 A focal point is an account with the role `focal_point`, tied to one institution (FocalPoint).
 Coordinators and admins invite them by e-mail in the person's language; the link carries a signed
-token (itsdangerous, SECRET_KEY and a salt of its own) with the account's id and a fingerprint of
-its e-mail, password hash and session token: it expires after INVITATION_MAX_AGE and works once.
+token, the same as any account's invitation (centre.auth.services: the account's id and a digest of
+its e-mail, password hash and session token): it expires after INVITATION_MAX_AGE and works once.
 Everything a focal point reads or changes is about their own institution: the loaders in
 centre.permissions answer 404 for another's.
 """
-import hashlib
 import io
 import zipfile
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy.orm import contains_eager, joinedload
 
 from centre import audit, mail
 from centre.attendance.services import session_figures
+from centre.auth.services import INVITATION_MAX_AGE, invitation_serializer, invitation_state, invitation_token
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.extensions import db
@@ -45,8 +45,6 @@ from centre.models.types import utcnow
 from centre.registrations import services as registrations
 from centre.urls import absolute_url
 
-INVITATION_SALT = "centre.focal-point-invitation"
-INVITATION_MAX_AGE = timedelta(days=7)
 
 #: How the partner's history names the actions of this module.
 ACTION_LABELS = {
@@ -87,20 +85,6 @@ def focal_points_of(institution: Institution) -> list[FocalPoint]:
 
 def focal_point_of(user: User) -> FocalPoint | None:
     return db.session.scalar(sa.select(FocalPoint).where(FocalPoint.user_id == user.id))
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
-
-
-def _fingerprint(user: User) -> str:
-    """Changes when the password is chosen or a new invitation is sent: a used link stops working."""
-    state = f"{user.email}\0{user.password_hash or ''}\0{user.session_token or ''}"
-    return hashlib.sha256(state.encode()).hexdigest()[:20]
-
-
-def invitation_token(user: User) -> str:
-    return _serializer().dumps({"user": user.id, "state": _fingerprint(user)})
 
 
 def _send_invitation(focal_point: FocalPoint, language: str) -> None:
@@ -150,7 +134,7 @@ def read_invitation(token: str, *, now: datetime | None = None, lock: bool = Fal
     invalid = InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
                                  "or ask the centre for a new one."), 404)
     try:
-        payload, signed_at = _serializer().loads(token, return_timestamp=True)
+        payload, signed_at = invitation_serializer().loads(token, return_timestamp=True)
     except BadSignature:
         raise invalid from None
     if (now or utcnow()) - signed_at > INVITATION_MAX_AGE:
@@ -162,7 +146,7 @@ def read_invitation(token: str, *, now: datetime | None = None, lock: bool = Fal
     focal_point = user and focal_point_of(user)
     if focal_point is None or not user.is_active:
         raise invalid
-    if payload.get("state") != _fingerprint(user):
+    if payload.get("state") != invitation_state(user):
         raise InvitationError(_l("This invitation link has already been used, or a newer one was sent. "
                                  "Sign in with your e-mail address, or ask the centre for a new link."), 410)
     return focal_point
