@@ -27,13 +27,18 @@ def valid_certificates_of_session(training_session: TrainingSession, with_pdf: b
     return db.session.scalars(query).all()
 
 
-def session_archive(training_session: TrainingSession) -> bytes:
-    """A ZIP of the session's valid certificates, as stored."""
+def certificates_archive(certificates) -> bytes:
+    """A ZIP of these certificates' PDFs, as stored, each under its file name."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for certificate in valid_certificates_of_session(training_session, with_pdf=True):
+        for certificate in certificates:
             archive.writestr(certificate.filename, certificate.pdf)
     return buffer.getvalue()
+
+
+def session_archive(training_session: TrainingSession) -> bytes:
+    """A ZIP of the session's valid certificates, as stored."""
+    return certificates_archive(valid_certificates_of_session(training_session, with_pdf=True))
 
 
 def export_session(training_session: TrainingSession, folder) -> list:

@@ -8,8 +8,6 @@ its e-mail, password hash and session token): it expires after INVITATION_MAX_AG
 Everything a focal point reads or changes is about their own institution: the loaders in
 centre.permissions answer 404 for another's.
 """
-import io
-import zipfile
 from collections import defaultdict
 from datetime import datetime
 
@@ -24,6 +22,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from centre import audit, mail
 from centre.attendance.services import session_figures
 from centre.auth.services import INVITATION_MAX_AGE, invitation_serializer, invitation_state, invitation_token
+from centre.certificates import delivery
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
 from centre.extensions import db
@@ -276,12 +275,8 @@ def certificates_archive(institution: Institution, actor: User | None) -> bytes:
     certificates = valid_certificates_of(institution, with_pdf=True)
     if not certificates:
         raise DomainError(_l("No certificate has been issued to your institution's trainees yet."))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for certificate in certificates:
-            archive.writestr(certificate.filename, certificate.pdf)
     audit.record(institution, "certificates_archive", actor=actor, count=len(certificates))
-    return buffer.getvalue()
+    return delivery.certificates_archive(certificates)
 
 
 # Contacts (issue 19 item 7): kept by coordinators, admins and the institution's focal points
