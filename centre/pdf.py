@@ -9,6 +9,7 @@ about 0.8 s here, and most processes (the CLI, a web worker that serves no docum
 """
 import atexit
 import hashlib
+import io
 import shutil
 import subprocess
 import threading
@@ -17,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 
@@ -154,9 +156,12 @@ def render_pdf(template: str, *, reuse: bool = False, **context) -> bytes:
 
 
 def render_pdf_per_page(template: str, titles: list[str], **context) -> list[bytes] | None:
-    """Lay out a many-page document once, then write each page as its own PDF (titled in turn).
+    """Lay out and write a many-page document once, then cut it into one PDF per page (titled in turn).
 
-    Layout is most of a page's cost; done once for many pages, it is shared. None when the
+    Layout, drawing and the fonts' subsets are most of a page's cost; done once for many pages,
+    they are shared: each page's PDF holds the fonts subset for the whole document (a few more
+    glyph shapes, no text of the other pages) and the images encoded once. qpdf (pikepdf) copies
+    each page with what it uses into a file of its own, as the page was written. None when the
     document does not have exactly one page per title (the caller then renders one by one).
     """
     from weasyprint import HTML  # late: see the module docstring
@@ -169,9 +174,13 @@ def render_pdf_per_page(template: str, titles: list[str], **context) -> list[byt
     if len(document.pages) != len(titles):
         return None
     pdfs = []
-    for page, title in zip(document.pages, titles):
-        single = document.copy([page])
-        single.metadata.title = title  # the metadata object is shared: set just before writing
-        pdfs.append(single.write_pdf())
+    with pikepdf.open(io.BytesIO(document.write_pdf())) as whole:
+        for page, title in zip(whole.pages, titles):
+            single = pikepdf.new()
+            single.pages.append(page)
+            single.docinfo = single.make_indirect(pikepdf.Dictionary(whole.docinfo))
+            single.docinfo["/Title"] = title
+            output = io.BytesIO()
+            single.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            pdfs.append(output.getvalue())
     return pdfs
-

@@ -77,11 +77,23 @@ class _PdfPage(PdfContent):
         self.pdf = pdf
 
     def render(self) -> bytes:
-        xobject = self._ensure_writer.import_page_as_xobject(PdfFileReader(io.BytesIO(self.pdf)))
+        xobject = self._ensure_writer.import_page_as_xobject(_stamp_reader(self.pdf))
         self.resources.xobject["/Stamp"] = xobject
         x1, y1, x2, y2 = xobject.get_object()["/BBox"]
         self.box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
         return b"/Stamp Do"
+
+
+_readers = threading.local()
+
+
+def _stamp_reader(pdf: bytes) -> PdfFileReader:
+    """The stamp's PDF, parsed once per thread (a reader is not made for two threads at once):
+    importing its page into each signed document then copies objects already read."""
+    readers = _readers.__dict__.setdefault("by_pdf", {})
+    if pdf not in readers:
+        readers[pdf] = PdfFileReader(io.BytesIO(pdf))
+    return readers[pdf]
 
 
 @lru_cache(maxsize=16)

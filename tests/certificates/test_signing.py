@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import threading
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -245,12 +246,30 @@ def test_the_bulk_workers_sign_with_the_key_they_load(app, completed, signing_ca
             assert status.bottom_line and status.docmdp_ok
 
 
-def test_render_jobs_signs_each_certificate_of_a_shared_layout(ctx, completed, signing_ca):  # noqa: F811
-    registrations = accepted_registrations(completed(eligible=2))
+def _text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def test_render_jobs_cuts_a_shared_layout_into_each_holders_own_signed_certificate(ctx, completed,  # noqa: F811
+                                                                                     signing_ca):
+    registrations = accepted_registrations(completed(eligible=3))
     certificates = [issue_certificate(r, DocumentLanguage.FR, None) for r in registrations]
     jobs, images = jobs_of(certificates)
-    for pdf in render_jobs(jobs, images):
+    pdfs = render_jobs(jobs, images)
+    assert len(pdfs) == 3
+    for index, (pdf, job) in enumerate(zip(pdfs, jobs)):
         assert validate(pdf, signing_ca)[1].bottom_line
+        reader = PdfFileReader(io.BytesIO(pdf))
+        assert len(reader.root["/Pages"]["/Kids"]) == 1
+        assert reader.trailer["/Info"]["/Title"] == job.printed["number"]
+        # The page cut out of the shared document prints what the certificate rendered alone
+        # prints, line for line (the signature's stamp adds its own), and nothing of the other holders.
+        text = _text(pdf)
+        alone = _text(render_unsigned(job, images))
+        assert not Counter(alone.splitlines()) - Counter(text.splitlines())
+        others = [j.printed["family_name"] for j in jobs if j is not job]
+        assert job.printed["family_name"] in text and not any(name in text for name in others), index
 
 
 # A signing key that does not work: nothing is issued, the coordinator is told why, the log says so.
