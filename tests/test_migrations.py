@@ -83,3 +83,25 @@ def test_contact_email_migration_keeps_the_address_as_a_contact(tmp_path):
         db.engine.dispose()
     # the contact written by 0026 outlives 0027's batch (which recreates the table on SQLite), in French
     assert rows == [(1, "Contact", "suivi@mediateur.example.sn", "fr")]
+
+
+def test_the_assistance_purpose_migration_keeps_the_questions_on_sqlite(tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'purpose.sqlite3'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision="0027_contact_language")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_template (id, code, version, purpose, title_fr, title_ar, title_en,"
+                " intro_fr, intro_ar, intro_en, is_anonymous, created_at) VALUES (1, 'follow_up', 1, 'follow_up',"
+                " 'Suivi', 'تتبع', 'Follow-up', '', '', '', 0, '2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_question (template_id, position, kind, target, text_fr, text_ar, text_en,"
+                " is_required, scale_max, choices) VALUES (1, 1, 'rating', 'general', 'Utile', 'مفيد', 'Useful',"
+                " 1, 5, '[]')")
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            questions = connection.exec_driver_sql("SELECT text_fr FROM questionnaire_question").all()
+            enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        db.engine.dispose()
+    # 0028's batch recreates questionnaire_template on SQLite: its questions do not cascade away with it
+    assert [tuple(q) for q in questions] == [("Utile",)] and enforced == 1
