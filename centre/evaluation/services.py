@@ -942,13 +942,14 @@ def assistance_evaluation(training_session: TrainingSession | None, user: User |
     return AssistanceEvaluation(questionnaire, invited, questionnaire.responses_count, satisfaction, mine)
 
 
-def assistance_satisfaction(start: datetime, end: datetime) -> tuple[int, int] | None:
-    """The partners' evaluations of the assistance requests submitted between `start` and `end`
-    (the reports' rule for requests): (mean rating in % of its scale, responses), or None."""
+def assistance_satisfaction(start: date, end: date) -> tuple[int, int] | None:
+    """The partners' evaluations of the assistance whose session (the mission or the immersion)
+    started between `start` and `end`, as the reports count the missions held and the sessions'
+    satisfaction: (mean rating in % of its scale, responses), or None."""
     questionnaires = (sa.select(Questionnaire.id)
-                      .join(AssistanceRequest, AssistanceRequest.session_id == Questionnaire.session_id)
+                      .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
                       .where(Questionnaire.purpose == Purpose.ASSISTANCE,
-                             AssistanceRequest.submitted_at.between(start, end)))
+                             TrainingSession.start_on.between(start, end)))
     return _satisfaction_of(questionnaires)
 
 

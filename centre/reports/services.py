@@ -23,7 +23,8 @@ What counts — the rules the dashboard and the activity report both print:
   working days of the counted expert missions (a delivered request's session is completed, so
   it counts like any session, and its days are part of the expert working days above too); the
   partners' evaluation, the mean of the rating answers (each as a share of its scale) of the
-  evaluations of those requests answered so far (centre/evaluation).
+  evaluations answered so far of the assistance whose session started in the period, like the
+  missions held (centre/evaluation).
 
 Everything comes from a fixed, small number of aggregate (GROUP BY) queries, whatever the
 number of sessions, registrations and marks.
@@ -156,7 +157,7 @@ class AssistanceFigures:
     days_to_delivery: float | None  #: median, over the requests delivered
     missions: int  #: expert missions counted (held) in the period
     expert_days_abroad: Decimal  #: their trainers' working days
-    #: the partners' evaluations of the period's requests: (mean rating in % of its scale, responses)
+    #: the partners' evaluations of the assistance held in the period: (mean rating in %, responses)
     evaluation: tuple[int, int] | None = None
 
     @property
@@ -405,7 +406,7 @@ def assistance_figures(period: Period) -> AssistanceFigures:
         by_association=by_association,
         days_to_decision=_median(decision), days_to_delivery=_median(delivery),
         missions=missions or 0, expert_days_abroad=Decimal(str(days or 0)),
-        evaluation=assistance_satisfaction(start, end))
+        evaluation=assistance_satisfaction(period.start, period.end))
 
 
 def by_gender(period: Period) -> list[tuple[Gender, int]]:

@@ -130,8 +130,9 @@ def test_the_partner_answers_once_is_reminded_and_the_questionnaire_closes(partn
     # the results name who answered, and the reports give the partners' evaluation of the year
     results = evaluation.results(questionnaire, "fr")
     assert (results.invited, results.answered, [i.email for i in results.waiting]) == (2, 1, [other.email])
-    year = Period(today().replace(month=1, day=1), today().replace(month=12, day=31))
-    assert assistance_figures(year).evaluation == (100, 1)
+    held = request.training_session.start_on
+    assert assistance_figures(Period(held, held)).evaluation == (100, 1)
+    assert assistance_figures(Period(held + timedelta(days=1), held + timedelta(days=9))).evaluation is None
 
 
 def test_without_a_focal_point_the_partners_contacts_evaluate_and_other_sessions_refuse_the_purpose(
