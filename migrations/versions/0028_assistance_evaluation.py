@@ -1,10 +1,9 @@
 """questionnaire_template.purpose and questionnaire.purpose take 'assistance': the partner's
 evaluation of a delivered technical-assistance request (an immersion or an expert mission).
 
-On SQLite the batch recreates both tables, and dropping a table with foreign keys enforced deletes
-its rows first, which would cascade to the questions, invitations, responses and answers that point
-at them. Enforcement is switched off for the batches (SQLite honours the pragma only outside a
-transaction, so the migration commits what came before it) and the keys are checked afterwards.
+On SQLite the batch recreates both tables; migrations/env.py keeps foreign keys unenforced while
+migrations run, so that dropping the old tables does not cascade to the questions, invitations,
+responses and answers that point at them (tests/test_migrations.py).
 
 Revision ID: 0028_assistance_evaluation
 Revises: 0027_contact_language
@@ -27,23 +26,10 @@ TABLES = ('questionnaire_template', 'questionnaire')
 
 
 def _allow_purposes(purposes):
-    bind = op.get_bind()
-    sqlite = bind.dialect.name == 'sqlite'
-    if sqlite:
-        if bind.connection.dbapi_connection.in_transaction:
-            bind.exec_driver_sql('COMMIT')
-        bind.exec_driver_sql('PRAGMA foreign_keys=OFF')
-    try:
-        for table in TABLES:
-            with op.batch_alter_table(table, schema=None) as batch_op:
-                batch_op.drop_constraint(op.f(f'ck_{table}_questionnaire_purpose'), type_='check')
-                batch_op.create_check_constraint('questionnaire_purpose', sa.column('purpose').in_(purposes))
-    finally:
-        if sqlite:
-            bind.exec_driver_sql('PRAGMA foreign_keys=ON')
-    if sqlite:
-        broken = bind.exec_driver_sql('PRAGMA foreign_key_check').all()
-        assert not broken, broken
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(op.f(f'ck_{table}_questionnaire_purpose'), type_='check')
+            batch_op.create_check_constraint('questionnaire_purpose', sa.column('purpose').in_(purposes))
 
 
 def upgrade():
@@ -51,7 +37,17 @@ def upgrade():
 
 
 def downgrade():
-    # the partner's evaluations go with the purpose (their invitations and answers cascade)
+    # the partners' evaluations go with the purpose, their rows deleted one table at a time (foreign
+    # keys are not enforced on SQLite while migrations run: nothing cascades)
+    questionnaires = "SELECT id FROM questionnaire WHERE purpose = 'assistance'"
+    op.execute("DELETE FROM questionnaire_answer WHERE response_id IN"
+               f" (SELECT id FROM questionnaire_response WHERE questionnaire_id IN ({questionnaires}))")
+    op.execute(f"DELETE FROM questionnaire_response WHERE questionnaire_id IN ({questionnaires})")
+    op.execute(f"DELETE FROM questionnaire_invitation WHERE questionnaire_id IN ({questionnaires})")
     op.execute("DELETE FROM questionnaire WHERE purpose = 'assistance'")
+    templates = "SELECT id FROM questionnaire_template WHERE purpose = 'assistance'"
+    op.execute(f"DELETE FROM questionnaire_answer WHERE question_id IN"
+               f" (SELECT id FROM questionnaire_question WHERE template_id IN ({templates}))")
+    op.execute(f"DELETE FROM questionnaire_question WHERE template_id IN ({templates})")
     op.execute("DELETE FROM questionnaire_template WHERE purpose = 'assistance'")
     _allow_purposes(PURPOSES_BEFORE)
