@@ -172,6 +172,7 @@ ACCESS: dict[str, frozenset] = {
     "assistance.plan": STAFF,
     "assistance.close": STAFF,
     "assistance.withdraw": FOCAL_POINT,
+    "assistance.evaluate": FOCAL_POINT,  # their own invitation to their institution's request's evaluation
     "assistance.remove_document": STAFF | FOCAL_POINT,
     # experts, and their accounts opened by invitation
     "experts.index": STAFF,

@@ -99,14 +99,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: a batch operation recreates its table, and dropping the old table while foreign
+        # keys are enforced deletes its rows first, cascading to the rows that point at them (0025
+        # took every assistance request's messages and documents with it, 0028 would take the
+        # questions). Enforcement is off while the migrations run, set on the driver's connection
+        # before SQLAlchemy opens its transaction (the pragma does nothing inside one), and the
+        # keys are checked before the migrations' transaction commits.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migrations leave rows pointing at nothing: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

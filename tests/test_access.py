@@ -167,6 +167,7 @@ EXPECTED = {
     "assistance.plan": STAFF,
     "assistance.close": STAFF,
     "assistance.withdraw": {**FOCAL_POINT_ONLY, "focal_point": HIDDEN},
+    "assistance.evaluate": {**FOCAL_POINT_ONLY, "focal_point": HIDDEN},
     "assistance.remove_document": PARTNER_OF_FOCAL_POINT,
     "experts.index": STAFF,
     "experts.create": STAFF,

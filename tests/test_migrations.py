@@ -83,3 +83,50 @@ def test_contact_email_migration_keeps_the_address_as_a_contact(tmp_path):
         db.engine.dispose()
     # the contact written by 0026 outlives 0027's batch (which recreates the table on SQLite), in French
     assert rows == [(1, "Contact", "suivi@mediateur.example.sn", "fr")]
+
+
+def test_sqlite_batches_cascade_nothing_away(tmp_path):
+    """A batch recreates its table on SQLite; with foreign keys enforced, dropping the old table
+    would delete the rows pointing at it (0025: a request's messages; 0028: a template's questions).
+    migrations/env.py keeps enforcement off while migrations run, and on again afterwards."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'batches.sqlite3'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision="0024_letter_language")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO institution (id, name_fr, name_ar, name_en, country, kind, contact_email) VALUES"
+                " (1, 'Médiateur', '', '', 'SN', 'ombudsman', '')")
+            connection.exec_driver_sql(
+                "INSERT INTO assistance_request (id, institution_id, kind, subject, objectives, expertise_wanted,"
+                " staff_profile, preferred_from, preferred_to, languages, status, submitted_at, decision_reason,"
+                " host_departments, report) VALUES (1, 1, 'immersion', 'Accueil', 'Observer', '', '', '2027-01-04',"
+                " '2027-01-08', 'fr', 'submitted', '2026-12-01 09:00:00', '', '', '')")
+            connection.exec_driver_sql(
+                "INSERT INTO assistance_message (request_id, body, at) VALUES (1, 'Combien ?', '2026-12-02 09:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_template (id, code, version, purpose, title_fr, title_ar, title_en,"
+                " intro_fr, intro_ar, intro_en, is_anonymous, created_at) VALUES (1, 'follow_up', 1, 'follow_up',"
+                " 'Suivi', 'تتبع', 'Follow-up', '', '', '', 0, '2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_question (template_id, position, kind, target, text_fr, text_ar, text_en,"
+                " is_required, scale_max, choices) VALUES (1, 1, 'rating', 'general', 'Utile', 'مفيد', 'Useful',"
+                " 1, 5, '[]')")
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            kept = (connection.exec_driver_sql("SELECT body FROM assistance_message").scalars().all(),
+                    connection.exec_driver_sql("SELECT text_fr FROM questionnaire_question").scalars().all())
+            enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_template (id, code, version, purpose, title_fr, title_ar, title_en,"
+                " intro_fr, intro_ar, intro_en, is_anonymous, created_at) VALUES (2, 'assistance', 1, 'assistance',"
+                " 'Évaluation', 'تقييم', 'Evaluation', '', '', '', 0, '2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO questionnaire_question (template_id, position, kind, target, text_fr, text_ar, text_en,"
+                " is_required, scale_max, choices) VALUES (2, 1, 'rating', 'trainer', 'Expert', 'خبير', 'Expert',"
+                " 1, 5, '[]')")
+        flask_migrate.downgrade(revision="0027_contact_language")  # refused if it left a question behind
+        with db.engine.connect() as connection:
+            left = connection.exec_driver_sql("SELECT template_id FROM questionnaire_question").scalars().all()
+        db.engine.dispose()
+    assert kept == (["Combien ?"], ["Utile"]) and enforced == 1
+    assert left == [1]

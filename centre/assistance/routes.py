@@ -7,7 +7,8 @@ from centre import audit
 from centre.assistance import bp
 from centre.assistance import services
 from centre.assistance.forms import DeclineForm, MessageForm, ReportForm, RequestForm, WithdrawForm, plan_form
-from centre.errors import DomainError
+from centre.errors import DomainError, error_page
+from centre.evaluation.services import assistance_evaluation, token
 from centre.files import check_upload, send_stored_file, upload_limit
 from centre.forms import ConfirmForm
 from centre.models import AssistanceStatus
@@ -69,6 +70,7 @@ def render_detail(assistance, status=200, **forms):
             current_user, assistance.institution_id),
         removable={d.id for d in assistance.documents if services.may_remove_document(d, current_user)},
         confirm_form=ConfirmForm(),
+        evaluation=assistance_evaluation(assistance.training_session, current_user),
     ), status
 
 
@@ -142,6 +144,17 @@ def close(request_id):
                    success=_("The report is recorded and the request closed."), errors=form.form_errors):
             return redirect(url_for("assistance.detail", request_id=request_id))
     return render_detail(get_assistance_request(request_id), status=400, report_form=form)
+
+
+@bp.route("/<int:request_id>/evaluation")
+def evaluate(request_id):
+    """The focal point's way, from the request's page, to the partner's evaluation of it: their own
+    personal link, whose page refuses a second answer (409) or a closed questionnaire (410)."""
+    assistance = get_assistance_request(request_id)  # another institution's request: 404
+    found = assistance_evaluation(assistance.training_session, current_user)
+    if found is None or found.mine is None:
+        return error_page(404, _("No evaluation of this request is waiting for you."))
+    return redirect(url_for("evaluation.answer", link=token(found.mine)))
 
 
 @bp.route("/<int:request_id>/documents/<int:document_id>")

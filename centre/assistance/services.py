@@ -14,7 +14,10 @@ request's documents may remove it (the stored bytes stay, the removal is in the 
 Planning creates the linked session of the request's kind (immersion or expert mission) with
 its experts and their working days, and approves it: the decision on the request stands for the
 experts' preparation review of a collective session. Delivery completes that session, so its
-experts' working days count in the reports like those of any session. Every change is audited
+experts' working days count in the reports like those of any session, and the partner is asked
+to evaluate the assistance: the evaluation questionnaire of its purpose goes to the institution's
+focal points and to the partner's person who submitted the request (centre/evaluation, with its
+links, reminders, closing and results). Every change is audited
 and e-mailed, in each person's language, to those concerned: the institution's focal points
 and the centre's coordinators (not to the person who made it).
 """
@@ -30,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from centre import audit, mail
 from centre.clock import today
 from centre.errors import DomainError
+from centre.evaluation.services import on_assistance_delivered
 from centre.extensions import db
 from centre.files import Upload, store_file
 from centre.i18n import localized
@@ -80,6 +84,7 @@ ACTION_LABELS = {
     "message": _l("Message"),
     "plan": _l("Planned"),
     "report": _l("Report recorded"),
+    "evaluation": _l("Partner's evaluation sent"),
     "document_remove": _l("Document removed"),
 }
 
@@ -217,6 +222,11 @@ def change_status(request: AssistanceRequest, target: AssistanceStatus, actor: U
             audit.record(training_session, "status", from_state=training_session.status,
                          to_state=SessionStatus.COMPLETED, actor=actor, reason=f"assistance {request.reference}")
             training_session.status = SessionStatus.COMPLETED
+        db.session.flush()
+        questionnaire = on_assistance_delivered(request, actor)
+        if questionnaire is not None and questionnaire.is_open:
+            audit.record(request, "evaluation", actor=actor, questionnaire=questionnaire.id,
+                         invitations=len(questionnaire.invitations))
     db.session.flush()
     _notify(request, actor, "assistance_status", reason=reason)
     return request

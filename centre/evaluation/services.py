@@ -7,7 +7,11 @@ When and to whom (issue 16):
   called by the session's workflow), to the trainees who attended (a slot present or late) and to
   the trainers;
 - follow-up: sent FOLLOW_UP_DAYS after the session's last day by the daily schedule, to the
-  trainees who attended and to their sending institutions' contacts with an e-mail address.
+  trainees who attended and to their sending institutions' contacts with an e-mail address;
+- assistance: the partner's evaluation of a technical-assistance request (centre/assistance), on
+  the session planned for it; sent when the request is delivered (`on_assistance_delivered`, called
+  by the request's workflow) to the partner institution's focal points and to the person of the
+  partner who submitted the request (else to the institution's recorded contacts).
 Each invitation is a mail in the recipient's language with a personal link (no password); the
 daily schedule reminds those who have not answered after N and M days and closes the questionnaire
 on its closing date.
@@ -38,7 +42,9 @@ from centre.i18n import country_name, localized
 from centre.models import (
     Answer,
     AttendanceMark,
+    AssistanceRequest,
     Expert,
+    FocalPoint,
     Institution,
     InstitutionContact,
     Invitation,
@@ -79,6 +85,8 @@ LOGISTICS_ITEMS = {
 }
 #: the questionnaires that wait for the session's end
 AFTER_THE_SESSION = (Purpose.END_OF_SESSION, Purpose.FOLLOW_UP, Purpose.TRAINERS_REPORT)
+#: the questionnaires that go only once the session is completed (an assistance: delivered)
+ONCE_COMPLETED = (*AFTER_THE_SESSION, Purpose.ASSISTANCE)
 LANGUAGES = ("fr", "ar", "en")
 
 
@@ -233,6 +241,9 @@ def create_questionnaire(training_session: TrainingSession, template: Questionna
         raise DomainError(_l("This session already has a questionnaire of this kind."))
     if template.purpose == Purpose.POSITIONING and training_session.status == SessionStatus.COMPLETED:
         raise DomainError(_l("A positioning questionnaire is sent before the session, not after it."))
+    if template.purpose == Purpose.ASSISTANCE and _assistance_request(training_session) is None:
+        raise DomainError(_l("A partner's evaluation of an assistance is for a session planned from an "
+                             "assistance request."))
     if template.purpose == Purpose.FOLLOW_UP and send_on is None:
         send_on = training_session.end_on + timedelta(days=FOLLOW_UP_DAYS)
     questionnaire = Questionnaire(
@@ -271,6 +282,32 @@ def on_session_completed(training_session: TrainingSession, actor: User | None) 
             send_questionnaire(questionnaire, actor)
             handled.append(questionnaire)
     return handled
+
+
+def _assistance_request(training_session: TrainingSession) -> AssistanceRequest | None:
+    return db.session.scalar(sa.select(AssistanceRequest).where(AssistanceRequest.session_id == training_session.id))
+
+
+def on_assistance_delivered(request: AssistanceRequest, actor: User | None) -> Questionnaire | None:
+    """The assistance request's workflow calls this when the request is delivered (its session is
+    completed then): the partner's evaluation goes now, from the newest template of its purpose
+    (the shipped one is loaded if there is none), or the one a coordinator made already if it is
+    still planned. None when the request has no session or no template has questions."""
+    training_session = request.training_session
+    if training_session is None:
+        return None
+    existing = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.session_id == training_session.id,
+                                                                Questionnaire.purpose == Purpose.ASSISTANCE))
+    if existing is not None:
+        if existing.status == QuestionnaireStatus.PLANNED and _is_due(existing, today()):
+            send_questionnaire(existing, actor)
+        return existing
+    if latest_template(Purpose.ASSISTANCE) is None:
+        load_default_templates(actor)  # only the codes not loaded yet
+    template = latest_template(Purpose.ASSISTANCE)
+    if template is None or not template.questions:
+        return None
+    return create_questionnaire(training_session, template, actor)
 
 
 @dataclass(frozen=True)
@@ -342,6 +379,26 @@ def _contact_language(contact: InstitutionContact, user: User | None) -> str:
     return contact.language if contact.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def assistance_recipients(request: AssistanceRequest) -> list[Recipient]:
+    """Who evaluates an assistance for the partner: the institution's focal points (active
+    accounts) and the partner's person who submitted the request, each in their account's
+    language; when the partner has no such account, the contacts recorded on its page."""
+    focal = sa.select(FocalPoint.user_id).where(FocalPoint.institution_id == request.institution_id)
+    users = list(db.session.scalars(sa.select(User).where(User.is_active.is_(True), User.id.in_(focal))
+                                    .order_by(User.id)))
+    submitter = request.submitted_by
+    if submitter is not None and submitter.is_active and not submitter.is_staff and submitter not in users:
+        users.append(submitter)
+    if not users:
+        contacts = db.session.scalars(sa.select(InstitutionContact).where(
+            InstitutionContact.institution_id == request.institution_id, InstitutionContact.email != "")
+            .order_by(InstitutionContact.id)).all()
+        return [Recipient(RecipientKind.CONTACT, c.email, _contact_language(c, None), c.full_name,
+                          institution_id=c.institution_id) for c in contacts]
+    return [Recipient(RecipientKind.CONTACT, u.email, _language(u), u.full_name or u.email,
+                      institution_id=request.institution_id) for u in users]
+
+
 def recipients(questionnaire: Questionnaire) -> list[Recipient]:
     """Who the questionnaire goes to, each address once."""
     training_session = questionnaire.training_session
@@ -359,6 +416,9 @@ def recipients(questionnaire: Questionnaire) -> list[Recipient]:
             if expert.email:
                 found.append(Recipient(RecipientKind.TRAINER, expert.email, _language(expert.user), expert.name,
                                        expert_id=expert.id, institution_id=expert.institution_id))
+    elif questionnaire.purpose == Purpose.ASSISTANCE:
+        request = _assistance_request(training_session)
+        found = assistance_recipients(request) if request is not None else []
     seen, unique = set(), []
     for recipient in found:
         if recipient.email.lower() not in seen:
@@ -372,7 +432,7 @@ def send_questionnaire(questionnaire: Questionnaire, actor: User | None, day: da
     if questionnaire.status != QuestionnaireStatus.PLANNED:
         raise DomainError(_l("This questionnaire was sent already."))
     training_session = questionnaire.training_session
-    if questionnaire.purpose in AFTER_THE_SESSION and training_session.status != SessionStatus.COMPLETED:
+    if questionnaire.purpose in ONCE_COMPLETED and training_session.status != SessionStatus.COMPLETED:
         raise DomainError(_l("This questionnaire goes once the session is completed."))
     day = day or today()
     questionnaire.status = QuestionnaireStatus.OPEN
@@ -432,6 +492,9 @@ def _recipient_name(invitation: Invitation) -> str:
         contact = db.session.scalar(sa.select(InstitutionContact.full_name).where(
             InstitutionContact.institution_id == invitation.institution_id,
             sa.func.lower(InstitutionContact.email) == invitation.email.lower()).limit(1))
+        if contact is None and invitation.questionnaire.purpose == Purpose.ASSISTANCE:  # a focal point
+            contact = db.session.scalar(sa.select(User.full_name).where(
+                sa.func.lower(User.email) == invitation.email.lower()).limit(1))
         return contact or localized(invitation.institution, "name", invitation.language)
     return invitation.email
 
@@ -442,8 +505,11 @@ def _mail(invitation: Invitation, template: str, name: str):
     with force_locale(language):
         title = localized(questionnaire.training_session, "title", language)
         name_of_questionnaire = localized(questionnaire.template, "title", language)
+    request = _assistance_request(questionnaire.training_session) \
+        if questionnaire.purpose == Purpose.ASSISTANCE else None
     return mail.send(invitation.email, template, language, name=name, title=title,
                      questionnaire_title=name_of_questionnaire, anonymous=questionnaire.is_anonymous,
+                     assistance=request.reference if request is not None else None,
                      closes_on=questionnaire.closes_on, link=absolute_url("evaluation.answer", link=token(invitation)))
 
 
@@ -831,6 +897,60 @@ def previous_satisfaction(training_session: TrainingSession) -> tuple[TrainingSe
         .order_by(TrainingSession.start_on.desc()).limit(1))
     headline = headline_satisfaction(previous) if previous is not None else None
     return (previous, *headline) if headline else None
+
+
+def _satisfaction_of(questionnaires) -> tuple[int, int] | None:
+    """(mean of the rating answers as a share of their scale in %, submitted responses) of the
+    questionnaires the subquery selects, or None without an answer; one query."""
+    percent = sa.func.avg(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
+    value, responses = db.session.execute(
+        sa.select(percent, sa.func.count(sa.distinct(Response.id))).select_from(Answer)
+        .join(Question, Question.id == Answer.question_id).join(Response, Response.id == Answer.response_id)
+        .where(Response.questionnaire_id.in_(questionnaires), Response.is_submitted.is_(True),
+               Answer.rating.is_not(None))).one()
+    return (round(value), responses) if value is not None else None
+
+
+@dataclass(frozen=True)
+class AssistanceEvaluation:
+    """The partner's evaluation of an assistance, as the request's page shows it."""
+
+    questionnaire: Questionnaire
+    invited: int
+    answered: int
+    satisfaction: tuple[int, int] | None  #: (%, responses), see `_satisfaction_of`
+    mine: Invitation | None  #: the viewer's own invitation, if they have one
+
+
+def assistance_evaluation(training_session: TrainingSession | None, user: User | None = None) \
+        -> AssistanceEvaluation | None:
+    """The state of the partner's evaluation of the assistance delivered as this session."""
+    if training_session is None:
+        return None
+    questionnaire = db.session.scalar(sa.select(Questionnaire).where(
+        Questionnaire.session_id == training_session.id, Questionnaire.purpose == Purpose.ASSISTANCE))
+    if questionnaire is None:
+        return None
+    invited = db.session.scalar(sa.select(sa.func.count(Invitation.id))
+                                .where(Invitation.questionnaire_id == questionnaire.id))
+    mine = None
+    if user is not None and user.email:
+        mine = db.session.scalar(sa.select(Invitation).where(
+            Invitation.questionnaire_id == questionnaire.id,
+            sa.func.lower(Invitation.email) == user.email.lower()))
+    satisfaction = _satisfaction_of([questionnaire.id])
+    return AssistanceEvaluation(questionnaire, invited, questionnaire.responses_count, satisfaction, mine)
+
+
+def assistance_satisfaction(start: date, end: date) -> tuple[int, int] | None:
+    """The partners' evaluations of the assistance whose session (the mission or the immersion)
+    started between `start` and `end`, as the reports count the missions held and the sessions'
+    satisfaction: (mean rating in % of its scale, responses), or None."""
+    questionnaires = (sa.select(Questionnaire.id)
+                      .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
+                      .where(Questionnaire.purpose == Purpose.ASSISTANCE,
+                             TrainingSession.start_on.between(start, end)))
+    return _satisfaction_of(questionnaires)
 
 
 def positioning_results(training_session: TrainingSession, language: str) -> Results | None:

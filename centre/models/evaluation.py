@@ -27,6 +27,7 @@ class Purpose(enum.StrEnum):
     END_OF_SESSION = "end_of_session"
     FOLLOW_UP = "follow_up"
     TRAINERS_REPORT = "trainers_report"
+    ASSISTANCE = "assistance"  #: the partner's evaluation of a delivered technical-assistance request
 
     @property
     def label(self):
@@ -35,6 +36,7 @@ class Purpose(enum.StrEnum):
             Purpose.END_OF_SESSION: _l("End of session"),
             Purpose.FOLLOW_UP: _l("Follow-up (months later)"),
             Purpose.TRAINERS_REPORT: _l("Trainers' report"),
+            Purpose.ASSISTANCE: _l("Partner's evaluation of an assistance"),
         }[self]
 
 

@@ -21,7 +21,10 @@ What counts — the rules the dashboard and the activity report both print:
   association of the partner; the median days from submission to the decision (accepted or
   declined) and to delivery, over those decided or delivered; and the expert days abroad, the
   working days of the counted expert missions (a delivered request's session is completed, so
-  it counts like any session, and its days are part of the expert working days above too).
+  it counts like any session, and its days are part of the expert working days above too); the
+  partners' evaluation, the mean of the rating answers (each as a share of its scale) of the
+  evaluations answered so far of the assistance whose session started in the period, like the
+  missions held (centre/evaluation).
 
 Everything comes from a fixed, small number of aggregate (GROUP BY) queries, whatever the
 number of sessions, registrations and marks.
@@ -34,6 +37,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from centre.attendance.services import AttendanceFigures, total
+from centre.evaluation.services import assistance_satisfaction
 from centre.extensions import db
 from centre.i18n import centre_zone, country_name
 from centre.models import (
@@ -153,6 +157,8 @@ class AssistanceFigures:
     days_to_delivery: float | None  #: median, over the requests delivered
     missions: int  #: expert missions counted (held) in the period
     expert_days_abroad: Decimal  #: their trainers' working days
+    #: the partners' evaluations of the assistance held in the period: (mean rating in %, responses)
+    evaluation: tuple[int, int] | None = None
 
     @property
     def requests(self) -> int:
@@ -399,7 +405,8 @@ def assistance_figures(period: Period) -> AssistanceFigures:
         by_country=sorted(countries.items(), key=lambda row: (-row[1], country_name(row[0]))),
         by_association=by_association,
         days_to_decision=_median(decision), days_to_delivery=_median(delivery),
-        missions=missions or 0, expert_days_abroad=Decimal(str(days or 0)))
+        missions=missions or 0, expert_days_abroad=Decimal(str(days or 0)),
+        evaluation=assistance_satisfaction(period.start, period.end))
 
 
 def by_gender(period: Period) -> list[tuple[Gender, int]]:

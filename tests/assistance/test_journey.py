@@ -1,6 +1,7 @@
 """An expert-mission request walked in a real browser, in French and in Arabic (tests/test_journeys.py's
 helpers): the partner's focal point submits it, the coordinator asks a question, accepts it, plans it
-with two experts, records the report, and the dashboard counts the experts' working days abroad.
+with two experts, records the report, the focal point evaluates the assistance (one rating per expert), and
+the dashboard counts the experts' working days abroad and gives the partners' evaluation.
 Screenshots of the request's page go with the journeys' (CENTRE_SCREENSHOTS)."""
 from datetime import date, timedelta
 
@@ -92,11 +93,37 @@ def test_an_expert_mission_from_request_to_report(app, live_server, browser, smt
     page.reload()
     expect(page.get_by_text("Plateforme installée")).to_be_visible()
     focal.shot("assistance-request")
+
+    # The focal point evaluates the assistance from there: every rating at 4 out of 5 (each expert's
+    # asked of each), "would call on the centre again", and what to follow up.
+    focal.navigate(lambda: page.get_by_role("link", name=focal.t("Evaluate the assistance")).click())
+    ratings = page.locator("fieldset.question-rating")
+    expect(ratings).to_have_count(5)  # objectives, relevance, each of the two experts, organisation
+    if lang == "fr":
+        for name in cast["experts"]:
+            expect(ratings.locator("legend").filter(has_text=name)).to_have_count(1)
+    for index in range(ratings.count()):
+        ratings.nth(index).locator("input[value='4']").check()
+    page.locator("fieldset.question-single input[value='0']").check()
+    page.locator("fieldset.question-text textarea").first.fill("Former les agents des antennes régionales.")
+    focal.shot("assistance-evaluation")
+    focal.navigate(lambda: page.get_by_role("button", name=focal.t("Send my answers")).click())
+    expect(page.locator("h1")).to_have_text(focal.t("Thank you"))
+    page.goto(request_url)
+    expect(page.locator(".evaluation-done")).to_have_text(focal.t("You have answered this evaluation. Thank you."))
+
+    # The coordinator sees it answered, with the satisfaction and the results.
+    staff.reload()
+    expect(staff.locator(".evaluation-satisfaction")).to_have_text(coordinator.t("%(rate)s %%", rate=75))
     coordinator.shot("assistance-request-staff")
+    coordinator.navigate(lambda: staff.get_by_role("link", name=coordinator.t("See the evaluation's results")).click())
+    expect(staff.get_by_text("Former les agents des antennes régionales.")).to_be_visible()
 
     # The dashboard counts the experts' working days abroad.
     year = start.year
     staff.goto(f"/reports/?from={year}-01-01&to={year}-12-31")
     expect(staff.locator("dd.expert-days-abroad")).to_have_text("9,5")  # fr and ar_MA: a decimal comma
+    expect(staff.locator("dd.assistance-evaluation")).to_have_text(coordinator.t(
+        "%(percent)s %% satisfied (%(count)s answers)", percent=75, count=1))
     coordinator.shot("assistance-dashboard")
     assert focal.errors == coordinator.errors == [] and focal.violations == coordinator.violations == []

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from centre.clock import today
 from centre.extensions import db
-from centre.models import AssistanceRequest, AssistanceStatus, FocalPoint, Role, Trainer
+from centre.models import AssistanceRequest, AssistanceStatus, FocalPoint, Institution, Questionnaire, Role, Trainer
 from tests.conftest import PASSWORD, post
 
 
@@ -115,3 +115,54 @@ def test_the_focal_point_removes_a_document_then_withdraws_the_request_from_its_
     assert again.status_code == 409 and "can no longer be withdrawn" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(AssistanceRequest, request_id).status == AssistanceStatus.WITHDRAWN
+
+
+def test_the_focal_point_evaluates_the_delivered_assistance_from_its_page_once(app, create_user, create_institution,
+                                                                              create_expert):
+    from centre.assistance import services
+    from centre.evaluation import services as evaluation
+
+    with app.app_context():
+        ours, theirs = create_institution().id, create_institution(name_fr="Autre", country="TN").id
+        db.session.commit()
+    focal = _sign_in(app, create_user, Role.FOCAL_POINT, ours)
+    colleague = _sign_in(app, create_user, Role.FOCAL_POINT, ours)
+    stranger = _sign_in(app, create_user, Role.FOCAL_POINT, theirs)
+    coordinator = _sign_in(app, create_user, Role.COORDINATOR)
+    with app.app_context():
+        start = today() + timedelta(days=40)
+        request = services.submit_request(
+            db.session.get(Institution, ours), None, kind="expert_mission", subject="Plaintes en ligne",
+            objectives="Une plateforme.", preferred_from=start, preferred_to=start + timedelta(days=5))
+        services.change_status(request, AssistanceStatus.ACCEPTED, None)
+        services.plan_request(request, None, code="MIS-9", start_on=start, end_on=start + timedelta(days=2),
+                              venue="Dakar", experts=[(create_expert(family_name="Alaoui"), 2)])
+        services.change_status(request, AssistanceStatus.DELIVERED, None)
+        db.session.commit()
+        request_id, questionnaire_id = request.id, evaluation.assistance_evaluation(request.training_session) \
+            .questionnaire.id
+    page, evaluate = f"/assistance/{request_id}", f"/assistance/{request_id}/evaluation"
+    assert "Evaluate the assistance" in focal.get(page).get_data(as_text=True)
+    assert stranger.get(evaluate).status_code == 404  # another institution's request
+    assert coordinator.get(evaluate).status_code == 403
+    link = focal.get(evaluate).headers["Location"]
+    form = focal.get(link).get_data(as_text=True)
+    assert "Competence and availability of the expert or tutor — <bdi dir=\"auto\">Expert Alaoui" in form
+    with app.app_context():
+        questionnaire = db.session.get(Questionnaire, questionnaire_id)
+        answers = {item.field: ("5" if item.question.kind.value == "rating" else "0"
+                                if item.question.kind.value == "single" else "Un second atelier.")
+                   for item in evaluation.items(questionnaire, "en")}
+    assert post(focal, link, {**answers, "action": "submit"}, form_url=link).status_code == 302
+    again = focal.get(evaluate, follow_redirects=True)
+    assert again.status_code == 409 and "already been answered" in again.get_data(as_text=True)
+    assert "You have answered this evaluation" in focal.get(page).get_data(as_text=True)
+    shown = coordinator.get(page).get_data(as_text=True)
+    assert "1 of 2" in shown and f"/evaluation/questionnaire/{questionnaire_id}" in shown and "100 %" in shown
+    results = coordinator.get(f"/evaluation/questionnaire/{questionnaire_id}").get_data(as_text=True)
+    assert "Un second atelier." in results
+    with app.app_context():
+        evaluation.close_questionnaire(db.session.get(Questionnaire, questionnaire_id), None)
+        db.session.commit()
+    closed = colleague.get(evaluate, follow_redirects=True)
+    assert closed.status_code == 410 and "closed" in closed.get_data(as_text=True)
