@@ -11,13 +11,13 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from flask import current_app
 
-from centre.certificates.printing import render_jobs
+from centre.certificates.printing import SIDES, render_jobs
 from centre.pdf import _shared_resources, _stylesheet_source
-from centre.signing import SigningKeyError, signing_identity
+from centre.signing import SigningKeyError, signing_identity, stamp_style
 
 #: Configuration a worker needs to print what the parent would print.
 _CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERTIFICATE_PREFIX",
@@ -49,9 +49,17 @@ def _worker_init(config_name: str, overrides: dict, parent: int) -> None:
     with _worker_app.app_context():
         _shared_resources(_stylesheet_source())  # fonts and stylesheet, once per process
         try:
-            signing_identity()  # the signing key, parsed once per process
+            identity = signing_identity()  # the signing key, parsed once per process
         except SigningKeyError:
-            pass  # logged; each job then refuses with the reason (the parent checks the key first)
+            return  # logged; each job then refuses with the reason (the parent checks the key first)
+        # The signature stamps, rendered once per process and kept; rendering them also loads the
+        # fonts (Latin and Arabic) that every certificate needs, before the first one.
+        for languages in set(SIDES.values()):
+            stamp_style(languages, identity.common_name)
+
+
+def _ready() -> int:
+    return os.getpid()
 
 
 def _worker_render(jobs, signatures) -> list[bytes]:
@@ -102,7 +110,13 @@ def start_rendering(jobs, signatures: dict[int, str]):
     return lambda: [pdf for future in futures for pdf in future.result()]
 
 
-def warm_up() -> None:
-    """Start the workers (about a second each) while the caller prepares the first batch."""
-    if workers() > 1:
-        _get_pool(workers())
+def warm_up() -> list[Future]:
+    """Start the rendering processes now, while the caller does something else (prepares the first
+    batch; a jobs worker, waits for its first job): each takes about a second to create the app, load
+    the fonts and the signing key. A pool starts a process only when given work, so each is given a
+    task that does nothing. Returns the tasks: each is done once its process is ready."""
+    count = workers()
+    if count <= 1:
+        return []
+    pool = _get_pool(count)
+    return [pool.submit(_ready) for _ in range(count)]

@@ -8,14 +8,19 @@ swaps them), so SIGTERM is made the graceful one and SIGINT graceful too.
 import argparse
 import logging
 import signal
+import threading
 
 from huey.consumer import Consumer
 
 from centre import create_app
+from centre.certificates.rendering import warm_up
 from centre.extensions import db
 from centre.jobs.services import reap
 
 READY = "Signal handlers set: SIGTERM and SIGINT shut down gracefully."
+RENDERING_READY = "Certificate rendering processes ready"
+
+log = logging.getLogger("centre.jobs")
 
 
 class GracefulConsumer(Consumer):
@@ -25,6 +30,15 @@ class GracefulConsumer(Consumer):
         self._signal_actions[signal.SIGINT] = (False, True)  # (restart, graceful)
         super()._set_signal_handlers()
         self._logger.info(READY)
+
+
+def _announce(started) -> None:
+    try:
+        pids = [future.result() for future in started]
+    except Exception as error:  # noqa: BLE001 - the first bulk issue starts them again, and says why if it cannot
+        log.warning("Certificate rendering processes could not start: %r", error)
+    else:
+        log.info("%s: %s", RENDERING_READY, ", ".join(map(str, pids)))
 
 
 def main(argv=None) -> None:
@@ -46,6 +60,11 @@ def main(argv=None) -> None:
     with app.app_context():  # a worker that starts takes over at once the jobs of one that died
         reap()
         db.session.commit()
+        # The first bulk issue need not wait for its rendering processes to start: they start
+        # now, in the background (threads share them; processes forked by Huey could not).
+        started = warm_up() if options.worker_type == "thread" else []
+    if started:
+        threading.Thread(target=_announce, args=(started,), name="rendering-warm-up", daemon=True).start()
     consumer = GracefulConsumer(
         huey,
         workers=options.workers or app.config["WORKER_THREADS"],
@@ -53,7 +72,8 @@ def main(argv=None) -> None:
         periodic=not options.no_schedules,
         graceful_signal="TERM",
         check_worker_health=True,
-        max_delay=1.0,  # a new job waits at most a second for an idle worker to look
+        max_delay=0.25,  # a new job waits at most a quarter of a second for an idle worker to look (SQLite
+        # storage: a worker polls it with a one-row read; Redis wakes a waiting worker at once)
     )
     consumer.run()
 

@@ -5,12 +5,14 @@ import hashlib
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from centre.certificates.bulk import BULK_KIND, start_bulk_issue
 from centre.extensions import db
+from centre.jobs.worker import RENDERING_READY
 from centre.jobs.services import execute_job
 from centre.models import (AuditEntry, Certificate, CertificateSequence, DocumentLanguage, Job, JobStatus,
                            Registration, Role, SessionStatus, TrainingSession)
@@ -61,6 +63,8 @@ def test_a_worker_killed_mid_issue_and_started_again_completes_it_without_gap_du
     wait_for(jobs_app, job_id, lambda j: j.progress_done >= TRAINEES // 3, timeout=600, what="a third done")
     os.killpg(worker.pid, signal.SIGKILL)  # the worker and its rendering processes, all at once
     worker.wait(10)
+    # The worker started its rendering processes as it started, not at its first bulk issue.
+    assert RENDERING_READY in Path(worker.log_path).read_text(errors="replace")
     orphan = job_row(jobs_app, job_id)
     assert orphan.status == JobStatus.RUNNING and 0 < orphan.progress_done < TRAINEES
     time.sleep(TIMINGS["JOB_STALE_SECONDS"] + 0.5)  # its heartbeat goes stale
