@@ -336,8 +336,10 @@ INVITATION_SALT = "account-invitation"
 INVITATION_MAX_AGE = timedelta(days=7)
 
 
-def invitation_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+def invitation_serializer(salt: str = INVITATION_SALT) -> URLSafeTimedSerializer:
+    """Signs and reads invitation links; each kind of link has its salt (an expert's invitation is
+    not an account's), so that a link of one kind is never read as another."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def invitation_state(user: User) -> str:
@@ -347,8 +349,8 @@ def invitation_state(user: User) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:20]
 
 
-def invitation_token(user: User) -> str:
-    return invitation_serializer().dumps({"user": user.id, "state": invitation_state(user)})
+def invitation_token(user: User, salt: str = INVITATION_SALT) -> str:
+    return invitation_serializer(salt).dumps({"user": user.id, "state": invitation_state(user)})
 
 
 def invitation_link(user: User) -> str:

@@ -4,16 +4,16 @@ The invitation link carries a signed token (itsdangerous, SECRET_KEY and a salt 
 the account's id and a fingerprint of its e-mail and password hash. It expires after
 INVITATION_MAX_AGE, and setting the password changes the fingerprint, so a link works once.
 """
-import hashlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy.orm import joinedload
 
 from centre import audit, mail
+from centre.auth import services as auth_services
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import is_country
@@ -130,20 +130,8 @@ def update_expert(expert: Expert, actor: User | None = None, **fields) -> Expert
 # Invitations
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
-
-
-def _fingerprint(user: User) -> str:
-    """Changes when the password is set, the login changes or a new invitation is sent (the
-    account's session token is renewed then): a used or outdated link stops working. A digest,
-    since the token is signed, not encrypted: the hash itself must not travel."""
-    state = f"{user.email}\0{user.password_hash or ''}\0{user.session_token or ''}"
-    return hashlib.sha256(state.encode()).hexdigest()[:20]
-
-
 def invitation_token(user: User) -> str:
-    return _serializer().dumps({"user": user.id, "state": _fingerprint(user)})
+    return auth_services.invitation_token(user, INVITATION_SALT)
 
 
 def invitation_url(token: str) -> str:
@@ -196,7 +184,7 @@ def read_invitation(token: str, *, now: datetime | None = None, max_age: timedel
     invalid = InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
                                  "or ask the centre for a new one."), 404)
     try:
-        payload, signed_at = _serializer().loads(token, return_timestamp=True)
+        payload, signed_at = auth_services.invitation_serializer(INVITATION_SALT).loads(token, return_timestamp=True)
     except BadSignature:
         raise invalid from None
     if (now or utcnow()) - signed_at > max_age:
@@ -208,7 +196,7 @@ def read_invitation(token: str, *, now: datetime | None = None, max_age: timedel
     expert = user and db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
     if expert is None or not user.is_active:
         raise invalid
-    if payload.get("state") != _fingerprint(user):
+    if payload.get("state") != auth_services.invitation_state(user):
         raise InvitationError(_l("This invitation link has already been used, or a newer one was sent. "
                                  "Sign in with your e-mail address, or ask the centre for a new link."), 410)
     return expert

@@ -144,9 +144,12 @@ def test_wrong_link_is_refused(ctx, create_expert, tamper):
 def test_link_signed_with_another_key_or_purpose_is_refused(app, ctx, create_expert):
     from itsdangerous import URLSafeTimedSerializer
 
+    from centre.auth.services import INVITATION_SALT as ACCOUNT_INVITATION_SALT, invitation_state
+
     user = invite_expert(create_expert(email="claire@example.org"))
-    payload = {"user": user.id, "state": services._fingerprint(user)}
-    for key, salt in (("another key", services.INVITATION_SALT), (app.config["SECRET_KEY"], "other purpose")):
+    payload = {"user": user.id, "state": invitation_state(user)}
+    for key, salt in (("another key", services.INVITATION_SALT), (app.config["SECRET_KEY"], "other purpose"),
+                      (app.config["SECRET_KEY"], ACCOUNT_INVITATION_SALT)):  # an account's link is not an expert's
         with pytest.raises(InvitationError):
             read_invitation(URLSafeTimedSerializer(key, salt=salt).dumps(payload))
 
