@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import centre
-from centre import audit_text
+from centre import audit, audit_text
 from centre.extensions import db
-from centre.models import NoticeKind
+from centre.models import AuditEntry, NoticeKind
 from centre.registrations.services import CORRECTABLE
 
 ROOT = Path(centre.__file__).parent
@@ -238,3 +238,34 @@ def test_the_correction_names_its_fields():
     for name in [*CORRECTABLE, "institution"]:
         if name not in ("institution_id", "institution_other"):
             assert name in audit_text.FIELD_LABELS, name
+
+
+def test_the_audit_log_and_a_session_history_read_the_new_entries_in_words(app, client, login_as, create_session):
+    """What the tables are for: entries of the later areas read in French on the audit log page,
+    their machine words (action, state, kind, purpose) nowhere; a page with its own table of
+    actions (the session's history) falls back on audit_text for the actions it does not name."""
+    login_as("coordinator")
+    with app.app_context():
+        training_session = create_session()
+        audit.record(training_session, "practical_info", actor=None, fields="map_url")
+        db.session.add_all([
+            AuditEntry(entity="assistance_request", entity_id=7, action="submit", to_state="submitted",
+                       details={"kind": "expert_mission", "documents": "1"}),
+            AuditEntry(entity="questionnaire", entity_id=3, action="create",
+                       details={"purpose": "positioning", "anonymous": "True", "template": "FIN v2"}),
+            AuditEntry(entity="institution", entity_id=5, action="focal_point_invite",
+                       details={"email": "pf@example.org", "language": "ar"}),
+        ])
+        db.session.commit()
+        session_id = training_session.id
+    client.set_cookie("centre_lang", "fr")
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    for words in ("Demande soumise", "assistance technique", "Mission d&#39;experts chez le partenaire",
+                  "Questionnaire prévu", "Positionnement (avant l&#39;arrivée)", "Anonyme: <bdi dir=\"auto\">Oui",
+                  "Point focal invité", "العربية", 'href="/assistance/7"'):
+        assert words in page, words
+    entries = page.split("</form>")[1]  # the filters' options hold the actions' machine words as values
+    for machine in ("focal_point_invite", "expert_mission", "positioning", "submitted", "True"):
+        assert machine not in entries, machine
+    history = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert "Informations pratiques modifiées" in history and "practical_info" not in history
