@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
+from wtforms.fields.core import UnboundField
 
+from centre.experts.forms import ExpertForm
 from centre.i18n import LANGUAGE_NAMES
+from centre.institutions.forms import InstitutionForm
+from centre.joining.forms import PracticalInfoForm
 from centre.models import (
     AssistanceKind,
     AssistanceStatus,
@@ -26,6 +30,8 @@ from centre.models import (
     Visibility,
 )
 from centre.models.certificates import CERTIFICATE_STATE_LABELS
+from centre.partners.forms import ContactForm
+from centre.sessions.forms import SessionForm
 
 #: The kinds of record the audit log is filtered by, and how each is named.
 RECORD_LABELS = {
@@ -240,6 +246,24 @@ FIELD_LABELS = {
     "institution": _l("Institution"),
 }
 
+
+
+def _form_labels(*forms) -> dict:
+    """Field name -> the label its form shows: the words for the names an edit stores."""
+    return {name: field.args[0] for form in forms for name, field in vars(form).items()
+            if isinstance(field, UnboundField) and field.args}
+
+
+#: The fields an edit lists (details `fields`, `changed`: names joined by commas), by kind of record.
+EDITED_FIELD_LABELS = {
+    # a change told to the trainees names the venue's address and the half-days' hours as a whole
+    "training_session": {**_form_labels(SessionForm, PracticalInfoForm), "address": _l("Venue address"),
+                         "hours": _l("Hours")},
+    "institution": {**_form_labels(ContactForm), **_form_labels(InstitutionForm), "associations": _l("Member of")},
+    "expert": _form_labels(ExpertForm),
+}
+LISTS_OF_FIELDS = {"fields", "changed"}
+
 #: Details kept for the record but not worth a reader's line.
 HIDDEN_DETAILS = {"sha256", "slot", "agreement_id", "contact_id", "message_id", "mail"}
 
@@ -271,8 +295,12 @@ STATE_LABELS = {
     "signatory": {"active": _l("Active"), "withdrawn": _lp("signatory", "Withdrawn")},
     "outbox_mail": {s.value: s.label for s in MailStatus},
     "failed_login": _ACCOUNT_STATES,
-    "assistance_request": {s.value: s.label for s in AssistanceStatus},
-    "questionnaire": {s.value: s.label for s in QuestionnaireStatus},
+    # the statuses' own labels share a msgid with other records' ("Submitted", "Closed"), which
+    # French writes in another gender: the states a request and a questionnaire take, in context
+    "assistance_request": {**{s.value: s.label for s in AssistanceStatus},
+                           "submitted": _lp("assistance request", "Submitted")},
+    "questionnaire": {**{s.value: s.label for s in QuestionnaireStatus},
+                      "planned": _lp("questionnaire", "Planned"), "closed": _lp("questionnaire", "Closed")},
     "session_material": {v.value: v.label for v in Visibility},
     "attendance_signature": {s.value: s.label for s in MarkStatus},
 }
@@ -283,6 +311,9 @@ def action_label(entity: str, action: str):
 
 
 def detail_value(entity: str, key: str, value: str):
+    if key in LISTS_OF_FIELDS and entity in EDITED_FIELD_LABELS:
+        labels = EDITED_FIELD_LABELS[entity]
+        return ", ".join(str(labels.get(name.strip(), name.strip())) for name in value.split(","))
     words = DETAIL_VALUE_LABELS.get((entity, key)) or DETAIL_VALUE_LABELS.get(key) or {}
     return str(words.get(value, value))
 

@@ -262,10 +262,11 @@ def test_the_audit_log_and_a_session_history_read_the_new_entries_in_words(app, 
     page = client.get("/admin/audit/").get_data(as_text=True)
     for words in ("Demande soumise", "assistance technique", "Mission d&#39;experts chez le partenaire",
                   "Questionnaire prévu", "Positionnement (avant l&#39;arrivée)", "Anonyme: <bdi dir=\"auto\">Oui",
-                  "Point focal invité", "العربية", 'href="/assistance/7"'):
+                  "Point focal invité", "العربية", 'href="/assistance/7"',
+                  "Informations pratiques modifiées", "Lien vers le plan"):
         assert words in page, words
     entries = page.split("</form>")[1]  # the filters' options hold the actions' machine words as values
-    for machine in ("focal_point_invite", "expert_mission", "positioning", "submitted", "True"):
+    for machine in ("focal_point_invite", "expert_mission", "positioning", "submitted", "True", "map_url"):
         assert machine not in entries, machine
     history = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "Informations pratiques modifiées" in history and "practical_info" not in history
