@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from centre import i18n
-from centre.audit_text import describe
+from centre.audit_text import action_label, describe
 from centre.urls import absolute_url
 from centre.models import Role, SessionStatus
 from centre.pagination import page_url
@@ -44,7 +44,7 @@ def register_template_helpers(app):
         status_label=lambda value: SessionStatus(value).label,
         absolute_url=absolute_url,
         page_url=page_url,
-        history_label=lambda action: HISTORY_LABELS.get(action, action),
+        history_label=lambda action: HISTORY_LABELS.get(action) or action_label("training_session", action),
         describe_entry=describe,
         # "before → after" reads the other way round in a right-to-left page
         change_arrow=lambda: "←" if i18n.text_direction() == "rtl" else "→",

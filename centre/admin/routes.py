@@ -117,6 +117,9 @@ RECORD_PAGES = {
     "expert": ("experts.detail", "expert_id"),
     "institution": ("institutions.detail", "institution_id"),
     "user": ("admin.user", "user_id"),
+    "assistance_request": ("assistance.detail", "request_id"),
+    "questionnaire": ("evaluation.results", "questionnaire_id"),
+    "questionnaire_template": ("evaluation.template", "template_id"),
 }
 
 
