@@ -114,9 +114,15 @@ def warm_up() -> list[Future]:
     """Start the rendering processes now, while the caller does something else (prepares the first
     batch; a jobs worker, waits for its first job): each takes about a second to create the app, load
     the fonts and the signing key. A pool starts a process only when given work, so each is given a
-    task that does nothing. Returns the tasks: each is done once its process is ready."""
+    task that does nothing. Returns the tasks: each is done once its process is ready.
+    Meanwhile this process loads the signing key too, which it checks before each bulk issue."""
     count = workers()
     if count <= 1:
         return []
     pool = _get_pool(count)
-    return [pool.submit(_ready) for _ in range(count)]
+    started = [pool.submit(_ready) for _ in range(count)]
+    try:
+        signing_identity()
+    except SigningKeyError:
+        pass  # logged; the bulk issue refuses with the reason
+    return started
