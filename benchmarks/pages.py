@@ -142,7 +142,7 @@ def find_ids() -> dict[str, dict]:
     """Ids to fill URLs with, under a label: {label: {argument: value}}."""
     import sqlalchemy as sa
 
-    from centre.evaluation import services as evaluation
+    from centre.evaluation import answering
     from centre.extensions import db
     from centre.models import (Agreement, Certificate, Questionnaire, Registration, RegistrationStatus, Review,
                                SessionStatus, Slot, Trainee, TrainingSession)
@@ -188,7 +188,7 @@ def find_ids() -> dict[str, dict]:
             ids["questionnaire_id"] = questionnaire.id
             ids["template_id"] = questionnaire.template_id
             ids["question_id"] = questionnaire.template.questions[0].id
-            ids["link"] = evaluation.token(questionnaire.invitations[0])
+            ids["link"] = answering.token(questionnaire.invitations[0])
         labels[label] = {k: v for k, v in ids.items() if v is not None}
     return labels
 

@@ -14,7 +14,8 @@ from centre.certificates.bulk import start_bulk_issue
 from centre.certificates.delivery import export_session
 from centre.clock import today as centre_today
 from centre.errors import DomainError
-from centre.evaluation.services import load_default_templates, run_daily_on
+from centre.evaluation.questionnaires import run_daily_on
+from centre.evaluation.templates import load_default_templates
 from centre.extensions import db
 from centre.i18n import in_english
 from centre.jobs.services import execute_job, reap, recent_jobs

@@ -226,7 +226,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from datetime import date
 
     from centre.certificates.services import issue_certificate
-    from centre.evaluation import services as evaluation
+    from centre.evaluation import answering, questionnaires, templates
     from centre.experts.services import invitation_token, invite_expert
     from centre.certificates.signatories import add_signatory
     from datetime import timedelta
@@ -248,10 +248,11 @@ def world(app, create_session, create_registration, create_user, create_trainee,
 
         expert = create_expert(email="invited.expert@example.org")
         set_trainer(done, expert, 2, None)
-        evaluation.load_default_templates()
-        evaluation.create_questionnaire(done, evaluation.latest_template(Purpose.POSITIONING), None)
+        templates.load_default_templates()
+        questionnaires.create_questionnaire(done, templates.latest_template(Purpose.POSITIONING), None)
         change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
-        questionnaire = next(q for q in evaluation.session_questionnaires(done) if q.purpose == Purpose.END_OF_SESSION)
+        questionnaire = next(q for q in questionnaires.session_questionnaires(done)
+                             if q.purpose == Purpose.END_OF_SESSION)
         certificate = issue_certificate(registration, DocumentLanguage.FR, None)
         institution = owner.institution
         agreement = add_agreement(institution, title="Convention", signed_on=date(2024, 5, 2),
@@ -290,7 +291,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
                 "document_id": assistance.documents[0].id, "focal_point_id": focal_point.id, "job_id": job.id,
                 "user_id": account.id, "material_id": material.id, "file_name": "programme.pdf",
                 "mail_id": outbox_mail_id(), "list_id": 0,
-                "link": evaluation.token(questionnaire.invitations[0]), "questionnaire_id": questionnaire.id,
+                "link": answering.token(questionnaire.invitations[0]), "questionnaire_id": questionnaire.id,
                 "template_id": questionnaire.template_id, "question_id": questionnaire.template.questions[0].id,
             },
             #: Values of one endpoint only (each invitation link has its own kind of token).

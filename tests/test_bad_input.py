@@ -109,7 +109,7 @@ def world(app, create_session, create_registration, create_user, create_trainee,
     from centre.certificates.services import issue_certificate
     from centre.jobs.services import record_job
     from centre.models import Certificate, DocumentLanguage, JobStatus, MailStatus
-    from centre.evaluation import services as evaluation
+    from centre.evaluation import answering, questionnaires, templates
     from centre.sessions.services import change_status
 
     with app.app_context():
@@ -129,11 +129,11 @@ def world(app, create_session, create_registration, create_user, create_trainee,
         for registration in eligible:
             mark_all(registration, present=10, rest=MarkStatus.PRESENT)
         change_status(done, SessionStatus.COMPLETED)  # sends the end-of-session questionnaire
-        end_of_session = next(q for q in evaluation.session_questionnaires(done) if q.purpose == "end_of_session")
-        answer_link = evaluation.token(end_of_session.invitations[0])
+        end_of_session = next(q for q in questionnaires.session_questionnaires(done) if q.purpose == "end_of_session")
+        answer_link = answering.token(end_of_session.invitations[0])
         answer_fields = {item.field: {"rating": "4", "text": "Bien"}.get(item.question.kind.value, "0")
-                         for item in evaluation.items(end_of_session, "fr")}
-        template = evaluation.new_version(evaluation.latest_template(end_of_session.purpose), coordinator)
+                         for item in answering.items(end_of_session, "fr")}
+        template = templates.new_version(templates.latest_template(end_of_session.purpose), coordinator)
         issue_certificate(eligible[1], DocumentLanguage.FR, coordinator)
         admin = create_user(Role.ADMIN)
         focal = create_user(Role.FOCAL_POINT)

@@ -96,17 +96,17 @@ def check_rules(app):
 def check_questionnaires(app):
     """Each completed session's end-of-session questionnaire went to those who attended, as the
     service counts them, and its anonymous responses name no invitation."""
-    from centre.evaluation import services as evaluation
+    from centre.evaluation import figures, questionnaires, recipients
     from centre.models import Purpose, QuestionKind, Response
 
     with app.app_context():
         for training_session in db.session.scalars(sa.select(TrainingSession).where(
                 TrainingSession.status == SessionStatus.COMPLETED)):
-            questionnaire, = evaluation.session_questionnaires(training_session)
+            questionnaire, = questionnaires.session_questionnaires(training_session)
             assert questionnaire.purpose == Purpose.END_OF_SESSION and questionnaire.is_anonymous
             assert sorted(i.trainee_id for i in questionnaire.invitations) == \
-                [t.id for t in evaluation.attended_trainees(training_session)]
-            result = evaluation.results(questionnaire, "fr")
+                [t.id for t in recipients.attended_trainees(training_session)]
+            result = figures.results(questionnaire, "fr")
             assert result.answered == sum(i.is_used for i in questionnaire.invitations) > 0
             assert count(Response, Response.questionnaire_id == questionnaire.id,
                           Response.invitation_id.is_not(None)) == 0

@@ -8,7 +8,8 @@ from centre.assistance import bp
 from centre.assistance import services
 from centre.assistance.forms import DeclineForm, MessageForm, ReportForm, RequestForm, WithdrawForm, plan_form
 from centre.errors import DomainError, error_page
-from centre.evaluation.services import assistance_evaluation, token
+from centre.evaluation.answering import token
+from centre.evaluation.figures import assistance_evaluation
 from centre.files import check_upload, send_stored_file, upload_limit
 from centre.forms import ConfirmForm
 from centre.models import AssistanceStatus

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from centre import audit, mail
 from centre.clock import today
 from centre.errors import DomainError
-from centre.evaluation.services import on_assistance_delivered
+from centre.evaluation.questionnaires import on_assistance_delivered
 from centre.extensions import db
 from centre.files import Upload, store_file
 from centre.i18n import localized

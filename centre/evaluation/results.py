@@ -1,8 +1,9 @@
 """A questionnaire's results as the page, the PDF and the XLSX show them: charts drawn by the
 dashboard's helpers (centre/reports/charts.py), and the answers as an export table.
 
-Kept apart from services.py, which the sessions' workflow imports: this module reads the exports'
-table (whose services import the sessions' own)."""
+The numbers come from figures.py. Kept apart from the modules the registrations' and sessions'
+services import (questionnaires.py and what it imports): this module reads the exports' table,
+whose services import the registrations' own."""
 import random
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from centre import audit
-from centre.evaluation.services import DIMENSIONS, ItemResult, Results, SatisfactionRow, choice_label, recipient_name
+from centre.evaluation.figures import DIMENSIONS, ItemResult, Results, SatisfactionRow, choice_label
+from centre.evaluation.recipients import recipient_name
 from centre.exports.services import Column, Table
 from centre.extensions import db
 from centre.i18n import localized

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.errors import DomainError, error_page
-from centre.evaluation import bp
+from centre.evaluation import answering, bp, figures, questionnaires, recipients
 from centre.evaluation import results as results_view
-from centre.evaluation import services
+from centre.evaluation import templates as questionnaire_templates  # `templates` is the templates page's view
 from centre.evaluation.forms import AnswerForm, QuestionForm, QuestionnaireForm, ResultsDownloadForm, TemplateForm
 from centre.exports.writers import MIMETYPES, xlsx_bytes
 from centre.extensions import db
@@ -33,14 +33,14 @@ def _chosen_language() -> str | None:
 @bp.route("/q/<link>", methods=["GET", "POST"])
 def answer(link):
     try:
-        invitation = services.invitation_of(link)
-    except services.LinkRefused as refused:
+        invitation = answering.invitation_of(link)
+    except answering.LinkRefused as refused:
         with force_locale(_chosen_language() or refused.language or current_language()):
             return error_page(refused.status, str(refused))
     language = _chosen_language() or invitation.language
     questionnaire = invitation.questionnaire
     form = AnswerForm()
-    error, values, status = None, services.saved_answers(invitation), 200
+    error, values, status = None, answering.saved_answers(invitation), 200
     with force_locale(language):
         if request.method == "POST":
             if not form.validate_on_submit():
@@ -49,12 +49,12 @@ def answer(link):
                 submit = form.action.data == "submit"
                 values = _form_values(questionnaire, language)
                 try:
-                    parsed = services.parse_answers(questionnaire, request.form, language, complete=submit)
+                    parsed = answering.parse_answers(questionnaire, request.form, language, complete=submit)
                 except DomainError as refused:
                     db.session.rollback()
                     error, status = str(refused), 400
                 else:
-                    outcome = perform(lambda: services.answer(invitation, parsed, submit=submit), show_error=False,
+                    outcome = perform(lambda: answering.answer(invitation, parsed, submit=submit), show_error=False,
                                       success=None)
                     if outcome:
                         if submit:
@@ -63,20 +63,20 @@ def answer(link):
                         return redirect(url_for("evaluation.answer", link=link))
                     error, status = str(outcome.error), 400
         return render_template("evaluation/answer.html", invitation=invitation, questionnaire=questionnaire,
-                               s=questionnaire.training_session, items=services.items(questionnaire, language),
+                               s=questionnaire.training_session, items=answering.items(questionnaire, language),
                                values=values, form=form, error=error, language=language), status
 
 
 def _form_values(questionnaire, language) -> dict:
     """What was typed, to show it again next to a refusal."""
     values = {}
-    for item in services.items(questionnaire, language):
+    for item in answering.items(questionnaire, language):
         if item.question.kind.value == "multiple":
             values[item.field] = [int(v) for v in request.form.getlist(item.field) if v.isascii() and v.isdigit()]
         else:
             raw = request.form.get(item.field, "")
             values[item.field] = int(raw) if item.question.kind.value in ("rating", "single") and raw.isascii() \
-                and raw.isdigit() and len(raw) < 3 else raw[: services.MAX_TEXT]
+                and raw.isdigit() and len(raw) < 3 else raw[: answering.MAX_TEXT]
     return values
 
 
@@ -100,14 +100,14 @@ def session(session_id):
 def _session_page(training_session, form, status=200):
     _template_choices(form)
     return render_template("evaluation/session.html", s=training_session,
-                           questionnaires=services.session_questionnaires(training_session), form=form,
-                           confirm=ConfirmForm(), positioning=services.positioning_results(
+                           questionnaires=questionnaires.session_questionnaires(training_session), form=form,
+                           confirm=ConfirmForm(), positioning=figures.positioning_results(
                                training_session, current_language())), status
 
 
 def _template_choices(form):
     form.template_id.choices = [(t.id, f"{localized(t, 'title')} · v{t.version} ({t.purpose.label})")
-                                for t in services.templates()]
+                                for t in questionnaire_templates.templates()]
 
 
 @bp.route("/session/<int:session_id>/create", methods=["POST"])
@@ -120,7 +120,7 @@ def create(session_id):
         send_on = None
         if template.purpose == Purpose.FOLLOW_UP and form.follow_up_days.data:
             send_on = training_session.end_on + timedelta(days=form.follow_up_days.data)
-        if perform(lambda: services.create_questionnaire(
+        if perform(lambda: questionnaires.create_questionnaire(
                 training_session, template, current_user, is_anonymous=form.is_anonymous.data,
                 open_days=form.open_days.data, remind_after_days=form.remind_after_days.data,
                 remind_again_after_days=form.remind_again_after_days.data, send_on=send_on),
@@ -133,7 +133,7 @@ def create(session_id):
 def send(questionnaire_id):
     questionnaire = get_questionnaire(questionnaire_id)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.send_questionnaire(questionnaire, current_user),
+        perform(lambda: questionnaires.send_questionnaire(questionnaire, current_user),
                 success=lambda n: _("The questionnaire is sent to %(count)s recipients.", count=n))
     return redirect(url_for("evaluation.session", session_id=questionnaire.session_id))
 
@@ -142,7 +142,7 @@ def send(questionnaire_id):
 def close(questionnaire_id):
     questionnaire = get_questionnaire(questionnaire_id)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.close_questionnaire(questionnaire, current_user),
+        perform(lambda: questionnaires.close_questionnaire(questionnaire, current_user),
                 success=_("The questionnaire is closed."))
     return redirect(url_for("evaluation.session", session_id=questionnaire.session_id))
 
@@ -154,17 +154,17 @@ def close(questionnaire_id):
 def results(questionnaire_id):
     questionnaire = get_questionnaire(questionnaire_id)
     language = current_language()
-    found = services.results(questionnaire, language)
+    found = figures.results(questionnaire, language)
     return render_template("evaluation/results.html", q=questionnaire, s=questionnaire.training_session,
                            results=found, charts=results_view.charts(found, language, text_direction(language)),
-                           question_text=results_view.question_text, recipient_name=services.recipient_name)
+                           question_text=results_view.question_text, recipient_name=recipients.recipient_name)
 
 
 @bp.route("/questionnaire/<int:questionnaire_id>/results.xlsx")
 def results_xlsx(questionnaire_id):
     questionnaire = get_questionnaire(questionnaire_id)
     language = current_language()
-    table = results_view.answers_table(questionnaire, services.results(questionnaire, language), language)
+    table = results_view.answers_table(questionnaire, figures.results(questionnaire, language), language)
     perform(lambda: results_view.record_export(questionnaire, current_user._get_current_object(), format="xlsx",
                                                language=language))
     return HttpResponse(xlsx_bytes(table), mimetype=MIMETYPES["xlsx"],
@@ -186,11 +186,11 @@ def results_pdf(questionnaire_id):
         return redirect(url_for("evaluation.results", questionnaire_id=questionnaire_id))
     with force_locale(language):
         direction = text_direction(language)
-        found = services.results(questionnaire, language)
+        found = figures.results(questionnaire, language)
         pdf = render_pdf("pdf/questionnaire_results.html", q=questionnaire, s=questionnaire.training_session,
                          results=found, charts=results_view.charts(found, language, direction), language=language,
                          direction=direction, question_text=results_view.question_text,
-                         bar_percent=results_view.bar_percent, recipient_name=services.recipient_name)
+                         bar_percent=results_view.bar_percent, recipient_name=recipients.recipient_name)
     name = f"questionnaire-{questionnaire.training_session.code}-{questionnaire.purpose.value}-{language}.pdf"
     return HttpResponse(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -199,15 +199,15 @@ def results_pdf(questionnaire_id):
 def positioning(session_id):
     """The positioning answers, for the staff and for the experts who teach the session."""
     training_session = get_training_session(session_id)
-    if current_user.role == Role.EXPERT and not services.trainer_may_see(training_session, current_user):
+    if current_user.role == Role.EXPERT and not figures.trainer_may_see(training_session, current_user):
         abort(404)
     language = current_language()
-    found = services.positioning_results(training_session, language)
+    found = figures.positioning_results(training_session, language)
     if found is None:
         abort(404)
     return render_template("evaluation/results.html", q=found.questionnaire, s=training_session, results=found,
                            charts=results_view.charts(found, language, text_direction(language)),
-                           question_text=results_view.question_text, recipient_name=services.recipient_name)
+                           question_text=results_view.question_text, recipient_name=recipients.recipient_name)
 
 
 # Templates
@@ -218,20 +218,20 @@ def templates():
     form = TemplateForm()
     status = 200
     if form.validate_on_submit():
-        outcome = perform(lambda: services.create_template(current_user, **form.fields()),
+        outcome = perform(lambda: questionnaire_templates.create_template(current_user, **form.fields()),
                           success=_("The template is created: add its questions."), errors=form.form_errors)
         if outcome:
             return redirect(url_for("evaluation.template", template_id=outcome.result.id))
     if form.is_submitted():
         status = 400
-    return render_template("evaluation/templates.html", templates=services.templates(), form=form,
+    return render_template("evaluation/templates.html", templates=questionnaire_templates.templates(), form=form,
                            confirm=ConfirmForm()), status
 
 
 @bp.route("/templates/load-defaults", methods=["POST"])
 def load_defaults():
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.load_default_templates(current_user),
+        perform(lambda: questionnaire_templates.load_default_templates(current_user),
                 success=lambda created: _("%(count)s templates loaded.", count=len(created)))
     return redirect(url_for("evaluation.templates"))
 
@@ -242,20 +242,21 @@ def template(template_id):
     form = QuestionForm()
     status = 200
     if form.validate_on_submit():
-        if perform(lambda: services.add_question(questionnaire_template, current_user, **form.fields()),
+        if perform(lambda: questionnaire_templates.add_question(questionnaire_template, current_user, **form.fields()),
                    success=_("The question is added."), errors=form.form_errors):
             return redirect(url_for("evaluation.template", template_id=template_id))
     if form.is_submitted():
         status = 400
     return render_template("evaluation/template.html", t=questionnaire_template, form=form, confirm=ConfirmForm(),
-                           locked=services.is_locked(questionnaire_template)), status
+                           locked=questionnaire_templates.is_locked(questionnaire_template)), status
 
 
 @bp.route("/templates/<int:template_id>/questions/<int:question_id>/remove", methods=["POST"])
 def question_remove(template_id, question_id):
     question = get_question(template_id, question_id)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.remove_question(question, current_user), success=_("The question is removed."))
+        perform(lambda: questionnaire_templates.remove_question(question, current_user),
+                success=_("The question is removed."))
     return redirect(url_for("evaluation.template", template_id=template_id))
 
 
@@ -263,7 +264,7 @@ def question_remove(template_id, question_id):
 def new_version(template_id):
     questionnaire_template = get_questionnaire_template(template_id)
     if ConfirmForm().validate_on_submit():
-        outcome = perform(lambda: services.new_version(questionnaire_template, current_user),
+        outcome = perform(lambda: questionnaire_templates.new_version(questionnaire_template, current_user),
                           success=_("A new version is made: change it here."))
         if outcome:
             return redirect(url_for("evaluation.template", template_id=outcome.result.id))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from centre.evaluation.services import run_daily as run_evaluation
+from centre.evaluation.questionnaires import run_daily as run_evaluation
 from centre.extensions import db
 from centre.jobs.services import reap
 from centre.joining.services import send_reminders

@@ -9,7 +9,7 @@ from centre.auth.services import MailThrottled, count_mail_request
 from centre.certificates.printing import printed_sides
 from centre.certificates.verification import (PDF_CHECK_MAX_BYTES, allow_verification, check_pdf, find_by_code,
                                                normalize_code)
-from centre.evaluation.services import previous_satisfaction
+from centre.evaluation.figures import previous_satisfaction
 from centre.extensions import db
 from centre.i18n import current_language
 from centre.models import RegistrationStatus, Role, Trainee

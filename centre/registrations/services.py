@@ -27,7 +27,7 @@ from centre.certificates.signatories import active_signatories
 from centre.clock import today
 from centre.database import lock_name
 from centre.errors import DomainError
-from centre.evaluation.services import invite_late
+from centre.evaluation.questionnaires import invite_late
 from centre.extensions import db
 from centre.i18n import format_day, localized
 from centre.models import (

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from centre.attendance.services import AttendanceFigures, session_figures
 from centre.attendance.signatures import slots_to_sign
-from centre.evaluation.services import token, waiting_for
+from centre.evaluation.answering import token
+from centre.evaluation.questionnaires import waiting_for
 from centre.materials.services import visible_materials
 from centre.models import Invitation, Material, Registration, RegistrationStatus, SessionStatus, Slot, User
 from centre.registrations.services import may_cancel_own

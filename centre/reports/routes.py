@@ -4,7 +4,7 @@ from flask_babel import force_locale
 from centre.clock import today
 from centre.errors import DomainError, error_page
 from centre.evaluation.results import satisfaction_charts
-from centre.evaluation.services import satisfaction
+from centre.evaluation.figures import satisfaction
 from centre.i18n import current_language, text_direction
 from centre.pdf import render_pdf, require_arabic_font
 from centre.reports import bp

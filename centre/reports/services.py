@@ -37,7 +37,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from centre.attendance.services import AttendanceFigures, total
-from centre.evaluation.services import assistance_satisfaction
+from centre.evaluation.figures import assistance_satisfaction
 from centre.extensions import db
 from centre.i18n import centre_zone, country_name
 from centre.models import (

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre.clock import today
-from centre.evaluation.services import sessions_with_positioning
+from centre.evaluation.figures import sessions_with_positioning
 from centre.permissions import get_expert, get_review, get_training_session
 from centre.reviews import bp
 from centre.reviews import services

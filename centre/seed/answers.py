@@ -2,7 +2,7 @@
 services, as a recipient's personal link would (anonymous ones rewritten in a random order)."""
 import random
 
-from centre.evaluation import services
+from centre.evaluation import answering
 from centre.models import QuestionKind, Questionnaire
 
 #: what the made-up free texts say, in the three languages
@@ -17,7 +17,7 @@ TEXTS = {
 def made_up_values(questionnaire: Questionnaire, rng: random.Random, language: str) -> dict:
     """A plausible complete answer: ratings mostly high, a choice or two, sometimes a text."""
     values = {}
-    for item in services.items(questionnaire, language):
+    for item in answering.items(questionnaire, language):
         question = item.question
         key = (question.id, item.target_key)
         if question.kind == QuestionKind.RATING:
@@ -38,6 +38,6 @@ def answer_some(questionnaire: Questionnaire, rng: random.Random, share: float =
     for invitation in list(questionnaire.invitations):
         if invitation.is_used or rng.random() >= share:
             continue
-        services.answer(invitation, made_up_values(questionnaire, rng, invitation.language), submit=True)
+        answering.answer(invitation, made_up_values(questionnaire, rng, invitation.language), submit=True)
         answered += 1
     return answered

@@ -26,7 +26,7 @@ from centre.attendance.services import eligibility, late_after, save_marks
 from centre.attendance.signatures import countersign, sign
 from centre.auth.services import create_user
 from centre.certificates.services import issue_certificate
-from centre.evaluation import services as evaluation
+from centre.evaluation import questionnaires, templates
 from centre.extensions import db
 from centre.files import check_upload
 from centre.joining.services import save_practical_info
@@ -164,7 +164,7 @@ def seed_demo(today: date | None = None) -> dict:
 
     counts = {"reviews": 0, "registrations": 0, "attendance_marks": 0, "signatures": 0, "certificates": 0,
               "materials": 0, "answers": 0}
-    evaluation.load_default_templates(coordinator)
+    templates.load_default_templates(coordinator)
     for institution in institutions.values():  # the follow-up questionnaires' recipient there
         if institution.country in ARAB_COUNTRIES:  # written to in Arabic
             names = {"full_name": "مصلحة التكوين", "position": "المسؤول عن التكوين", "language": "ar"}
@@ -241,8 +241,8 @@ def _advance(training_session, spec, experts, trainees, coordinator, counts) -> 
     if target == SessionStatus.OPEN:
         return
     # Before arrival: the trainees say where they start from; the trainers read it.
-    positioning = evaluation.create_questionnaire(
-        training_session, evaluation.latest_template(Purpose.POSITIONING), coordinator)
+    positioning = questionnaires.create_questionnaire(
+        training_session, templates.latest_template(Purpose.POSITIONING), coordinator)
     counts["answers"] += answer_some(positioning, random.Random(f"{training_session.code}-positioning"), 0.7)
     change_status(training_session, SessionStatus.CLOSED, coordinator)
     change_status(training_session, SessionStatus.IN_PROGRESS, coordinator)
@@ -251,7 +251,7 @@ def _advance(training_session, spec, experts, trainees, coordinator, counts) -> 
     change_status(training_session, SessionStatus.COMPLETED, coordinator)
     counts["certificates"] += _issue_certificates(training_session, spec, trainees, coordinator)
     rng = random.Random(training_session.code)
-    for questionnaire in evaluation.session_questionnaires(training_session):
+    for questionnaire in questionnaires.session_questionnaires(training_session):
         if questionnaire.is_open:
             counts["answers"] += answer_some(questionnaire, rng)
 

@@ -21,8 +21,8 @@ services. The most recent year's certificates go through the certificates servic
 (issue_for_session: real PDFs, numbers, audit), session by session.
 
 Each completed session has its end-of-session questionnaire (the shipped template, loaded through
-evaluation.services.load_default_templates), anonymous, sent to the trainees who attended (a slot
-present or late, as evaluation.services.attended_trainees counts them), answered by about nine in
+evaluation.templates.load_default_templates), anonymous, sent to the trainees who attended (a slot
+present or late, as evaluation.recipients.attended_trainees counts them), answered by about nine in
 ten: about 24,000 answers a year at a hundred sessions of thirty. Its rows keep the services'
 anonymity: responses with random ids and no invitation, in a random order, a country or partner
 institution only when ANONYMITY_GROUP recipients share it, and invitations that only say they were used.
@@ -49,7 +49,8 @@ from centre.attendance.services import MARKING_STATUSES, slot_has_ended
 from centre.auth.services import create_user
 from centre.certificates.bulk import issue_for_session
 from centre.certificates.signatories import active_signatories, add_signatory
-from centre.evaluation.services import ANONYMITY_GROUP, LOGISTICS_ITEMS, latest_template, load_default_templates
+from centre.evaluation.answering import ANONYMITY_GROUP, LOGISTICS_ITEMS
+from centre.evaluation.templates import latest_template, load_default_templates
 from centre.extensions import db
 from centre.i18n import centre_zone
 from centre.models import (

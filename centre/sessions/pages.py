@@ -3,7 +3,7 @@ the session's page), so that no area imports another's routes."""
 from flask import render_template
 
 from centre import audit
-from centre.evaluation import services as evaluation
+from centre.evaluation import figures
 from centre.i18n import current_language
 from centre.reviews import services as reviews
 from centre.reviews.forms import AssignForm, ReviewRecordForm
@@ -23,5 +23,5 @@ def render_detail(training_session, status=200, **forms):
         transition_form=forms.get("transition_form") or TransitionForm(),
         warnings=services.conflicts(training_session),
         history=audit.history(training_session),
-        positioning=evaluation.positioning_results(training_session, current_language()),
+        positioning=figures.positioning_results(training_session, current_language()),
     ), status

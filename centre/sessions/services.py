@@ -9,7 +9,7 @@ from icalendar import Calendar, Event
 
 from centre import audit
 from centre.errors import DomainError
-from centre.evaluation.services import on_session_completed
+from centre.evaluation.questionnaires import on_session_completed
 from centre.extensions import db
 from centre.i18n import centre_zone, format_day, localized
 from centre.models import SessionStatus as S

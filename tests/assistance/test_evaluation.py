@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from centre.assistance import services
 from centre.clock import today
 from centre.errors import DomainError
-from centre.evaluation import services as evaluation
+from centre.evaluation import answering, figures, questionnaires, recipients, templates
 from centre.extensions import db
 from centre.models import (
     AssistanceStatus,
@@ -47,7 +47,7 @@ def _delivered(institution, submitter, coordinator, experts, kind="expert_missio
 def _form(questionnaire, **overrides):
     """A complete set of answers: the top of each scale, the first choice, a text."""
     values = {}
-    for item in evaluation.items(questionnaire, "fr"):
+    for item in answering.items(questionnaire, "fr"):
         question = item.question
         values[item.field] = (str(question.scale_max) if question.kind == QuestionKind.RATING
                               else "0" if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
@@ -72,7 +72,7 @@ def partner(ctx, create_institution, create_user, create_expert):
 def test_delivery_sends_the_partner_its_evaluation_in_each_focal_points_language(partner):
     institution, focal, other, coordinator, experts = partner
     request = _delivered(institution, focal, coordinator, experts)
-    questionnaire = evaluation.assistance_evaluation(request.training_session).questionnaire
+    questionnaire = figures.assistance_evaluation(request.training_session).questionnaire
     assert (questionnaire.purpose, questionnaire.status, questionnaire.is_anonymous) == \
         (Purpose.ASSISTANCE, QuestionnaireStatus.OPEN, False)
     assert questionnaire.template.code == "assistance"  # the shipped template, loaded on the way
@@ -84,9 +84,10 @@ def test_delivery_sends_the_partner_its_evaluation_in_each_focal_points_language
     assert [(m.recipient, m.language) for m in mails] == [(focal.email, "ar"), (other.email, "fr")]
     assert "المساعدة" in mails[0].subject and request.reference in mails[0].body
     assert mails[1].subject.startswith("Votre avis sur l") and "assistance technique" in mails[1].body
-    assert evaluation.token(questionnaire.invitations[0]) in mails[0].body
+    assert answering.token(questionnaire.invitations[0]) in mails[0].body
     # the quality of each expert is asked of each, by name
-    trainer_items = [i.target_label for i in evaluation.items(questionnaire, "fr") if i.target_key.startswith("trainer:")]
+    trainer_items = [i.target_label for i in answering.items(questionnaire, "fr")
+                     if i.target_key.startswith("trainer:")]
     assert trainer_items == [experts[0].name, experts[1].name]
     # audited on the questionnaire and in the request's history
     actions = db.session.execute(sa.select(AuditEntry.entity, AuditEntry.action).where(
@@ -103,32 +104,32 @@ def test_delivery_sends_the_partner_its_evaluation_in_each_focal_points_language
 def test_the_partner_answers_once_is_reminded_and_the_questionnaire_closes(partner):
     institution, focal, other, coordinator, experts = partner
     request = _delivered(institution, focal, coordinator, experts, kind="immersion")
-    questionnaire = evaluation.assistance_evaluation(request.training_session).questionnaire
+    questionnaire = figures.assistance_evaluation(request.training_session).questionnaire
     mine, theirs = questionnaire.invitations
     with pytest.raises(DomainError, match="required"):
-        evaluation.parse_answers(questionnaire, _form(questionnaire, **{
-            next(i.field for i in evaluation.items(questionnaire, "fr") if i.question.kind == QuestionKind.TEXT): ""}),
+        answering.parse_answers(questionnaire, _form(questionnaire, **{
+            next(i.field for i in answering.items(questionnaire, "fr") if i.question.kind == QuestionKind.TEXT): ""}),
             "fr", complete=True)
-    evaluation.answer(mine, evaluation.parse_answers(questionnaire, _form(questionnaire), "fr", complete=True),
+    answering.answer(mine, answering.parse_answers(questionnaire, _form(questionnaire), "fr", complete=True),
                       submit=True)
-    with pytest.raises(evaluation.LinkRefused) as twice:
-        evaluation.invitation_of(evaluation.token(mine))
+    with pytest.raises(answering.LinkRefused) as twice:
+        answering.invitation_of(answering.token(mine))
     assert twice.value.status == 409
-    state = evaluation.assistance_evaluation(request.training_session, focal)
+    state = figures.assistance_evaluation(request.training_session, focal)
     assert (state.invited, state.answered, state.satisfaction, state.mine) == (2, 1, (100, 1), mine)
-    assert evaluation.assistance_evaluation(request.training_session, coordinator).mine is None
+    assert figures.assistance_evaluation(request.training_session, coordinator).mine is None
     # the one who has not answered is reminded by the daily schedule, in French, then it closes
-    evaluation.run_daily_on(today() + timedelta(days=questionnaire.remind_after_days))
+    questionnaires.run_daily_on(today() + timedelta(days=questionnaire.remind_after_days))
     reminders = db.session.execute(sa.select(OutboxMail.recipient, OutboxMail.language, OutboxMail.subject)
                                    .where(OutboxMail.template == "questionnaire_reminder")).all()
     assert [(r[0], r[1]) for r in reminders] == [(other.email, "fr")] and "assistance" in reminders[0][2]
-    evaluation.run_daily_on(questionnaire.closes_on)
+    questionnaires.run_daily_on(questionnaire.closes_on)
     assert questionnaire.status == QuestionnaireStatus.CLOSED
-    with pytest.raises(evaluation.LinkRefused) as closed:
-        evaluation.invitation_of(evaluation.token(theirs))
+    with pytest.raises(answering.LinkRefused) as closed:
+        answering.invitation_of(answering.token(theirs))
     assert closed.value.status == 410
     # the results name who answered, and the reports give the partners' evaluation of the year
-    results = evaluation.results(questionnaire, "fr")
+    results = figures.results(questionnaire, "fr")
     assert (results.invited, results.answered, [i.email for i in results.waiting]) == (2, 1, [other.email])
     held = request.training_session.start_on
     assert assistance_figures(Period(held, held)).evaluation == (100, 1)
@@ -142,13 +143,13 @@ def test_without_a_focal_point_the_partners_contacts_evaluate_and_other_sessions
     add_contact(lone, None, full_name="Aïcha Koné", email="formation@protecteur.example.ci", language="ar")
     add_contact(lone, None, full_name="Standard", email="", phone="+225 27 20 00 00 00")
     request = _delivered(lone, coordinator, coordinator, experts[:1])  # submitted by the centre for it
-    questionnaire = evaluation.assistance_evaluation(request.training_session).questionnaire
+    questionnaire = figures.assistance_evaluation(request.training_session).questionnaire
     assert [(i.email, i.language) for i in questionnaire.invitations] == [("formation@protecteur.example.ci", "ar")]
-    assert evaluation.recipient_name(questionnaire.invitations[0]) == "Aïcha Koné"
+    assert recipients.recipient_name(questionnaire.invitations[0]) == "Aïcha Koné"
     plain = create_session(SessionStatus.COMPLETED)
     with pytest.raises(DomainError, match="assistance request"):
-        evaluation.create_questionnaire(plain, evaluation.latest_template(Purpose.ASSISTANCE), coordinator)
+        questionnaires.create_questionnaire(plain, templates.latest_template(Purpose.ASSISTANCE), coordinator)
     with pytest.raises(DomainError, match="already has a questionnaire"):
-        evaluation.create_questionnaire(request.training_session, evaluation.latest_template(Purpose.ASSISTANCE),
+        questionnaires.create_questionnaire(request.training_session, templates.latest_template(Purpose.ASSISTANCE),
                                         coordinator)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 1

@@ -120,7 +120,7 @@ def test_the_focal_point_removes_a_document_then_withdraws_the_request_from_its_
 def test_the_focal_point_evaluates_the_delivered_assistance_from_its_page_once(app, create_user, create_institution,
                                                                               create_expert):
     from centre.assistance import services
-    from centre.evaluation import services as evaluation
+    from centre.evaluation import answering, figures, questionnaires
 
     with app.app_context():
         ours, theirs = create_institution().id, create_institution(name_fr="Autre", country="TN").id
@@ -139,7 +139,7 @@ def test_the_focal_point_evaluates_the_delivered_assistance_from_its_page_once(a
                               venue="Dakar", experts=[(create_expert(family_name="Alaoui"), 2)])
         services.change_status(request, AssistanceStatus.DELIVERED, None)
         db.session.commit()
-        request_id, questionnaire_id = request.id, evaluation.assistance_evaluation(request.training_session) \
+        request_id, questionnaire_id = request.id, figures.assistance_evaluation(request.training_session) \
             .questionnaire.id
     page, evaluate = f"/assistance/{request_id}", f"/assistance/{request_id}/evaluation"
     assert "Evaluate the assistance" in focal.get(page).get_data(as_text=True)
@@ -152,7 +152,7 @@ def test_the_focal_point_evaluates_the_delivered_assistance_from_its_page_once(a
         questionnaire = db.session.get(Questionnaire, questionnaire_id)
         answers = {item.field: ("5" if item.question.kind.value == "rating" else "0"
                                 if item.question.kind.value == "single" else "Un second atelier.")
-                   for item in evaluation.items(questionnaire, "en")}
+                   for item in answering.items(questionnaire, "en")}
     assert post(focal, link, {**answers, "action": "submit"}, form_url=link).status_code == 302
     again = focal.get(evaluate, follow_redirects=True)
     assert again.status_code == 409 and "already been answered" in again.get_data(as_text=True)
@@ -162,7 +162,7 @@ def test_the_focal_point_evaluates_the_delivered_assistance_from_its_page_once(a
     results = coordinator.get(f"/evaluation/questionnaire/{questionnaire_id}").get_data(as_text=True)
     assert "Un second atelier." in results
     with app.app_context():
-        evaluation.close_questionnaire(db.session.get(Questionnaire, questionnaire_id), None)
+        questionnaires.close_questionnaire(db.session.get(Questionnaire, questionnaire_id), None)
         db.session.commit()
     closed = colleague.get(evaluate, follow_redirects=True)
     assert closed.status_code == 410 and "closed" in closed.get_data(as_text=True)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from centre.evaluation import services
+from centre.evaluation import answering, questionnaires, templates
 from centre.extensions import db
 from centre.models import Answer, AuditEntry, Purpose, Questionnaire, QuestionKind, Response
 from tests.conftest import CSRF_RE
@@ -19,10 +19,10 @@ def sent(app, build_completed_session):
     with app.app_context():
         training_session = build_completed_session()
         found = {"session": training_session.id}
-        for q in services.session_questionnaires(training_session):
-            found[q.purpose] = (q.id, [services.token(i) for i in q.invitations])
+        for q in questionnaires.session_questionnaires(training_session):
+            found[q.purpose] = (q.id, [answering.token(i) for i in q.invitations])
             found[(q.purpose, "fields")] = [(item.field, item.question.kind, item.question.scale_max)
-                                            for item in services.items(q, "en")]
+                                            for item in answering.items(q, "en")]
         db.session.commit()
     return found
 
@@ -84,7 +84,7 @@ def test_forged_and_closed_links_are_refused(client, app, sent):
     forged = client.get(f"/evaluation/q/{links[0][:-2]}zz")
     assert forged.status_code == 404 and "This link is not valid" in forged.get_data(as_text=True)
     with app.app_context():
-        services.close_questionnaire(db.session.get(Questionnaire, questionnaire_id), None)
+        questionnaires.close_questionnaire(db.session.get(Questionnaire, questionnaire_id), None)
         db.session.commit()
     closed = client.get(f"/evaluation/q/{links[0]}")
     assert closed.status_code == 410 and "closed" in closed.get_data(as_text=True)
@@ -128,7 +128,7 @@ def test_session_page_refuses_a_second_questionnaire_of_a_kind(client, app, logi
     assert page.status_code == 200
     token = CSRF_RE.search(page.get_data(as_text=True))[1]
     with app.app_context():
-        template_id = services.latest_template(Purpose.END_OF_SESSION).id
+        template_id = templates.latest_template(Purpose.END_OF_SESSION).id
     again = client.post(f"/evaluation/session/{sent['session']}/create", data={
         "csrf_token": token, "template_id": template_id, "open_days": 21, "remind_after_days": 7,
         "remind_again_after_days": 14})
