@@ -1,13 +1,21 @@
-"""WeasyPrint embeds our documents' fonts through HarfBuzz's subsetter.
+"""WeasyPrint embeds our documents' fonts through HarfBuzz's subsetter; centre.pdf's lean user-agent
+stylesheet and its collector pause.
 
 Without Debian's libharfbuzz-subset0, WeasyPrint 70 does not fail: weasyprint.pdf.fonts.Font.subset
 logs a warning and subsets through fontTools instead, about 7 times slower per document. So the
 test watches which of the two subsetters WeasyPrint calls while it writes one of our PDFs.
 """
+import collections
+import gc
+import subprocess
+
 import pytest
+import weasyprint
+from weasyprint import css as weasyprint_css
+from weasyprint import html as weasyprint_html
 from weasyprint.pdf import fonts as weasyprint_fonts
 
-from centre.pdf import RecentPdfs, arabic_font_installed
+from centre.pdf import RecentPdfs, _lean_html_class, arabic_font_installed
 
 needs_amiri = pytest.mark.skipif(not arabic_font_installed(), reason="needs Debian's fonts-hosny-amiri")
 
@@ -63,3 +71,52 @@ def test_recent_pdfs_keep_within_their_bytes_dropping_the_least_recently_used():
     recent.put(RecentPdfs.key("big", ""), b"d" * 101, limit=100)
     assert recent.get(RecentPdfs.key("big", "")) is None
     assert RecentPdfs.key("<p>x</p>", "a") != RecentPdfs.key("<p>x</p>", "b")
+
+
+@pytest.fixture
+def computed_styles(monkeypatch):
+    """How many styles WeasyPrint computes, by pseudo-element (None for the elements themselves)."""
+    counts = collections.Counter()
+    original = weasyprint_css.StyleFor.set_computed_styles
+
+    def counting(self, element, parent, root=None, pseudo_type=None, **kwargs):
+        counts[pseudo_type] += 1
+        return original(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
+
+    monkeypatch.setattr(weasyprint_css.StyleFor, "set_computed_styles", counting)
+    return counts
+
+
+LISTS = "<p>Intro</p><ul><li>one</li><li>two</li></ul><ol><li>first</li></ol><p>End</p>"
+
+
+def test_elements_get_no_note_styles_and_lists_keep_their_markers(computed_styles):
+    weasyprint.HTML(string=LISTS).write_pdf()
+    stock = dict(computed_styles)
+    computed_styles.clear()
+    pdf = _lean_html_class()(string=LISTS).write_pdf()
+    # WeasyPrint's own stylesheet gives every element five note and footnote pseudo-elements to style.
+    notes = {"footnote-call", "footnote-marker", "note-call", "note-marker", "note-callback"}
+    assert all(stock[pseudo] >= 8 for pseudo in notes)
+    assert not notes & set(computed_styles) and computed_styles["marker"] == 3
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert "• one" in text.decode() and "1. first" in text.decode()
+
+
+def test_another_user_agent_stylesheet_is_used_whole(monkeypatch, caplog):
+    monkeypatch.setattr(weasyprint_html, "UA", weasyprint_html.UA.replace("::note-call", "::note-call-v2"))
+    _lean_html_class.cache_clear()
+    try:
+        assert _lean_html_class() is weasyprint.HTML
+        assert "documents use it whole" in caplog.text
+    finally:
+        _lean_html_class.cache_clear()
+
+
+def test_the_heap_is_frozen_during_a_render_only(client, login_as, monkeypatch):
+    frozen = []
+    write_pdf = weasyprint.HTML.write_pdf
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf",
+                        lambda *a, **k: frozen.append(gc.get_freeze_count()) or write_pdf(*a, **k))
+    arabic_activity_report(client, login_as)
+    assert frozen and frozen[0] > 0 and gc.get_freeze_count() == 0

@@ -9,10 +9,12 @@ from centre.i18n import current_language, text_direction
 from centre.pdf import render_pdf, require_arabic_font
 from centre.reports import bp
 from centre.reports import services
-from centre.reports.charts import bar_percent, report_charts
+from centre.reports.charts import bar_share, report_charts
 from centre.reports.forms import PeriodForm, ReportForm
 
 
+#: The activity report's own print stylesheet: only the rules it uses (see its header).
+REPORT_STYLESHEET = "pdf/activity_report.css"
 #: The dashboard lists the period's latest sessions, this many at most; the activity report lists all.
 DASHBOARD_SESSIONS = 50
 
@@ -53,8 +55,9 @@ def activity_pdf():
     with force_locale(language):
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
-        pdf = render_pdf("pdf/activity_report.html", reuse=True, report=report, language=language, direction=direction,
-                         charts=report_charts(report, language, direction), bar_percent=bar_percent,
+        pdf = render_pdf("pdf/activity_report.html", reuse=True, stylesheet=REPORT_STYLESHEET, report=report,
+                         language=language, direction=direction,
+                         charts=report_charts(report, language, direction), bar_share=bar_share,
                          satisfaction=satisfaction_charts(satisfaction(period.start, period.end, language), direction))
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
