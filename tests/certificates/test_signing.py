@@ -549,3 +549,25 @@ def test_a_pkcs11_token_that_does_not_work_issues_nothing(softhsm, caplog, token
         with pytest.raises(signing.SigningKeyError, match=message):
             signing.signing_identity()
     assert f"token {token!r}" in caplog.text
+
+
+def test_the_kept_signed_attributes_are_pyhankos_own_around_each_documents_digest(ctx):
+    """The signer keeps a PAdES signature's signed attributes as DER and splices each document's digest
+    in: byte for byte what pyHanko builds for that digest, whatever the signing time."""
+    import asyncio
+
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    signer = signing.signing_identity().signer
+    for text in (b"one certificate", b"another certificate", b"a third"):
+        digest = hashlib.sha256(text).digest()
+        settings = PdfCMSSignedAttributes(signing_time=datetime.now(timezone.utc))
+        kept = asyncio.run(signer.signed_attrs(digest, "sha256", settings, use_pades=True))
+        built = asyncio.run(SimpleSigner.signed_attrs(signer, digest, "sha256", settings, use_pades=True))
+        assert kept.dump() == built.dump()
+        assert [attr["values"][0].native for attr in kept if attr["type"].native == "message_digest"] == [digest]
+    # A signature that is not PAdES carries its signing time: built afresh each time, not kept.
+    plain = asyncio.run(signer.signed_attrs(digest, "sha256", PdfCMSSignedAttributes(
+        signing_time=datetime(2026, 1, 2, tzinfo=timezone.utc))))
+    assert "signing_time" in {attr["type"].native for attr in plain}
