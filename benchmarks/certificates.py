@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 def start_worker(scratch: str, url: str, queue_url: str, workers: int | None, rendering: int) -> subprocess.Popen:
     """A jobs worker on the scratch database and queue; returns once it listens and, with more than
     one rendering process, once they have started (as they do in the background when a worker starts)."""
-    from centre.jobs.worker import READY, RENDERING_READY
+    from centre.certificates.rendering import RENDERING_READY
+    from centre.jobs.worker import READY
 
     env = {**os.environ, "CENTRE_ENV": "development", "DATABASE_URL": url, "CENTRE_QUEUE_URL": queue_url,
            "CENTRE_QUEUE_IMMEDIATE": "0", "CENTRE_PUBLIC_BASE_URL": "https://centre.example.ma",
@@ -43,8 +44,10 @@ def start_worker(scratch: str, url: str, queue_url: str, workers: int | None, re
         worker = subprocess.Popen([sys.executable, "-m", "centre.jobs.worker", "--workers", "1", "--no-schedules"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
-    wanted = [READY] + ([RENDERING_READY] if rendering > 1 else [])
-    while not all(line in log_path.read_text(errors="replace") for line in wanted):
+    def started(log: str) -> bool:  # listening, and each rendering process has logged that it is ready
+        return READY in log and (rendering <= 1 or log.count(RENDERING_READY) >= rendering)
+
+    while not started(log_path.read_text(errors="replace")):
         if worker.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"The worker did not start:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.1)

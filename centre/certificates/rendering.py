@@ -7,6 +7,7 @@ Workers start with "spawn", not fork: a forked child would inherit the parent's
 database connections.
 """
 import atexit
+import logging
 import multiprocessing
 import os
 import threading
@@ -24,6 +25,11 @@ _CONFIG_KEYS = ("INSTITUTION_NAMES", "CENTRE_NAMES", "CERTIFICATE_PLACES", "CERT
                 "BABEL_DEFAULT_TIMEZONE", "PUBLIC_BASE_URL", "SQLALCHEMY_DATABASE_URI",
                 "SIGNING_KEY", "SIGNING_PASSPHRASE", "SIGNING_PKCS11_MODULE", "SIGNING_PKCS11_TOKEN",
                 "SIGNING_PKCS11_KEY", "TSA_URL")
+
+#: What each rendering process logs once it has started (its process id follows).
+RENDERING_READY = "Certificate rendering process ready"
+
+log = logging.getLogger(__name__)
 
 _pool: ProcessPoolExecutor | None = None
 _pool_key = None
@@ -51,11 +57,13 @@ def _worker_init(config_name: str, overrides: dict, parent: int) -> None:
         try:
             identity = signing_identity()  # the signing key, parsed once per process
         except SigningKeyError:
-            return  # logged; each job then refuses with the reason (the parent checks the key first)
-        # The signature stamps, rendered once per process and kept; rendering them also loads the
-        # fonts (Latin and Arabic) that every certificate needs, before the first one.
-        for languages in set(SIDES.values()):
-            stamp_style(languages, identity.common_name)
+            pass  # logged; each job then refuses with the reason (the parent checks the key first)
+        else:
+            # The signature stamps, rendered once per process and kept; rendering them also loads
+            # the fonts (Latin and Arabic) that every certificate needs, before the first one.
+            for languages in set(SIDES.values()):
+                stamp_style(languages, identity.common_name)
+    log.info("%s: %d", RENDERING_READY, os.getpid())
 
 
 def _ready() -> int:
@@ -114,7 +122,7 @@ def warm_up() -> list[Future]:
     """Start the rendering processes now, while the caller does something else (prepares the first
     batch; a jobs worker, waits for its first job): each takes about a second to create the app, load
     the fonts and the signing key. A pool starts a process only when given work, so each is given a
-    task that does nothing. Returns the tasks: each is done once its process is ready.
+    task that does nothing; each logs RENDERING_READY once started. Returns the tasks.
     Meanwhile this process loads the signing key too, which it checks before each bulk issue."""
     count = workers()
     if count <= 1:

@@ -8,7 +8,6 @@ swaps them), so SIGTERM is made the graceful one and SIGINT graceful too.
 import argparse
 import logging
 import signal
-import threading
 
 from huey.consumer import Consumer
 
@@ -18,9 +17,6 @@ from centre.extensions import db
 from centre.jobs.services import reap
 
 READY = "Signal handlers set: SIGTERM and SIGINT shut down gracefully."
-RENDERING_READY = "Certificate rendering processes ready"
-
-log = logging.getLogger("centre.jobs")
 
 
 class GracefulConsumer(Consumer):
@@ -30,15 +26,6 @@ class GracefulConsumer(Consumer):
         self._signal_actions[signal.SIGINT] = (False, True)  # (restart, graceful)
         super()._set_signal_handlers()
         self._logger.info(READY)
-
-
-def _announce(started) -> None:
-    try:
-        pids = [future.result() for future in started]
-    except Exception as error:  # noqa: BLE001 - the first bulk issue starts them again, and says why if it cannot
-        log.warning("Certificate rendering processes could not start: %r", error)
-    else:
-        log.info("%s: %s", RENDERING_READY, ", ".join(map(str, pids)))
 
 
 def main(argv=None) -> None:
@@ -61,10 +48,10 @@ def main(argv=None) -> None:
         reap()
         db.session.commit()
         # The first bulk issue need not wait for its rendering processes to start: they start
-        # now, in the background (threads share them; processes forked by Huey could not).
-        started = warm_up() if options.worker_type == "thread" else []
-    if started:
-        threading.Thread(target=_announce, args=(started,), name="rendering-warm-up", daemon=True).start()
+        # now, in the background (threads share them; processes forked by Huey could not), and
+        # each logs RENDERING_READY once it has.
+        if options.worker_type == "thread":
+            warm_up()
     consumer = GracefulConsumer(
         huey,
         workers=options.workers or app.config["WORKER_THREADS"],

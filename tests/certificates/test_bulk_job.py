@@ -3,6 +3,7 @@ killed with SIGKILL in the middle and started again; started from the page, foll
 server, refused twice; and its faults (a session deleted or cancelled meanwhile)."""
 import hashlib
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -11,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from centre.certificates.bulk import BULK_KIND, start_bulk_issue
+from centre.certificates.rendering import RENDERING_READY
 from centre.extensions import db
-from centre.jobs.worker import RENDERING_READY
 from centre.jobs.services import execute_job
 from centre.models import (AuditEntry, Certificate, CertificateSequence, DocumentLanguage, Job, JobStatus,
                            Registration, Role, SessionStatus, TrainingSession)
@@ -63,8 +64,9 @@ def test_a_worker_killed_mid_issue_and_started_again_completes_it_without_gap_du
     wait_for(jobs_app, job_id, lambda j: j.progress_done >= TRAINEES // 3, timeout=600, what="a third done")
     os.killpg(worker.pid, signal.SIGKILL)  # the worker and its rendering processes, all at once
     worker.wait(10)
-    # The worker started its rendering processes as it started, not at its first bulk issue.
-    assert RENDERING_READY in Path(worker.log_path).read_text(errors="replace")
+    # The worker started its two rendering processes as it started, not at its first bulk issue.
+    ready = re.findall(re.escape(RENDERING_READY) + r": (\d+)", Path(worker.log_path).read_text(errors="replace"))
+    assert len(set(ready)) == 2, ready
     orphan = job_row(jobs_app, job_id)
     assert orphan.status == JobStatus.RUNNING and 0 < orphan.progress_done < TRAINEES
     time.sleep(TIMINGS["JOB_STALE_SECONDS"] + 0.5)  # its heartbeat goes stale
