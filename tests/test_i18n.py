@@ -145,3 +145,23 @@ def test_the_french_catalogue_puts_a_non_breaking_space_before_high_punctuation(
                 wrong.append(text)
     assert not wrong, (f"{len(wrong)} French messages lack a non-breaking space (run "
                        f".venv/bin/python scripts/french_typography.py): {wrong[:5]}")
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("fr", {"submitted": "Soumise", "planned": "Planifiée", "closed": "Clôturée",
+            "questionnaire planned": "Prévu", "questionnaire closed": "Clos"}),
+    ("ar", {"submitted": "مقدَّم", "questionnaire closed": "مغلق"}),
+])
+def test_states_agree_with_what_they_describe(app, language, expected):
+    """A request (la demande, feminine in French) and a questionnaire (le questionnaire) share English
+    state words; their labels are translated each in its own context."""
+    from flask_babel import force_locale
+
+    from centre.models import AssistanceStatus
+    from centre.models.evaluation import QuestionnaireStatus
+
+    labels = {"submitted": AssistanceStatus.SUBMITTED, "planned": AssistanceStatus.PLANNED,
+              "closed": AssistanceStatus.CLOSED, "questionnaire planned": QuestionnaireStatus.PLANNED,
+              "questionnaire closed": QuestionnaireStatus.CLOSED}
+    with app.test_request_context(), force_locale(language):
+        assert {key: str(labels[key].label) for key in expected} == expected

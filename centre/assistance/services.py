@@ -23,7 +23,7 @@ and the centre's coordinators (not to the person who made it).
 """
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from centre.extensions import db
@@ -40,7 +41,7 @@ class AssistanceStatus(enum.StrEnum):
     @property
     def label(self):
         return {
-            AssistanceStatus.SUBMITTED: _l("Submitted"),
+            AssistanceStatus.SUBMITTED: _lp("assistance request", "Submitted"),  # French: la demande, soumise
             AssistanceStatus.UNDER_STUDY: _l("Under study"),
             AssistanceStatus.ACCEPTED: _l("Accepted"),
             AssistanceStatus.DECLINED: _l("Declined"),

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from centre.extensions import db
@@ -82,9 +83,9 @@ class QuestionnaireStatus(enum.StrEnum):
     @property
     def label(self):
         return {
-            QuestionnaireStatus.PLANNED: _l("Planned"),
+            QuestionnaireStatus.PLANNED: _lp("questionnaire", "Planned"),  # French: le questionnaire, prévu
             QuestionnaireStatus.OPEN: _l("Open for answers"),
-            QuestionnaireStatus.CLOSED: _l("Closed"),
+            QuestionnaireStatus.CLOSED: _lp("questionnaire", "Closed"),
         }[self]
 
 
