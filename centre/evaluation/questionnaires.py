@@ -33,7 +33,8 @@ from centre import audit, mail
 from centre.clock import local_date, today
 from centre.errors import DomainError
 from centre.evaluation.answering import shuffle_anonymous_responses, token
-from centre.evaluation.recipients import assistance_request_of, recipient_name, recipients, trainee_recipient
+from centre.evaluation.recipients import (assistance_request_of, partner_recipient, recipient_name, recipients,
+                                         trainee_recipient)
 from centre.evaluation.templates import latest_template, load_default_templates
 from centre.extensions import db
 from centre.i18n import localized
@@ -196,10 +197,31 @@ def invite_late(trainee: Trainee, training_session: TrainingSession, actor: User
         sa.or_(Invitation.trainee_id == trainee.id, sa.func.lower(Invitation.email) == trainee.email.lower()))
     if db.session.scalar(taken.limit(1)) is not None:
         return None
-    recipient = trainee_recipient(trainee)
+    return _invite_late(questionnaire, trainee_recipient(trainee), actor)
+
+
+def invite_focal_point_late(user: User, institution_id: int, actor: User | None) -> list[Invitation]:
+    """A focal point whose account opens while their institution's evaluation of an assistance is
+    open (named after it was sent: partners' `accept_invitation` calls this) gets it too, in their
+    language, with the same closing date; not when their address has an invitation to it already
+    (as a contact, say). The reminders already due are counted as sent."""
+    questionnaires = db.session.scalars(
+        sa.select(Questionnaire).join(AssistanceRequest, AssistanceRequest.session_id == Questionnaire.session_id)
+        .where(AssistanceRequest.institution_id == institution_id, Questionnaire.purpose == Purpose.ASSISTANCE,
+               Questionnaire.status == QuestionnaireStatus.OPEN).order_by(Questionnaire.id)).all()
+    invited = []
+    for questionnaire in questionnaires:
+        taken = sa.select(Invitation.id).where(Invitation.questionnaire_id == questionnaire.id,
+                                               sa.func.lower(Invitation.email) == user.email.lower())
+        if db.session.scalar(taken.limit(1)) is None:
+            invited.append(_invite_late(questionnaire, partner_recipient(user, institution_id), actor))
+    return invited
+
+
+def _invite_late(questionnaire: Questionnaire, recipient, actor: User | None) -> Invitation:
     invitation = Invitation(
         questionnaire=questionnaire, nonce=secrets.token_hex(16), kind=recipient.kind, email=recipient.email,
-        language=recipient.language, trainee=trainee, institution_id=recipient.institution_id,
+        language=recipient.language, trainee=recipient.trainee, institution_id=recipient.institution_id,
         reminders_sent=_reminders_due(questionnaire, today()))
     db.session.add(invitation)
     db.session.flush()

@@ -111,8 +111,13 @@ def assistance_recipients(request: AssistanceRequest) -> list[Recipient]:
             .order_by(InstitutionContact.id)).all()
         return [Recipient(RecipientKind.CONTACT, c.email, _contact_language(c, None), c.full_name,
                           institution_id=c.institution_id) for c in contacts]
-    return [Recipient(RecipientKind.CONTACT, u.email, _language(u), u.full_name or u.email,
-                      institution_id=request.institution_id) for u in users]
+    return [partner_recipient(u, request.institution_id) for u in users]
+
+
+def partner_recipient(user: User, institution_id: int) -> Recipient:
+    """A partner's person with an account (a focal point, the request's submitter), in its language."""
+    return Recipient(RecipientKind.CONTACT, user.email, _language(user), user.full_name or user.email,
+                     institution_id=institution_id)
 
 
 def recipients(questionnaire: Questionnaire) -> list[Recipient]:

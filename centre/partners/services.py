@@ -25,6 +25,7 @@ from centre.auth.services import INVITATION_MAX_AGE, invitation_serializer, invi
 from centre.certificates import delivery
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
+from centre.evaluation.questionnaires import invite_focal_point_late
 from centre.extensions import db
 from centre.i18n import is_country, localized
 from centre.models import (
@@ -161,6 +162,7 @@ def accept_invitation(token: str, password: str, *, now: datetime | None = None)
     user.last_login_at = utcnow()
     audit.record(focal_point.institution, "focal_point_opened", actor=user, email=user.email)
     db.session.flush()
+    invite_focal_point_late(user, focal_point.institution_id, user)  # an evaluation sent before they came
     return focal_point
 
 

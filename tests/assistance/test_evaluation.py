@@ -23,6 +23,7 @@ from centre.models import (
     Role,
     SessionStatus,
 )
+from centre.partners import services as partners
 from centre.partners.services import add_contact
 from centre.reports.services import Period, assistance_figures
 
@@ -153,3 +154,24 @@ def test_without_a_focal_point_the_partners_contacts_evaluate_and_other_sessions
         questionnaires.create_questionnaire(request.training_session, templates.latest_template(Purpose.ASSISTANCE),
                                         coordinator)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 1
+
+
+def test_a_focal_point_whose_account_opens_while_the_evaluation_is_open_gets_it_once(partner):
+    institution, focal, other, coordinator, experts = partner
+    request = _delivered(institution, focal, coordinator, experts)
+    questionnaire = figures.assistance_evaluation(request.training_session).questionnaire
+    questionnaire.sent_on -= timedelta(days=questionnaire.remind_after_days)  # a reminder was due already
+    newcomer = partners.invite_focal_point(institution, coordinator, email="nouvelle@mediateur.example.sn",
+                                           full_name="Awa Sarr", language="fr")
+    assert len(questionnaire.invitations) == 2  # not before the account opens
+    partners.accept_invitation(partners.invitation_token(newcomer.user), "un mot de passe sûr")
+    invitation = questionnaire.invitations[-1]
+    assert (invitation.email, invitation.language) == ("nouvelle@mediateur.example.sn", "fr")
+    mail = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.recipient == "nouvelle@mediateur.example.sn",
+                                                          OutboxMail.template == "questionnaire_invitation")).all()
+    assert len(mail) == 1 and answering.token(invitation) in mail[0].body
+    assert invitation.reminders_sent == 1  # counted as sent: the next morning's run does not remind her at once
+    # Another opening invites no one twice.
+    assert questionnaires.invite_focal_point_late(newcomer.user, institution.id, coordinator) == []
+    # Nor one invited when the assistance was delivered.
+    assert questionnaires.invite_focal_point_late(other, institution.id, coordinator) == []
