@@ -22,7 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pikepdf
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 
@@ -221,6 +220,8 @@ def render_pdf_per_page(template: str, titles: list[str], **context) -> list[byt
         if len(document.pages) != len(titles):
             return None
         written = document.write_pdf()
+    import pikepdf  # late, as WeasyPrint: about 0.1 s, and only bulk issues cut documents
+
     pdfs = []
     with pikepdf.open(io.BytesIO(written)) as whole:
         for page, title in zip(whole.pages, titles):

@@ -353,6 +353,39 @@ def invitation_token(user: User, salt: str = INVITATION_SALT) -> str:
     return invitation_serializer(salt).dumps({"user": user.id, "state": invitation_state(user)})
 
 
+class InvitationError(DomainError):
+    """An invitation link that cannot be used; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def invited_user(token: str, salt: str, role: Role, *, now: datetime | None = None,
+                 max_age: timedelta = INVITATION_MAX_AGE, lock: bool = False) -> User:
+    """The active account of `role` that an invitation link of this kind (`salt`) is for, or
+    InvitationError saying why it cannot be used: 404 not a link of ours, 410 expired or used up.
+    lock: the account's row is locked (choosing the password through the link)."""
+    invalid = InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
+                                 "or ask the centre for a new one."), 404)
+    try:
+        payload, signed_at = invitation_serializer(salt).loads(token, return_timestamp=True)
+    except BadSignature:
+        raise invalid from None
+    if (now or utcnow()) - signed_at > max_age:
+        raise InvitationError(_l("This invitation link has expired. Ask the centre to send you a new one."), 410)
+    if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
+        raise invalid
+    query = sa.select(User).where(User.id == payload["user"], User.role == role)
+    user = db.session.scalar(query.with_for_update() if lock else query)
+    if user is None or not user.is_active:
+        raise invalid
+    if payload.get("state") != invitation_state(user):
+        raise InvitationError(_l("This invitation link has already been used, or a newer one was sent. "
+                                 "Sign in with your e-mail address, or ask the centre for a new link."), 410)
+    return user
+
+
 def invitation_link(user: User) -> str:
     return absolute_url("auth.accept_invitation", token=invitation_token(user))
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature
 from sqlalchemy.orm import joinedload
 
 from centre import audit, mail
 from centre.auth import services as auth_services
+from centre.auth.services import InvitationError
 from centre.errors import DomainError
 from centre.extensions import db
 from centre.i18n import is_country
@@ -40,14 +40,6 @@ ACCOUNT_LABELS = {
     "invited": _l("Invited"),
     "active": _l("Active account"),
 }
-
-
-class InvitationError(DomainError):
-    """An invitation link that cannot be used; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message, status: int):
-        super().__init__(message)
-        self.status = status
 
 
 # The directory
@@ -181,24 +173,12 @@ def invite_expert(expert: Expert, actor: User | None = None, *, language: str = 
 def read_invitation(token: str, *, now: datetime | None = None, max_age: timedelta = INVITATION_MAX_AGE,
                     lock: bool = False) -> Expert:
     """The expert an invitation link is for, or InvitationError saying why it cannot be used."""
-    invalid = InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
+    user = auth_services.invited_user(token, INVITATION_SALT, Role.EXPERT, now=now or utcnow(), max_age=max_age,
+                                      lock=lock)
+    expert = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
+    if expert is None:
+        raise InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
                                  "or ask the centre for a new one."), 404)
-    try:
-        payload, signed_at = auth_services.invitation_serializer(INVITATION_SALT).loads(token, return_timestamp=True)
-    except BadSignature:
-        raise invalid from None
-    if (now or utcnow()) - signed_at > max_age:
-        raise InvitationError(_l("This invitation link has expired. Ask the centre to send you a new one."), 410)
-    if not isinstance(payload, dict):
-        raise invalid
-    query = sa.select(User).where(User.id == payload.get("user"), User.role == Role.EXPERT)
-    user = db.session.scalar(query.with_for_update() if lock else query)
-    expert = user and db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
-    if expert is None or not user.is_active:
-        raise invalid
-    if payload.get("state") != auth_services.invitation_state(user):
-        raise InvitationError(_l("This invitation link has already been used, or a newer one was sent. "
-                                 "Sign in with your e-mail address, or ask the centre for a new link."), 410)
     return expert
 
 

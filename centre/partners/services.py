@@ -16,12 +16,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature
 from sqlalchemy.orm import contains_eager, joinedload
 
 from centre import audit, mail
 from centre.attendance.services import session_figures
-from centre.auth.services import INVITATION_MAX_AGE, invitation_serializer, invitation_state, invitation_token
+from centre.auth.services import INVITATION_MAX_AGE, InvitationError, invitation_token, invited_user
+from centre.auth.services import INVITATION_SALT as AUTH_INVITATION_SALT
 from centre.certificates import delivery
 from centre.certificates.services import certificates_by_registration
 from centre.errors import DomainError
@@ -58,14 +58,6 @@ ACTION_LABELS = {
 }
 
 ACCOUNT_LABELS = {"invited": _l("Invited"), "active": _l("Active account")}
-
-
-class InvitationError(DomainError):
-    """An invitation link that cannot be used; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message, status: int):
-        super().__init__(message)
-        self.status = status
 
 
 def _email(value: str) -> str:
@@ -131,24 +123,11 @@ def invite_again(focal_point: FocalPoint, actor: User | None) -> FocalPoint:
 
 def read_invitation(token: str, *, now: datetime | None = None, lock: bool = False) -> FocalPoint:
     """The focal point an invitation link is for, or InvitationError saying why it cannot be used."""
-    invalid = InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
+    user = invited_user(token, AUTH_INVITATION_SALT, Role.FOCAL_POINT, now=now or utcnow(), lock=lock)
+    focal_point = focal_point_of(user)
+    if focal_point is None:
+        raise InvitationError(_l("This invitation link is not valid. Check that it was copied whole, "
                                  "or ask the centre for a new one."), 404)
-    try:
-        payload, signed_at = invitation_serializer().loads(token, return_timestamp=True)
-    except BadSignature:
-        raise invalid from None
-    if (now or utcnow()) - signed_at > INVITATION_MAX_AGE:
-        raise InvitationError(_l("This invitation link has expired. Ask the centre to send you a new one."), 410)
-    if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
-        raise invalid
-    query = sa.select(User).where(User.id == payload["user"], User.role == Role.FOCAL_POINT)
-    user = db.session.scalar(query.with_for_update() if lock else query)
-    focal_point = user and focal_point_of(user)
-    if focal_point is None or not user.is_active:
-        raise invalid
-    if payload.get("state") != invitation_state(user):
-        raise InvitationError(_l("This invitation link has already been used, or a newer one was sent. "
-                                 "Sign in with your e-mail address, or ask the centre for a new link."), 410)
     return focal_point
 
 
