@@ -217,35 +217,42 @@ DIMENSIONS = ("theme", "trainer", "institution", "country", "year")
 def satisfaction(start: date, end: date, language: str) -> dict[str, list[SatisfactionRow]]:
     """The end-of-session questionnaires' ratings of the sessions starting within the period, by
     session theme (its title), trainer (the questions asked of each trainer), partner institution
-    and country (as far as the responses record them: see ANONYMITY_GROUP) and year; one grouped
-    query per dimension."""
-    percent = sa.func.avg(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
+    and country (as far as the responses record them: see ANONYMITY_GROUP) and year.
+
+    Two grouped queries: one by trainer, one by the combinations of theme, institution, country
+    and year (a response has one of each, so each combination's responses add up to each of the
+    four dimensions' exactly; a few hundred rows a year), rolled up here. (One query a dimension
+    read the period's answers five times: most of the activity report's queries.)"""
+    total = sa.func.sum(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
+    ratings = sa.func.count(Answer.rating)
     responses = sa.func.count(sa.distinct(Answer.response_id))
-    # The period's responses first (a few thousand a year), then their answers by the answers'
-    # primary key: joining from the answers would read every answer of every year.
+    # The period's responses first, then their answers by the answers' primary key: joining from
+    # the answers would read every answer of every year.
     in_period = (sa.select(Response.id).join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
                  .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
                  .where(Questionnaire.purpose == Purpose.END_OF_SESSION, Response.is_submitted.is_(True),
                         TrainingSession.start_on.between(start, end)))
-    base = (sa.select(percent, responses).select_from(Answer)
+    base = (sa.select(total, ratings, responses).select_from(Answer)
             .join(Question, Question.id == Answer.question_id)
             .join(Response, Response.id == Answer.response_id)
             .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
             .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
             .where(Answer.response_id.in_(in_period), Answer.rating.is_not(None)))
     title = getattr(TrainingSession, f"title_{language}" if language in LANGUAGES else "title_fr")
-    year = sa.extract("year", TrainingSession.start_on)
-
-    def rows(key, query):
-        return [(row[2], round(row[0]), row[1]) for row in db.session.execute(query.add_columns(key).group_by(key))]
-
-    found = {
-        "theme": rows(sa.func.coalesce(sa.func.nullif(title, ""), TrainingSession.title_fr), base),
-        "trainer": rows(Answer.target_key, base.where(Answer.target_key.like("trainer:%"))),
-        "institution": rows(Response.institution_id, base.where(Response.institution_id.is_not(None))),
-        "country": rows(Response.country, base.where(Response.country.is_not(None))),
-        "year": rows(year, base),
-    }
+    keys = {"theme": sa.func.coalesce(sa.func.nullif(title, ""), TrainingSession.title_fr),
+            "institution": Response.institution_id, "country": Response.country,
+            "year": sa.extract("year", TrainingSession.start_on)}
+    sums = {dimension: defaultdict(lambda: [0.0, 0, 0]) for dimension in keys}
+    for row in db.session.execute(base.add_columns(*keys.values()).group_by(*keys.values())):
+        for dimension, key in zip(keys, row[3:]):
+            if key is not None:
+                of_key = sums[dimension][key]
+                for index in range(3):
+                    of_key[index] += row[index]
+    found = {dimension: [(key, round(total / count), responses) for key, (total, count, responses) in by_key.items()]
+             for dimension, by_key in sums.items()}
+    found["trainer"] = [(row[3], round(row[0] / row[1]), row[2]) for row in db.session.execute(
+        base.add_columns(Answer.target_key).where(Answer.target_key.like("trainer:%")).group_by(Answer.target_key))]
     experts = {e.id: e for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(
         [int(key.partition(":")[2]) for key, _p, _n in found["trainer"]])))}
     institutions = {i.id: i for i in db.session.scalars(sa.select(Institution).where(Institution.id.in_(

@@ -199,6 +199,35 @@ def test_catalogue_satisfaction_only_above_the_minimum(completed_session, app):
     assert figures.headline_satisfaction(completed_session) == (100, 3)
 
 
+
+def test_satisfaction_across_sessions_by_theme_trainer_institution_country_and_year(completed_session):
+    """The dashboard's and activity report's satisfaction: each dimension's mean of the rating
+    answers (as shares of their scale) and its responses, a response counted once."""
+    end = _by_purpose(completed_session)[Purpose.END_OF_SESSION]
+    ratings = [item for item in answering.items(end, "en") if item.question.kind == QuestionKind.RATING]
+    rated_trainer = [item for item in ratings if item.target_key.startswith("trainer:")]
+    assert rated_trainer and len(rated_trainer) < len(ratings)
+    # One trainee gives the top of every scale; another the bottom of every scale but the trainer's.
+    answering.answer(end.invitations[0], answering.parse_answers(end, _form(end), "en", complete=True), submit=True)
+    bottom = {item.field: "1" for item in ratings if item not in rated_trainer}
+    answering.answer(end.invitations[1], answering.parse_answers(end, _form(end, **bottom), "en", complete=True),
+                     submit=True)
+    start_on = completed_session.start_on
+    found = figures.satisfaction(start_on, start_on, "en")
+    everything = round(100 * (len(ratings) + len(rated_trainer)) / (2 * len(ratings)))
+    assert 50 < everything < 100
+    trainee = end.invitations[0].trainee
+    assert found == {
+        "theme": [figures.SatisfactionRow(completed_session.title_en, everything, 2)],
+        "trainer": [figures.SatisfactionRow(completed_session.trainers[0].expert.name, 100, 2)],
+        "institution": [figures.SatisfactionRow(trainee.institution.name_en, everything, 2)],
+        "country": [figures.SatisfactionRow("Senegal", everything, 2)],
+        "year": [figures.SatisfactionRow(str(start_on.year), everything, 2)],
+    }
+    # The period is the sessions' first days: a period after it finds nothing.
+    assert figures.satisfaction(start_on + timedelta(days=1), start_on + timedelta(days=400), "en") == {
+        dimension: [] for dimension in figures.DIMENSIONS}
+
 def test_anonymising_a_trainee_erases_the_address_their_invitations_kept(completed_session):
     from centre.registrations.personal_data import anonymise
 
