@@ -209,6 +209,9 @@ class SatisfactionRow:
     label: str
     percent: int  #: mean of the rating answers, each as a share of its scale
     responses: int
+    #: what the row is of: the theme's title, the trainer's expert id, the institution's id, the
+    #: country's code, the year
+    key: str | int
 
 
 DIMENSIONS = ("theme", "trainer", "institution", "country", "year")
@@ -251,22 +254,23 @@ def satisfaction(start: date, end: date, language: str) -> dict[str, list[Satisf
                     of_key[index] += row[index]
     found = {dimension: [(key, round(total / count), responses) for key, (total, count, responses) in by_key.items()]
              for dimension, by_key in sums.items()}
-    found["trainer"] = [(row[3], round(row[0] / row[1]), row[2]) for row in db.session.execute(
+    found["year"] = [(int(year), value, count) for year, value, count in found["year"]]
+    found["trainer"] = [(int(row[3].partition(":")[2]), round(row[0] / row[1]), row[2]) for row in db.session.execute(
         base.add_columns(Answer.target_key).where(Answer.target_key.like("trainer:%")).group_by(Answer.target_key))]
     experts = {e.id: e for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(
-        [int(key.partition(":")[2]) for key, _p, _n in found["trainer"]])))}
+        [key for key, _p, _n in found["trainer"]])))}
     institutions = {i.id: i for i in db.session.scalars(sa.select(Institution).where(Institution.id.in_(
         [key for key, _p, _n in found["institution"]])))}
     label = {
         "theme": str,
-        "trainer": lambda key: experts[int(key.partition(":")[2])].name,
+        "trainer": lambda key: experts[key].name,
         "institution": lambda key: localized(institutions[key], "name", language),
         "country": lambda key: country_name(key, language),
-        "year": lambda key: str(int(key)),
+        "year": str,
     }
     result = {}
     for dimension in DIMENSIONS:
-        items = [SatisfactionRow(label[dimension](key), value, count) for key, value, count in found[dimension]]
+        items = [SatisfactionRow(label[dimension](key), value, count, key) for key, value, count in found[dimension]]
         result[dimension] = sorted(items, key=lambda row: row.label) if dimension == "year" else \
             sorted(items, key=lambda row: (-row.responses, row.label))
     return result

@@ -15,6 +15,8 @@ from centre.reports.forms import PeriodForm, ReportForm
 
 #: The activity report's own print stylesheet: only the rules it uses (see its header).
 REPORT_STYLESHEET = "pdf/activity_report.css"
+#: The activity report's satisfaction charts of their own; its other dimensions are columns of tables.
+REPORT_SATISFACTION_CHARTS = ("satisfaction-theme", "satisfaction-institution")
 #: The dashboard lists the period's latest sessions, this many at most; the activity report lists all.
 DASHBOARD_SESSIONS = 50
 
@@ -55,9 +57,16 @@ def activity_pdf():
     with force_locale(language):
         report = services.activity_report(period, language=language)
         direction = text_direction(language)
+        found = satisfaction(period.start, period.end, language)
+        # The satisfaction with each trainer, country and year is a column of the table that lists
+        # them (experts, participants by country, sessions per year), keyed as those rows are.
+        rated = {"experts": {row.key: row for row in found["trainer"]},
+                 "countries": {row.label: row for row in found["country"]},
+                 "years": {row.label: row for row in found["year"]}}
         pdf = render_pdf("pdf/activity_report.html", reuse=True, stylesheet=REPORT_STYLESHEET, report=report,
                          language=language, direction=direction,
-                         charts=report_charts(report, language, direction), bar_share=bar_share,
-                         satisfaction=satisfaction_charts(satisfaction(period.start, period.end, language), direction))
+                         charts=report_charts(report, language, direction), bar_share=bar_share, rated=rated,
+                         satisfaction=[chart for chart in satisfaction_charts(found, direction)
+                                       if chart.key in REPORT_SATISFACTION_CHARTS])
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -217,12 +217,13 @@ def test_satisfaction_across_sessions_by_theme_trainer_institution_country_and_y
     everything = round(100 * (len(ratings) + len(rated_trainer)) / (2 * len(ratings)))
     assert 50 < everything < 100
     trainee = end.invitations[0].trainee
+    trainer = completed_session.trainers[0].expert
     assert found == {
-        "theme": [figures.SatisfactionRow(completed_session.title_en, everything, 2)],
-        "trainer": [figures.SatisfactionRow(completed_session.trainers[0].expert.name, 100, 2)],
-        "institution": [figures.SatisfactionRow(trainee.institution.name_en, everything, 2)],
-        "country": [figures.SatisfactionRow("Senegal", everything, 2)],
-        "year": [figures.SatisfactionRow(str(start_on.year), everything, 2)],
+        "theme": [figures.SatisfactionRow(completed_session.title_en, everything, 2, completed_session.title_en)],
+        "trainer": [figures.SatisfactionRow(trainer.name, 100, 2, trainer.id)],
+        "institution": [figures.SatisfactionRow(trainee.institution.name_en, everything, 2, trainee.institution_id)],
+        "country": [figures.SatisfactionRow("Senegal", everything, 2, "SN")],
+        "year": [figures.SatisfactionRow(str(start_on.year), everything, 2, start_on.year)],
     }
     # The period is the sessions' first days: a period after it finds nothing.
     assert figures.satisfaction(start_on + timedelta(days=1), start_on + timedelta(days=400), "en") == {

@@ -239,3 +239,39 @@ def test_activity_report_downloaded_again_is_reused_until_its_figures_change(app
         training_session.title_ar = "عنوان جديد"
         db.session.commit()
     assert client.get("/reports/activity.pdf", query_string=query).data != first and len(renders) == 2
+
+
+def test_activity_report_gives_the_satisfaction_of_each_trainer_and_year_in_their_rows(app, client, login_as,
+                                                                                       activity):
+    """The end-of-session satisfaction with a trainer is a column of the experts table, that of a year
+    a column of the sessions per year; countries below the anonymity group show none."""
+    from werkzeug.datastructures import MultiDict
+
+    from centre.evaluation import answering, questionnaires
+    from centre.models import Expert, Purpose, QuestionKind, TrainingSession
+
+    with app.app_context():
+        s1 = db.session.get(TrainingSession, activity["sessions"]["R-2026-A"])
+        [end] = [q for q in questionnaires.session_questionnaires(s1) if q.purpose == Purpose.END_OF_SESSION]
+        for invitation in end.invitations:  # T1, T2 (SN) and T3 (MA): every scale at its top
+            form = MultiDict({item.field: {QuestionKind.RATING: str(item.question.scale_max),
+                                           QuestionKind.TEXT: "Bien"}.get(item.question.kind, "0")
+                              for item in answering.items(end, "fr")})
+            answering.answer(invitation, answering.parse_answers(end, form, "fr", complete=True), submit=True)
+        db.session.commit()
+        trainers = [f"{e.given_name} {e.family_name.upper()}"
+                    for e in (db.session.get(Expert, activity["experts"][key]) for key in "AB")]
+        reviewers = [f"{e.given_name} {e.family_name.upper()}" for e in db.session.scalars(sa.select(Expert))
+                     if e.id not in activity["experts"].values()]
+    login_as("coordinator")
+    text = pdf_text(client.get("/reports/activity.pdf", query_string={**YEAR, "language": "fr"}).data, "-layout")
+    lines = text.splitlines()
+    for name in trainers:  # both taught S1
+        [row] = [line for line in lines if name in line]
+        assert row.rstrip().endswith("100 % (3)"), row
+    reviewed = [line for line in lines if any(name in line for name in reviewers)]
+    assert reviewed and all(line.rstrip().endswith("–") for line in reviewed), reviewed
+    [year] = [line for line in lines if line.split()[:3] == ["2026", "2", "6"]]  # sessions, participants
+    assert year.rstrip().endswith("100 % (3)"), year
+    assert "Satisfaction par formateur" not in text and "Satisfaction par pays" not in text
+    assert "Satisfaction par thème de session" in text
