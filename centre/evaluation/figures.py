@@ -229,12 +229,14 @@ def satisfaction(start: date, end: date, language: str) -> dict[str, list[Satisf
     total = sa.func.sum(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
     ratings = sa.func.count(Answer.rating)
     responses = sa.func.count(sa.distinct(Answer.response_id))
-    # The period's responses first, then their answers by the answers' primary key: joining from
-    # the answers would read every answer of every year.
-    in_period = (sa.select(Response.id).join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
-                 .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
-                 .where(Questionnaire.purpose == Purpose.END_OF_SESSION, Response.is_submitted.is_(True),
-                        TrainingSession.start_on.between(start, end)))
+    # The period's questionnaires, then their responses through the index on the questionnaire, then
+    # their answers by the answers' primary key: joining from the answers would read every answer of
+    # every year, and from the responses every response.
+    questionnaires = (sa.select(Questionnaire.id).join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
+                      .where(Questionnaire.purpose == Purpose.END_OF_SESSION,
+                             TrainingSession.start_on.between(start, end)))
+    in_period = sa.select(Response.id).where(Response.questionnaire_id.in_(questionnaires),
+                                             Response.is_submitted.is_(True))
     base = (sa.select(total, ratings, responses).select_from(Answer)
             .join(Question, Question.id == Answer.question_id)
             .join(Response, Response.id == Answer.response_id)

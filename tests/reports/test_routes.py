@@ -139,8 +139,11 @@ def test_activity_report_in_french_and_in_arabic_whatever_the_page_language(clie
     assert "Sénégal" in text and "Maroc" in text  # the country chart's labels, in French
     # Each session's attendance rate is a column of its row (no longer a chart of one bar a session).
     assert "Taux de présence" in text
-    rows = [line.split() for line in pdf_text(french.data, "-layout").splitlines() if "R-2026-" in line]
-    assert len(rows) == 2 and all(re.fullmatch(r"\d+(,\d)?", row[-2]) and row[-1] == "%" for row in rows), rows
+    # Under each session's title, dates and figures, a line of its code, theme and kind.
+    layout = pdf_text(french.data, "-layout").splitlines()
+    rows = [line.split() for line in layout if re.search(r"\d{4} +\d+ +\d+ +\d+(,\d)? %$", line)]
+    assert len(rows) == 2 and all(row[-1] == "%" for row in rows), rows
+    assert len([line for line in layout if re.match(r" *R-2026-[AB] · ", line)]) == 2
 
     arabic = client.get("/reports/activity.pdf", query_string={**YEAR, "language": "ar"})
     assert arabic.status_code == 200 and arabic.data.startswith(b"%PDF")
