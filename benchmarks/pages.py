@@ -291,6 +291,13 @@ def main() -> int:
         key = folder / "signing.p12"
         os.environ["CENTRE_SIGNING_KEY"] = str(key if key.exists() else make_dev_key(key).key_path)
         os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
+    if not os.environ.get("CENTRE_CREDENTIAL_ED25519_KEY"):  # credentials (and /did.json, /.well-known/jwks.json) too
+        from centre.credentials.keys import write_keys
+
+        ed25519, rsa = folder / "credential-ed25519.pem", folder / "credential-rsa.pem"
+        if not (ed25519.exists() and rsa.exists()):
+            write_keys(ed25519, rsa)
+        os.environ["CENTRE_CREDENTIAL_ED25519_KEY"], os.environ["CENTRE_CREDENTIAL_RSA_KEY"] = str(ed25519), str(rsa)
     urls = database_urls(args, folder)
     if args.reuse is None:
         for years in YEARS:
