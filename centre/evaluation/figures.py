@@ -224,11 +224,12 @@ def satisfaction(start: date, end: date, language: str) -> dict[str, list[Satisf
 
     Two grouped queries: one by trainer, one by the combinations of theme, institution, country
     and year (a response has one of each, so each combination's responses add up to each of the
-    four dimensions' exactly; a few hundred rows a year), rolled up here. (One query a dimension
-    read the period's answers five times: most of the activity report's queries.)"""
-    total = sa.func.sum(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
+    four dimensions' exactly; a few hundred rows a year), rolled up here. The combinations are
+    those of each response's ratings summed first (answers are stored by response), so that only
+    a response, not each of its answers, is joined to its session. (One query a dimension read the
+    period's answers five times, each joined to its session: most of the activity report's queries.)"""
+    shares = sa.func.sum(100.0 * (Answer.rating - 1) / (Question.scale_max - 1))
     ratings = sa.func.count(Answer.rating)
-    responses = sa.func.count(sa.distinct(Answer.response_id))
     # The period's questionnaires, then their responses through the index on the questionnaire, then
     # their answers by the answers' primary key: joining from the answers would read every answer of
     # every year, and from the responses every response.
@@ -237,28 +238,37 @@ def satisfaction(start: date, end: date, language: str) -> dict[str, list[Satisf
                              TrainingSession.start_on.between(start, end)))
     in_period = sa.select(Response.id).where(Response.questionnaire_id.in_(questionnaires),
                                              Response.is_submitted.is_(True))
-    base = (sa.select(total, ratings, responses).select_from(Answer)
-            .join(Question, Question.id == Answer.question_id)
-            .join(Response, Response.id == Answer.response_id)
-            .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
-            .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
-            .where(Answer.response_id.in_(in_period), Answer.rating.is_not(None)))
+
+    def rated(*columns):
+        return (sa.select(*columns).select_from(Answer).join(Question, Question.id == Answer.question_id)
+                .where(Answer.response_id.in_(in_period), Answer.rating.is_not(None)))
+
+    per_response = rated(Answer.response_id, shares.label("shares"), ratings.label("ratings")) \
+        .group_by(Answer.response_id).subquery()
     title = getattr(TrainingSession, f"title_{language}" if language in LANGUAGES else "title_fr")
     keys = {"theme": sa.func.coalesce(sa.func.nullif(title, ""), TrainingSession.title_fr),
             "institution": Response.institution_id, "country": Response.country,
             "year": sa.extract("year", TrainingSession.start_on)}
+    combinations = (sa.select(sa.func.sum(per_response.c.shares), sa.func.sum(per_response.c.ratings), sa.func.count(),
+                              *keys.values())
+                    .join_from(per_response, Response, Response.id == per_response.c.response_id)
+                    .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+                    .join(TrainingSession, TrainingSession.id == Questionnaire.session_id)
+                    .group_by(*keys.values()))
     sums = {dimension: defaultdict(lambda: [0.0, 0, 0]) for dimension in keys}
-    for row in db.session.execute(base.add_columns(*keys.values()).group_by(*keys.values())):
+    for row in db.session.execute(combinations):
+        figures = float(row[0]), int(row[1]), int(row[2])  # PostgreSQL sums integers as numeric
         for dimension, key in zip(keys, row[3:]):
             if key is not None:
                 of_key = sums[dimension][key]
                 for index in range(3):
-                    of_key[index] += row[index]
+                    of_key[index] += figures[index]
     found = {dimension: [(key, round(total / count), responses) for key, (total, count, responses) in by_key.items()]
              for dimension, by_key in sums.items()}
     found["year"] = [(int(year), value, count) for year, value, count in found["year"]]
     found["trainer"] = [(int(row[3].partition(":")[2]), round(row[0] / row[1]), row[2]) for row in db.session.execute(
-        base.add_columns(Answer.target_key).where(Answer.target_key.like("trainer:%")).group_by(Answer.target_key))]
+        rated(shares, ratings, sa.func.count(sa.distinct(Answer.response_id)), Answer.target_key)
+        .where(Answer.target_key.like("trainer:%")).group_by(Answer.target_key))]
     experts = {e.id: e for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(
         [key for key, _p, _n in found["trainer"]])))}
     institutions = {i.id: i for i in db.session.scalars(sa.select(Institution).where(Institution.id.in_(
