@@ -8,6 +8,7 @@ the median of each (wall and CPU time) and the PDFs' sizes.
     .venv/bin/python benchmarks/textlayer.py [--runs 15]
 """
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -31,14 +32,18 @@ def main():
     from centre import create_app, textlayer
     from centre.certificates import printing, verification
     from centre.extensions import db
-    from centre.i18n import text_direction
     from centre.models import Certificate, DocumentLanguage, TrainingSession
     from centre.pdf import render_pdf
     from centre.reports import services
-    from centre.reports.charts import bar_percent, report_charts
+    from centre.reports.routes import REPORT_STYLESHEET, activity_report_context
     from centre.seed.demo import seed_demo
 
     scratch = tempfile.mkdtemp(prefix="centre-bench-")
+    if not os.environ.get("CENTRE_SIGNING_KEY"):  # the demo's certificates are signed: a throw-away key
+        from centre.signing import DEV_PASSPHRASE, make_dev_key
+
+        os.environ["CENTRE_SIGNING_KEY"] = str(make_dev_key(Path(scratch) / "signing.p12").key_path)
+        os.environ["CENTRE_SIGNING_PASSPHRASE"] = DEV_PASSPHRASE
     app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{scratch}/bench.sqlite3", DEBUG=False,
                      PDF_REUSE_BYTES=0, PUBLIC_BASE_URL="https://centre.example.ma")
     with app.app_context():
@@ -59,13 +64,11 @@ def main():
                 return printing.render_job(job, signatures)
 
             with force_locale("ar"):
-                report = services.activity_report(period, language="ar")
-                charts = report_charts(report, "ar", text_direction("ar"))
+                context = activity_report_context(period, "ar")
 
             def activity_report():
                 with force_locale("ar"):
-                    return render_pdf("pdf/activity_report.html", report=report, language="ar",
-                                      direction=text_direction("ar"), charts=charts, bar_percent=bar_percent)
+                    return render_pdf("pdf/activity_report.html", stylesheet=REPORT_STYLESHEET, **context)
 
             hooks = (weasyprint_text.draw_first_line, weasyprint_fonts._build_vector_font_dictionary)
             originals = (textlayer._original_draw_first_line, textlayer._original_build_vector_font_dictionary)

@@ -55,18 +55,23 @@ def activity_pdf():
         flash(str(error), "error")
         return redirect(url_for("reports.index", **{"from": period.start.isoformat(), "to": period.end.isoformat()}))
     with force_locale(language):
-        report = services.activity_report(period, language=language)
-        direction = text_direction(language)
-        found = satisfaction(period.start, period.end, language)
-        # The satisfaction with each trainer, country and year is a column of the table that lists
-        # them (experts, participants by country, sessions per year), keyed as those rows are.
-        rated = {"experts": {row.key: row for row in found["trainer"]},
-                 "countries": {row.label: row for row in found["country"]},
-                 "years": {row.label: row for row in found["year"]}}
-        pdf = render_pdf("pdf/activity_report.html", reuse=True, stylesheet=REPORT_STYLESHEET, report=report,
-                         language=language, direction=direction,
-                         charts=report_charts(report, language, direction), bar_share=bar_share, rated=rated,
-                         satisfaction=[chart for chart in satisfaction_charts(found, direction)
-                                       if chart.key in REPORT_SATISFACTION_CHARTS])
+        pdf = render_pdf("pdf/activity_report.html", reuse=True, stylesheet=REPORT_STYLESHEET,
+                         **activity_report_context(period, language))
     name = f"activity-{period.start.isoformat()}-{period.end.isoformat()}-{language}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def activity_report_context(period: services.Period, language: str) -> dict:
+    """What the activity report's template prints, in `language` (call it under force_locale)."""
+    report = services.activity_report(period, language=language)
+    direction = text_direction(language)
+    found = satisfaction(period.start, period.end, language)
+    # The satisfaction with each trainer, country and year is a column of the table that lists
+    # them (experts, participants by country, sessions per year), keyed as those rows are.
+    rated = {"experts": {row.key: row for row in found["trainer"]},
+             "countries": {row.label: row for row in found["country"]},
+             "years": {row.label: row for row in found["year"]}}
+    return {"report": report, "language": language, "direction": direction, "rated": rated,
+            "charts": report_charts(report, language, direction), "bar_share": bar_share,
+            "satisfaction": [chart for chart in satisfaction_charts(found, direction)
+                             if chart.key in REPORT_SATISFACTION_CHARTS]}
