@@ -1,6 +1,5 @@
 """What every template can use: the page's language and direction, and formatting helpers."""
 from babel.numbers import format_decimal
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from centre import i18n
@@ -8,21 +7,6 @@ from centre.audit_text import action_label, describe
 from centre.urls import absolute_url
 from centre.models import Role, SessionStatus
 from centre.pagination import page_url
-
-
-#: How the session page's history names each kind of change.
-HISTORY_LABELS = {
-    "edit": _l("Edited"),
-    "duplicate": _l("Created as a copy"),
-    "slot_add": _l("Slot added"),
-    "slot_change": _l("Slot hours changed"),
-    "slot_remove": _l("Slot removed"),
-    "trainer": _l("Trainer added or changed"),
-    "trainer_remove": _l("Trainer removed"),
-    "export_registrations": _l("Registrations exported"),
-    "export_attendance": _l("Attendance exported"),
-    "export_certificates": _l("Certificates exported"),
-}
 
 
 def register_template_helpers(app):
@@ -44,7 +28,7 @@ def register_template_helpers(app):
         status_label=lambda value: SessionStatus(value).label,
         absolute_url=absolute_url,
         page_url=page_url,
-        history_label=lambda action: HISTORY_LABELS.get(action) or action_label("training_session", action),
+        history_label=lambda action: action_label("training_session", action),
         describe_entry=describe,
         # "before → after" reads the other way round in a right-to-left page
         change_arrow=lambda: "←" if i18n.text_direction() == "rtl" else "→",

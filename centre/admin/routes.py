@@ -6,7 +6,7 @@
 """
 from datetime import datetime, time, timedelta
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from centre import audit
+from centre.audit_text import labels_for
 from centre.assistance import bp
 from centre.assistance import services
 from centre.assistance.forms import DeclineForm, MessageForm, ReportForm, RequestForm, WithdrawForm, plan_form
@@ -61,7 +62,7 @@ def create():
 def render_detail(assistance, status=200, **forms):
     return render_template(
         "assistance/detail.html", item=assistance, history=audit.history(assistance),
-        action_labels=services.ACTION_LABELS, targets=services.TRANSITIONS[assistance.status],
+        action_labels=labels_for("assistance_request"), targets=services.TRANSITIONS[assistance.status],
         simple_targets=services.SIMPLE_TARGETS, Status=AssistanceStatus,
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),

@@ -78,16 +78,6 @@ FINAL = (A.DECLINED, A.CLOSED, A.WITHDRAWN)
 #: The statuses a coordinator reaches with a plain button (the others need a form).
 SIMPLE_TARGETS = (A.UNDER_STUDY, A.ACCEPTED, A.DELIVERED)
 
-ACTION_LABELS = {
-    "submit": _l("Request submitted"),
-    "status": _l("Status changed"),
-    "message": _l("Message"),
-    "plan": _l("Planned"),
-    "report": _l("Report recorded"),
-    "evaluation": _l("Partner's evaluation sent"),
-    "document_remove": _l("Document removed"),
-}
-
 #: The furthest ahead a preferred period or a plan may lie, and the longest they may last.
 HORIZON = timedelta(days=3 * 366)
 LONGEST = timedelta(days=180)

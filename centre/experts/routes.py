@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from centre import audit
+from centre.audit_text import labels_for
 from centre.experts import bp
 from centre.experts import services
 from centre.experts.forms import AcceptInvitationForm, ExpertFilterForm, ExpertForm, InviteForm
@@ -39,7 +40,7 @@ def detail(expert_id):
 
 def render_detail(expert, invite_form=None, status=200):
     return render_template("experts/detail.html", expert=expert, invite_form=invite_form or InviteForm(),
-                           history=audit.history(expert), action_labels=services.ACTION_LABELS,
+                           history=audit.history(expert), action_labels=labels_for("expert"),
                            account_labels=services.ACCOUNT_LABELS,
                            max_days=services.INVITATION_MAX_AGE.days), status
 

@@ -25,15 +25,6 @@ INVITATION_SALT = "centre.expert-invitation"
 INVITATION_MAX_AGE = timedelta(days=7)
 NATIONAL, FOREIGN = "national", "foreign"
 
-#: How the expert's history names each audited action.
-ACTION_LABELS = {
-    "create": _l("Expert added"),
-    "edit": _l("Expert edited"),
-    "invite": _l("Invitation sent"),
-    "invite_again": _l("Invitation sent again"),
-    "account_opened": _l("Account opened"),
-}
-
 #: The state of an expert's account (Expert.account_state), as the directory shows it.
 ACCOUNT_LABELS = {
     "none": _l("No account"),

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from centre import audit
+from centre.audit_text import labels_for
 from centre.clock import today
 from centre.files import check_upload, send_stored_file, upload_limit
 from centre.forms import ConfirmForm
@@ -53,7 +54,7 @@ def render_detail(institution, agreement_form=None, status=200):
         "institutions/detail.html", institution=institution, today=today(),
         agreement_form=agreement_form or AgreementForm(formdata=None),
         trainees=trainees, trainees_page=page, history=audit.history(institution),
-        action_labels={**services.ACTION_LABELS, **partners.ACTION_LABELS},
+        action_labels=labels_for("institution"),
         focal_points=partners.focal_points_of(institution), focal_point_accounts=partners.ACCOUNT_LABELS,
         focal_point_form=InviteFocalPointForm(formdata=None), contact_form=ContactForm(formdata=None),
     ), status

@@ -28,15 +28,6 @@ from centre.pagination import paginate
 
 NAME_FIELDS = ("name_fr", "name_ar", "name_en")
 
-#: How the partner's history names each audited action.
-ACTION_LABELS = {
-    "create": _l("Partner added"),
-    "edit": _l("Partner edited"),
-    "agreement_add": _l("Agreement added"),
-    "agreement_edit": _l("Agreement edited"),
-    "agreement_remove": _l("Agreement removed"),
-}
-
 
 # Partners
 

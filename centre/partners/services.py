@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from centre import audit, mail
 from centre.attendance.services import session_figures
@@ -45,17 +45,6 @@ from centre.models.types import utcnow
 from centre.registrations import services as registrations
 from centre.urls import absolute_url
 
-
-#: How the partner's history names the actions of this module.
-ACTION_LABELS = {
-    "focal_point_invite": _l("Focal point invited"),
-    "focal_point_invite_again": _l("Focal point invited again"),
-    "focal_point_opened": _l("Focal point's account opened"),
-    "contact_add": _l("Contact added"),
-    "contact_edit": _l("Contact edited"),
-    "contact_remove": _l("Contact removed"),
-    "nominate": _l("Candidate nominated"),
-}
 
 ACCOUNT_LABELS = {"invited": _l("Invited"), "active": _l("Active account")}
 
