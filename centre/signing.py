@@ -151,23 +151,24 @@ class _ParsedKeySigner(signers.SimpleSigner):
         signature was about a third of a certificate's signing time. Only when every attribute is
         fixed (_FIXED_ATTRIBUTES: a PAdES signature has no signing time among them); any other
         signature gets pyHanko's attributes built afresh."""
+        def built(digest):
+            return super(_ParsedKeySigner, self).signed_attrs(
+                digest, digest_algorithm, attr_settings, content_type, use_pades, timestamper, dry_run, is_pdf_sig)
+
         settings = attr_settings or PdfCMSSignedAttributes()
-        key = (digest_algorithm, len(data_digest), content_type, use_pades, is_pdf_sig,
-               repr(getattr(settings, "cades_signed_attrs", None)), getattr(settings, "adobe_revinfo_attr", None) is None)
-        if not use_pades or dry_run or not key[-1]:
-            return await super().signed_attrs(data_digest, digest_algorithm, attr_settings, content_type,
-                                              use_pades, timestamper, dry_run, is_pdf_sig)
+        if not use_pades or dry_run or getattr(settings, "adobe_revinfo_attr", None) is not None:
+            return await built(data_digest)
+        key = (digest_algorithm, len(data_digest), content_type, is_pdf_sig,
+               repr(getattr(settings, "cades_signed_attrs", None)))
         if key not in self._signed_attrs_der:
             placeholder = os.urandom(len(data_digest))
-            attrs = await super().signed_attrs(placeholder, digest_algorithm, attr_settings, content_type,
-                                               use_pades, timestamper, dry_run, is_pdf_sig)
+            attrs = await built(placeholder)
             der = attrs.dump()
             fixed = {attr["type"].native for attr in attrs} <= _FIXED_ATTRIBUTES and der.count(placeholder) == 1
             self._signed_attrs_der[key] = tuple(der.split(placeholder)) if fixed else None
         around = self._signed_attrs_der[key]
         if around is None:
-            return await super().signed_attrs(data_digest, digest_algorithm, attr_settings, content_type,
-                                              use_pades, timestamper, dry_run, is_pdf_sig)
+            return await built(data_digest)
         return cms.CMSAttributes.load(around[0] + data_digest + around[1])
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:

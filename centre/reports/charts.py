@@ -93,14 +93,19 @@ def bar_percent(bar: Bar, maximum: float) -> str:
     a coloured box of that width, which starts on the reading direction's side by itself. A box
     lays out about ten times faster than an inline SVG image (profiled: the SVGs were a sixth of
     the activity report's render)."""
-    return f"{100 * min(max(bar.value, 0), maximum or 1) / (maximum or 1):.2f}"
+    return f"{_share(bar, maximum):.2f}"
 
 
 def bar_share(bar: Bar, maximum: float) -> int:
     """How long a bar of the activity report is, in whole percent of its cell (0-100): the report draws
     it as its label cell's background, sized by a class of its stylesheet (w0 … w100), so that a bar
     is no element of its own (WeasyPrint's time is per element, profiled)."""
-    return round(float(bar_percent(bar, maximum)))
+    return round(_share(bar, maximum))
+
+
+def _share(bar: Bar, maximum: float) -> float:
+    """A bar's length in percent of the longest possible (0-100)."""
+    return 100 * min(max(bar.value, 0), maximum or 1) / (maximum or 1)
 
 
 def vertical_bars(bars: list[Bar], title: str, direction: str = "ltr", colour: str = COLOURS[0],
